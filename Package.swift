@@ -1,0 +1,155 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "eventstore",
+    platforms: [.macOS(.v15)],  // Mutex on macOS; production is Linux
+    products: [
+        .executable(name: "eventstore-api", targets: ["eventstore-api"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
+    ],
+    targets: [
+        // The hexagon's centre: domain types and ports. No I/O, no adapters, no HTTP, no C.
+        .target(
+            name: "EventStoreCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "src/EventStoreCore"
+        ),
+        // The CQRS core implementing the inbound ports on top of the outbound ports.
+        .target(
+            name: "EventStoreEngine",
+            dependencies: [
+                "EventStoreCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "src/EventStoreEngine"
+        ),
+        // Outbound adapters.
+        .target(
+            name: "MemoryStorage",
+            dependencies: ["EventStoreCore", .product(name: "Logging", package: "swift-log")],
+            path: "src/Adapters/MemoryStorage"
+        ),
+        .target(
+            name: "FileSystemCatalog",
+            dependencies: [
+                "EventStoreCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/FileSystemCatalog"
+        ),
+        // Inbound adapter: the REST API.
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "EventStoreCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "src/HTTPAPI"
+        ),
+        // Composition root shared by the executables.
+        .target(
+            name: "EventStoreServer",
+            dependencies: [
+                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemCatalog", "HTTPAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "src/EventStoreServer"
+        ),
+        .executableTarget(
+            name: "eventstore-api",
+            dependencies: [
+                "EventStoreServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "src/eventstore-api"
+        ),
+
+        // Tests.
+        .target(
+            name: "EventStoreTesting",
+            dependencies: ["EventStoreCore", .product(name: "Logging", package: "swift-log")],
+            path: "test/EventStoreTesting"
+        ),
+        .testTarget(
+            name: "EventStoreCoreTests",
+            dependencies: ["EventStoreCore"],
+            path: "test/EventStoreCoreTests"
+        ),
+        .testTarget(
+            name: "EventStoreEngineTests",
+            dependencies: [
+                "EventStoreEngine", "EventStoreTesting", "MemoryStorage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            path: "test/EventStoreEngineTests"
+        ),
+        .testTarget(
+            name: "MemoryStorageTests",
+            dependencies: ["MemoryStorage", "EventStoreTesting"],
+            path: "test/MemoryStorageTests"
+        ),
+        .testTarget(
+            name: "FileSystemCatalogTests",
+            dependencies: ["FileSystemCatalog", "EventStoreTesting", .product(name: "Logging", package: "swift-log")],
+            path: "test/FileSystemCatalogTests"
+        ),
+        .testTarget(
+            name: "HTTPAPITests",
+            dependencies: [
+                "HTTPAPI", "EventStoreServer", "EventStoreTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "test/HTTPAPITests"
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "EventStoreTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "test/IntegrationTests"
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    ]
+}

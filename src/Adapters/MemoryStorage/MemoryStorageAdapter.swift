@@ -1,0 +1,26 @@
+public import EventStoreCore
+public import Logging
+import Synchronization
+
+/// The `memory` adapter: volatile logs that live as long as the process.
+///
+/// A detached topic's log is kept, so re-attaching a topic of the same name in the same process finds its events
+/// again, as with the durable adapters.
+public final class MemoryStorageAdapter: StorageAdapter {
+    private let logs = Mutex<[TopicName: MemoryEventLog]>([:])
+
+    public init() {}
+
+    public var kind: AdapterKind { .memory }
+
+    public func validate(_ configuration: TopicConfiguration) throws {}
+
+    public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        self.logs.withLock { logs in
+            if let log = logs[configuration.name] { return log }
+            let log = MemoryEventLog()
+            logs[configuration.name] = log
+            return log
+        }
+    }
+}

@@ -1,0 +1,24 @@
+public import EventStoreCore
+public import Logging
+import Synchronization
+
+/// A catalog that forgets everything when the process ends: for tests and throwaway runs.
+public final class MemoryTopicCatalog: TopicCatalog {
+    private let configurations: Mutex<[TopicName: TopicConfiguration]>
+
+    public init(_ configurations: [TopicConfiguration] = []) {
+        self.configurations = Mutex(Dictionary(configurations.map { ($0.name, $0) }, uniquingKeysWith: { $1 }))
+    }
+
+    public func load(logger: Logger) async throws -> [TopicConfiguration] {
+        self.configurations.withLock { $0.values.sorted { $0.name < $1.name } }
+    }
+
+    public func save(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        self.configurations.withLock { $0[configuration.name] = configuration }
+    }
+
+    public func remove(_ name: TopicName, logger: Logger) async throws {
+        _ = self.configurations.withLock { $0.removeValue(forKey: name) }
+    }
+}

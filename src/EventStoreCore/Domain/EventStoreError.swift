@@ -1,0 +1,56 @@
+/// The one error type of the event store's core.
+///
+/// Codes are extensible structs rather than an enum, so adding a code breaks no adapter. The message is meant for
+/// the client and never contains a secret.
+public struct EventStoreError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, independent of any transport.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case invalidArgument
+            case limitExceeded
+            case unsupportedConfiguration
+            case topicNotFound
+            case eventNotFound
+            case topicConflict
+            case conditionFailed
+            case storageUnavailable
+            case storageCorrupted
+        }
+        private let base: Base
+
+        /// The request is malformed or breaks a rule of the domain.
+        public static let invalidArgument = Code(base: .invalidArgument)
+        /// A configured limit (batch size, field length, ...) was exceeded.
+        public static let limitExceeded = Code(base: .limitExceeded)
+        /// A topic configuration names an unknown adapter, one not built in, or lacks required fields.
+        public static let unsupportedConfiguration = Code(base: .unsupportedConfiguration)
+        /// No topic of that name is attached.
+        public static let topicNotFound = Code(base: .topicNotFound)
+        /// The topic holds no event at that offset.
+        public static let eventNotFound = Code(base: .eventNotFound)
+        /// A topic of that name exists with a different configuration.
+        public static let topicConflict = Code(base: .topicConflict)
+        /// An append condition did not hold; nothing was written.
+        public static let conditionFailed = Code(base: .conditionFailed)
+        /// The topic's storage cannot be reached or is failed; nothing was written.
+        public static let storageUnavailable = Code(base: .storageUnavailable)
+        /// The topic's storage holds data that fails its integrity checks.
+        public static let storageCorrupted = Code(base: .storageCorrupted)
+
+        public var description: String { self.base.rawValue }
+    }
+
+    public var code: Code
+    /// A sentence for the client saying what is wrong. Never contains a secret.
+    public var message: String
+    /// For `conditionFailed`: the topic's head (the offset the next event would get) when the condition was checked.
+    public var head: Int64?
+
+    public init(_ code: Code, _ message: String, head: Int64? = nil) {
+        self.code = code
+        self.message = message
+        self.head = head
+    }
+
+    public var description: String { "\(self.code): \(self.message)" }
+}

@@ -1,0 +1,30 @@
+public import Logging
+
+/// Ordered, durable storage of one topic's events: the port every storage adapter implements.
+///
+/// Implementations serialise appends per topic, apply ``AppendPlanner`` inside that serialisation, and make each
+/// append atomic: either every event of the plan is stored (and durable for the adapter) or none is.
+public protocol EventLog: Sendable {
+    /// Appends a batch atomically.
+    /// - Parameters:
+    ///   - events: validated events with distinct ids, in submission order.
+    ///   - condition: checked against the stored events inside the append's serialisation.
+    /// - Returns: the offset of every submitted event.
+    /// - Throws: `EventStoreError.conditionFailed` (nothing written), `.storageUnavailable` (nothing written).
+    func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult
+
+    /// Reads events in offset order.
+    /// - Parameters:
+    ///   - offset: the first offset to examine (inclusive).
+    ///   - limit: the most events to return; at least 1.
+    ///   - filter: which events to return.
+    /// - Returns: the matching events and where to continue. The log may examine fewer offsets than exist (to
+    ///   bound a read's cost), so `nextOffset < head` with fewer than `limit` events is valid.
+    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage
+
+    /// The offset the next appended event will get.
+    func head(logger: Logger) async throws -> Int64
+
+    /// Releases the log's resources once in-flight appends are done. The log is not used afterwards.
+    func close(logger: Logger) async throws
+}

@@ -1,0 +1,56 @@
+public import EventStoreCore
+import Logging
+
+/// A topic attached to the service: its configuration, its open log (absent when its storage failed) and metrics.
+///
+/// Immutable: a change of state replaces the value in the ``TopicRegistry``.
+public final class AttachedTopic: Sendable {
+    public let configuration: TopicConfiguration
+    public let state: TopicState
+    public let log: (any EventLog)?
+    public let metrics: TopicMetrics
+
+    init(configuration: TopicConfiguration, log: any EventLog, metrics: TopicMetrics) {
+        self.configuration = configuration
+        self.state = .ready
+        self.log = log
+        self.metrics = metrics
+    }
+
+    init(configuration: TopicConfiguration, failure reason: String, metrics: TopicMetrics) {
+        self.configuration = configuration
+        self.state = .failed(reason: reason)
+        self.log = nil
+        self.metrics = metrics
+    }
+
+    public var name: TopicName { self.configuration.name }
+
+    /// Runs `body` against the log. Errors that are not ``EventStoreError``s are storage failures: they are logged
+    /// and reported as `storageUnavailable`, with no detail that could leak a secret.
+    func storageCall<Result: Sendable>(
+        logger: Logger,
+        _ body: (any EventLog) async throws -> Result
+    ) async throws -> Result {
+        guard let log = self.log else {
+            throw EventStoreError(.storageUnavailable, "the storage of topic '\(self.name)' is unavailable")
+        }
+        do {
+            return try await body(log)
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            logger.error("Storage call failed", metadata: ["topic": "\(self.name)", "error": "\(String(reflecting: error))"])
+            throw EventStoreError(.storageUnavailable, "the storage of topic '\(self.name)' failed; nothing was changed")
+        }
+    }
+
+    /// The topic as the query side reports it.
+    func info(logger: Logger) async -> TopicInfo {
+        var head: Int64?
+        if let log = self.log {
+            head = try? await log.head(logger: logger)
+        }
+        return TopicInfo(configuration: self.configuration.redacted(), state: self.state, head: head, eventCount: head)
+    }
+}

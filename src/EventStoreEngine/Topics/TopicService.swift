@@ -1,0 +1,163 @@
+public import EventStoreCore
+public import Logging
+public import ServiceLifecycle
+
+/// Attaches, detaches and describes topics; persists their configurations in the catalog.
+///
+/// Control-plane changes are serialised by the actor; the data plane reads the ``TopicRegistry`` directly and never
+/// waits for this actor. As a `Service`, it closes every log at graceful shutdown, after the HTTP server (listed
+/// after it) has finished its in-flight requests.
+public actor TopicService: TopicCommands, TopicQueries, Service {
+    public nonisolated let registry: TopicRegistry
+    private let adapters: [AdapterKind: any StorageAdapter]
+    private let catalog: any TopicCatalog
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - adapters: the storage adapters this build offers.
+    ///   - catalog: where topic configurations are persisted.
+    public init(registry: TopicRegistry, adapters: [any StorageAdapter], catalog: any TopicCatalog, logger: Logger) {
+        self.registry = registry
+        self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { $1 })
+        self.catalog = catalog
+        self.logger = logger
+    }
+
+    /// The adapters this build offers, by name.
+    public nonisolated var availableAdapters: [AdapterKind] {
+        AdapterKind.all.filter { kind in self.adapters.keys.contains(kind) }
+    }
+
+    /// Attaches every topic in the catalog, then every topic of `declared` that is not there yet (persisting it).
+    ///
+    /// A catalog topic whose storage fails to open is attached in the failed state (visible in health) rather than
+    /// stopping the service. A declared topic that conflicts with the catalog stops startup: a topic is never
+    /// silently re-bound to other storage.
+    /// - Throws: `EventStoreError` for a conflicting or invalid declared topic, or errors loading the catalog.
+    public func attachStoredTopics(declared: [TopicConfiguration]) async throws {
+        for configuration in try await self.catalog.load(logger: self.logger) {
+            do {
+                let log = try await self.open(configuration)
+                self.registry.put(AttachedTopic(configuration: configuration, log: log, metrics: TopicMetrics(topic: configuration.name)))
+                self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
+            } catch {
+                let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
+                self.registry.put(AttachedTopic(configuration: configuration, failure: reason, metrics: TopicMetrics(topic: configuration.name)))
+                self.logger.error("Topic failed to open", metadata: ["topic": "\(configuration.name)", "reason": "\(reason)"])
+            }
+        }
+        for configuration in declared {
+            if let existing = self.registry.attached(configuration.name), existing.configuration != configuration {
+                throw EventStoreError(
+                    .topicConflict,
+                    "topic '\(configuration.name)' in the topics file differs from the one in the catalog; delete it first to re-bind it"
+                )
+            }
+            _ = try await self.createTopic(configuration, logger: self.logger)
+        }
+    }
+
+    public func createTopic(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
+        try configuration.validate()
+        let adapter = try self.adapter(for: configuration)
+        try adapter.validate(configuration)
+        if let existing = self.registry.attached(configuration.name) {
+            guard existing.configuration == configuration else {
+                throw EventStoreError(.topicConflict, "topic '\(configuration.name)' exists with a different configuration")
+            }
+            if existing.state.isReady {
+                return TopicCreation(created: false, topic: await existing.info(logger: logger))
+            }
+            // The same configuration again for a failed topic: try its storage once more.
+            let log = try await self.open(configuration)
+            let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics)
+            self.registry.put(reopened)
+            return TopicCreation(created: false, topic: await reopened.info(logger: logger))
+        }
+        let log = try await self.open(configuration)
+        do {
+            try await self.catalog.save(configuration, logger: logger)
+        } catch {
+            try? await log.close(logger: logger)
+            logger.error("Catalog write failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
+            throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic was not created")
+        }
+        let topic = AttachedTopic(configuration: configuration, log: log, metrics: TopicMetrics(topic: configuration.name))
+        self.registry.put(topic)
+        logger.info("Created topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
+        return TopicCreation(created: true, topic: await topic.info(logger: logger))
+    }
+
+    public func deleteTopic(_ name: TopicName, logger: Logger) async throws {
+        guard self.registry.attached(name) != nil else {
+            throw EventStoreError(.topicNotFound, "topic '\(name)' does not exist")
+        }
+        do {
+            try await self.catalog.remove(name, logger: logger)
+        } catch {
+            logger.error("Catalog write failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+            throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic is still attached")
+        }
+        if let topic = self.registry.remove(name) {
+            try? await topic.log?.close(logger: logger)
+        }
+        logger.info("Detached topic", metadata: ["topic": "\(name)"])
+    }
+
+    public nonisolated func listTopics(logger: Logger) async -> [TopicInfo] {
+        var infos: [TopicInfo] = []
+        for topic in self.registry.all() {
+            infos.append(await topic.info(logger: logger))
+        }
+        return infos
+    }
+
+    public nonisolated func topic(named name: TopicName, logger: Logger) async throws -> TopicInfo {
+        guard let topic = self.registry.attached(name) else {
+            throw EventStoreError(.topicNotFound, "topic '\(name)' does not exist")
+        }
+        return await topic.info(logger: logger)
+    }
+
+    public nonisolated func health(logger: Logger) async -> ServiceHealth {
+        ServiceHealth(
+            topics: self.registry.all().map { .init(name: $0.name, adapter: $0.configuration.adapter, state: $0.state) }
+        )
+    }
+
+    /// Waits for graceful shutdown, then closes every log.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        for topic in self.registry.removeAll() {
+            do {
+                try await topic.log?.close(logger: self.logger)
+            } catch {
+                self.logger.error("Closing topic failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+            }
+        }
+        self.logger.info("Closed all topics")
+    }
+
+    private func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {
+        guard let adapter = self.adapters[configuration.adapter] else {
+            let available = self.availableAdapters.map(\.rawValue).joined(separator: ", ")
+            throw EventStoreError(
+                .unsupportedConfiguration,
+                "adapter '\(configuration.adapter)' is not available in this build; available adapters: \(available)"
+            )
+        }
+        return adapter
+    }
+
+    private func open(_ configuration: TopicConfiguration) async throws -> any EventLog {
+        let adapter = try self.adapter(for: configuration)
+        do {
+            return try await adapter.openLog(for: configuration, logger: self.logger)
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            self.logger.error("Opening topic failed", metadata: ["topic": "\(configuration.name)", "error": "\(String(reflecting: error))"])
+            throw EventStoreError(.storageUnavailable, "the storage of topic '\(configuration.name)' could not be opened")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+public import Hummingbird
+public import Logging
+import EventStoreCore
+import EventStoreEngine
+import FileSystemCatalog
+import HTTPAPI
+import MemoryStorage
+import NIOPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Wires the hexagon together: adapters behind the engine, the REST API in front, one lifecycle for all.
+public enum EventStoreApplication {
+    /// The storage adapters this build includes.
+    static func storageAdapters() -> [any StorageAdapter] {
+        [MemoryStorageAdapter()]
+    }
+
+    /// Loads the topics, then returns the application ready to listen.
+    ///
+    /// Startup order: the catalog's topics are attached, then the topics file's, then (when the application runs)
+    /// the HTTP listener opens. At graceful shutdown the listener stops and finishes in-flight requests first, then
+    /// every topic's log is closed.
+    /// - Parameters:
+    ///   - settings: the server's settings.
+    ///   - logger: the root logger.
+    ///   - renderMetrics: renders the process's metrics for `GET /metrics`.
+    ///   - onServerRunning: called with the bound port once the server listens.
+    /// - Throws: when the catalog or the topics file cannot be read, or a declared topic conflicts.
+    public static func build(
+        settings: ServerSettings,
+        logger: Logger,
+        renderMetrics: @escaping @Sendable () -> [UInt8] = { [] },
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> some ApplicationProtocol {
+        let registry = TopicRegistry()
+        let topics = TopicService(
+            registry: registry,
+            adapters: self.storageAdapters(),
+            catalog: FileSystemTopicCatalog(directory: settings.dataDirectory),
+            logger: logger
+        )
+        var declared: [TopicConfiguration] = []
+        if let topicsFile = settings.topicsFile {
+            declared = try await Self.loadTopicsFile(topicsFile)
+        }
+        try await topics.attachStoredTopics(declared: declared)
+
+        let router = EventStoreRouter.build(
+            EventStoreRouter.Dependencies(
+                topicCommands: topics,
+                topicQueries: topics,
+                eventCommands: EventPublisher(topics: registry, limits: settings.eventLimits),
+                eventQueries: EventReader(topics: registry, limits: settings.readLimits),
+                limits: settings.httpLimits,
+                defaultPageSize: settings.readLimits.defaultPageSize,
+                version: EventStoreVersion.current,
+                renderMetrics: renderMetrics
+            ),
+            middlewares: [MetricsMiddleware()]
+        )
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            services: [topics],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.port
+                logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+    }
+
+    /// Reads a topics file: a JSON array of topic configurations in the client's format.
+    static func loadTopicsFile(_ path: String) async throws -> [TopicConfiguration] {
+        let bytes: Data
+        do {
+            bytes = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        } catch {
+            throw SettingsError("cannot read the topics file \(path): \(error)")
+        }
+        do {
+            return try JSONDecoder().decode([TopicConfiguration].self, from: bytes)
+        } catch {
+            throw SettingsError("the topics file \(path) is not a JSON array of topic configurations: \(error)")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+public import Configuration
+public import EventStoreEngine
+public import HTTPAPI
+public import Logging
+
+/// Everything the server is configured with, read from a `ConfigReader` (flags, then environment, then defaults).
+///
+/// Keys live under `eventstore.`; as environment variables they read `EVENTSTORE_PORT`, `EVENTSTORE_DATA_DIR`,
+/// `EVENTSTORE_LIMITS_MAX_BODY_BYTES`, and so on.
+public struct ServerSettings: Sendable {
+    public var host: String
+    public var port: Int
+    /// Holds the topic catalog (and, for adapters that store locally, their default location).
+    public var dataDirectory: String
+    /// A JSON array of topic configurations attached at startup.
+    public var topicsFile: String?
+    public var logLevel: Logger.Level
+    public var httpLimits: HTTPLimits
+    public var eventLimits: EventLimits
+    public var readLimits: ReadLimits
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        dataDirectory: String = "./data",
+        topicsFile: String? = nil,
+        logLevel: Logger.Level = .info,
+        httpLimits: HTTPLimits = HTTPLimits(),
+        eventLimits: EventLimits = EventLimits(),
+        readLimits: ReadLimits = ReadLimits()
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.topicsFile = topicsFile
+        self.logLevel = logLevel
+        self.httpLimits = httpLimits
+        self.eventLimits = eventLimits
+        self.readLimits = readLimits
+    }
+
+    /// Reads the settings, defaulting what is not configured.
+    /// - Throws: `SettingsError` naming a value that is out of range or not understood.
+    public init(reader: ConfigReader) throws {
+        let config = reader.scoped(to: "eventstore")
+        let defaults = ServerSettings()
+        let http = HTTPLimits()
+        let events = EventLimits()
+        let reads = ReadLimits()
+        self.host = config.string(forKey: "host", default: defaults.host)
+        self.port = try Self.int(config.int(forKey: "port", default: defaults.port), "port", 0...65535)
+        self.dataDirectory = config.string(forKey: "dataDir", default: defaults.dataDirectory)
+        self.topicsFile = config.string(forKey: "topicsFile")
+        let level = config.string(forKey: "logLevel", default: defaults.logLevel.rawValue)
+        guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
+            throw SettingsError("log level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = logLevel
+        let limits = config.scoped(to: "limits")
+        let positive = 1...Int.max
+        self.httpLimits = HTTPLimits(
+            maxBodyBytes: try Self.int(limits.int(forKey: "maxBodyBytes", default: http.maxBodyBytes), "max body bytes", positive)
+        )
+        self.eventLimits = EventLimits(
+            maxBatchSize: try Self.int(limits.int(forKey: "maxBatchSize", default: events.maxBatchSize), "max batch size", positive),
+            maxTypeLength: try Self.int(limits.int(forKey: "maxTypeLength", default: events.maxTypeLength), "max type length", positive),
+            maxKeyLength: try Self.int(limits.int(forKey: "maxKeyLength", default: events.maxKeyLength), "max key length", positive),
+            maxTagLength: try Self.int(limits.int(forKey: "maxTagLength", default: events.maxTagLength), "max tag length", positive),
+            maxTagsPerEvent: try Self.int(limits.int(forKey: "maxTagsPerEvent", default: events.maxTagsPerEvent), "max tags per event", 0...Int.max),
+            maxMetadataEntries: try Self.int(
+                limits.int(forKey: "maxMetadataEntries", default: events.maxMetadataEntries),
+                "max metadata entries",
+                0...Int.max
+            ),
+            maxMetadataKeyLength: try Self.int(
+                limits.int(forKey: "maxMetadataKeyLength", default: events.maxMetadataKeyLength),
+                "max metadata key length",
+                positive
+            ),
+            maxMetadataValueLength: try Self.int(
+                limits.int(forKey: "maxMetadataValueLength", default: events.maxMetadataValueLength),
+                "max metadata value length",
+                positive
+            )
+        )
+        let maxPageSize = try Self.int(limits.int(forKey: "maxPageSize", default: reads.maxPageSize), "max page size", positive)
+        self.readLimits = ReadLimits(maxPageSize: maxPageSize, defaultPageSize: min(reads.defaultPageSize, maxPageSize))
+    }
+
+    private static func int(_ value: Int, _ name: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(value) else {
+            throw SettingsError("\(name) must be in \(range.lowerBound)...\(range.upperBound == .max ? "" : String(range.upperBound)), got \(value)")
+        }
+        return value
+    }
+}
+
+/// A setting that cannot be used.
+public struct SettingsError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,447 @@
+/// The API's OpenAPI 3.1 document, served at `GET /openapi.yaml`. It is the API's reference: a test fails when
+/// the router serves a route this document does not describe.
+enum OpenAPIDocument {
+    static let yaml = #"""
+        openapi: 3.1.0
+        info:
+          title: Event store topic service
+          version: 0.1.0
+          description: |
+            Stores ordered, immutable events in named topics, each bound to a storage adapter.
+            Errors are RFC 9457 problem documents (application/problem+json).
+          license:
+            name: Apache-2.0
+            identifier: Apache-2.0
+        servers:
+          - url: http://127.0.0.1:8080
+        tags:
+          - name: topics
+            description: The control plane
+          - name: events
+            description: The data plane
+          - name: operations
+            description: Health, metrics and this document
+        paths:
+          /health:
+            get:
+              tags: [operations]
+              operationId: getHealth
+              summary: Service status, version, uptime, and each topic's adapter and state
+              responses:
+                "200":
+                  description: Every topic's storage is usable
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Health" }
+                "503":
+                  description: At least one topic's storage is down
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Health" }
+          /metrics:
+            get:
+              tags: [operations]
+              operationId: getMetrics
+              summary: Metrics in the Prometheus text format
+              responses:
+                "200":
+                  description: Prometheus text exposition format 0.0.4
+                  content:
+                    text/plain:
+                      schema: { type: string }
+          /openapi.yaml:
+            get:
+              tags: [operations]
+              operationId: getOpenAPIDocument
+              summary: This document
+              responses:
+                "200":
+                  description: The OpenAPI 3.1 document
+                  content:
+                    application/yaml:
+                      schema: { type: string }
+          /topics:
+            get:
+              tags: [topics]
+              operationId: listTopics
+              summary: Every attached topic, by name
+              responses:
+                "200":
+                  description: The topics, secrets redacted
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [topics]
+                        properties:
+                          topics:
+                            type: array
+                            items: { $ref: "#/components/schemas/Topic" }
+            post:
+              tags: [topics]
+              operationId: createTopic
+              summary: Attach a topic to a storage adapter
+              description: |
+                Creates the topic and persists its configuration in the catalog. Repeating an identical
+                configuration answers 200; a different configuration under an existing name answers 409.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: "#/components/schemas/TopicConfiguration" }
+              responses:
+                "201":
+                  description: Created
+                  headers:
+                    Location:
+                      description: The topic's URL
+                      schema: { type: string }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Topic" }
+                "200":
+                  description: The identical topic already existed
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Topic" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "409": { $ref: "#/components/responses/Conflict" }
+                "413": { $ref: "#/components/responses/ContentTooLarge" }
+                "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+                "422": { $ref: "#/components/responses/Unprocessable" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            get:
+              tags: [topics]
+              operationId: getTopic
+              summary: A topic's configuration (redacted), state, head and event count
+              responses:
+                "200":
+                  description: The topic
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Topic" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+            delete:
+              tags: [topics]
+              operationId: deleteTopic
+              summary: Detach a topic; its stored events are kept
+              responses:
+                "204":
+                  description: Detached
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}/events:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            post:
+              tags: [events]
+              operationId: publishEvents
+              summary: Publish one event, or an atomic batch with an optional condition
+              description: |
+                Answers once the events are durable for the topic's adapter. Offsets are per topic, from 0,
+                gap-free, in commit order. An event whose id the topic already holds is not stored again: its
+                original offset is returned with duplicate true. When every event was a duplicate the answer is
+                200 (nothing was written, the condition is not checked); otherwise 201.
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      oneOf:
+                        - $ref: "#/components/schemas/EventInput"
+                        - $ref: "#/components/schemas/PublishBatch"
+              responses:
+                "201":
+                  description: Stored
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/AppendResult" }
+                "200":
+                  description: Every event was already stored; nothing was written
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/AppendResult" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "409": { $ref: "#/components/responses/Conflict" }
+                "413": { $ref: "#/components/responses/ContentTooLarge" }
+                "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+                "422": { $ref: "#/components/responses/Unprocessable" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+            get:
+              tags: [events]
+              operationId: readEvents
+              summary: Read events in offset order
+              description: |
+                Returns up to `limit` matching events at offsets >= `from`. Continue from `next_offset`.
+                With filters a page may hold fewer than `limit` events although more exist after `next_offset`.
+              parameters:
+                - name: from
+                  in: query
+                  description: The first offset to examine (inclusive)
+                  schema: { type: integer, format: int64, minimum: 0, default: 0 }
+                - name: limit
+                  in: query
+                  description: The most events to return (the server's maximum is configurable, 10000 by default)
+                  schema: { type: integer, minimum: 1, default: 100 }
+                - name: type
+                  in: query
+                  description: Only events of these types (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+                - name: key
+                  in: query
+                  description: Only events with one of these keys (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+                - name: tag
+                  in: query
+                  description: Only events carrying all of these tags (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+              responses:
+                "200":
+                  description: A page of events
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/EventPage" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}/events/{offset}:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+              - name: offset
+                in: path
+                required: true
+                schema: { type: integer, format: int64, minimum: 0 }
+            get:
+              tags: [events]
+              operationId: readEvent
+              summary: The event at one offset
+              responses:
+                "200":
+                  description: The event
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Event" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+        components:
+          parameters:
+            Topic:
+              name: topic
+              in: path
+              required: true
+              schema:
+                type: string
+                pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+          responses:
+            BadRequest:
+              description: Malformed request (invalid JSON, wrong field types, unknown fields, bad parameters)
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            NotFound:
+              description: Unknown topic, event or route
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            Conflict:
+              description: A failed append condition (the problem carries `head`), or a topic name bound to another configuration
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            ContentTooLarge:
+              description: The body is larger than the configured limit (1 MiB by default)
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            UnsupportedMediaType:
+              description: A Content-Type other than application/json
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            Unprocessable:
+              description: A configured limit was exceeded, or the topic configuration is not supported
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            Unavailable:
+              description: The topic's storage is unavailable; nothing was changed
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            MethodNotAllowed:
+              description: The path exists but not with this method; the Allow header lists the methods
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+          schemas:
+            Problem:
+              type: object
+              description: RFC 9457 problem details
+              required: [type, title, status, detail]
+              properties:
+                type:
+                  type: string
+                  description: "`urn:eventstore:problem:<code>` for the store's problems, `about:blank` for plain HTTP ones"
+                title: { type: string }
+                status: { type: integer }
+                detail: { type: string }
+                instance: { type: string }
+                head:
+                  type: integer
+                  format: int64
+                  description: For a failed append condition, the topic's head (the offset the next event would get)
+            TopicConfiguration:
+              type: object
+              additionalProperties: false
+              required: [name, adapter]
+              properties:
+                name:
+                  type: string
+                  pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+                adapter:
+                  type: string
+                  enum: [memory, fs, blob, postgres]
+                  description: Adapters not included in this build are refused with 422
+                connection:
+                  type: string
+                  description: Adapter-specific location; required by fs, blob and postgres. Secrets are redacted in responses.
+                schema: { type: string, maxLength: 63 }
+                table: { type: string, maxLength: 63 }
+                options:
+                  type: object
+                  additionalProperties: { type: [string, number, boolean] }
+            Topic:
+              type: object
+              required: [name, adapter, options, state, head, event_count]
+              properties:
+                name: { type: string }
+                adapter: { type: string }
+                connection: { type: string, description: Redacted }
+                schema: { type: string }
+                table: { type: string }
+                options:
+                  type: object
+                  additionalProperties: { type: string }
+                state: { type: string, enum: [ready, failed] }
+                reason: { type: string, description: Why the topic failed }
+                head:
+                  type: [integer, "null"]
+                  format: int64
+                  description: The offset the next event will get (the topic holds offsets 0..head-1)
+                event_count: { type: [integer, "null"], format: int64 }
+            EventInput:
+              type: object
+              additionalProperties: false
+              required: [type]
+              properties:
+                id: { type: string, format: uuid, description: Makes the publish idempotent; generated when absent }
+                type: { type: string, minLength: 1 }
+                key: { type: [string, "null"] }
+                tags:
+                  type: array
+                  items: { type: string, minLength: 1 }
+                data: { description: Any JSON value, stored as sent }
+                metadata:
+                  type: object
+                  additionalProperties: { type: string }
+            PublishBatch:
+              type: object
+              additionalProperties: false
+              required: [events]
+              properties:
+                events:
+                  type: array
+                  minItems: 1
+                  maxItems: 1000
+                  items: { $ref: "#/components/schemas/EventInput" }
+                condition: { $ref: "#/components/schemas/AppendCondition" }
+            AppendCondition:
+              type: object
+              additionalProperties: false
+              description: |
+                The batch is written only if the condition holds. `expected_next_offset`: the topic's head must
+                equal it. `fail_if_events_match`: no matching event may exist at an offset greater than `after`
+                (any offset when `after` is absent).
+              properties:
+                expected_next_offset: { type: integer, format: int64, minimum: 0 }
+                fail_if_events_match: { $ref: "#/components/schemas/EventFilter" }
+                after: { type: integer, format: int64, minimum: -1 }
+            EventFilter:
+              type: object
+              additionalProperties: false
+              description: Matches events whose type is one of `types`, whose key is one of `keys`, and that carry every tag in `tags`; empty lists match all.
+              properties:
+                types: { type: array, items: { type: string } }
+                keys: { type: array, items: { type: string } }
+                tags: { type: array, items: { type: string } }
+            AppendResult:
+              type: object
+              required: [first_offset, last_offset, events]
+              properties:
+                first_offset: { type: integer, format: int64 }
+                last_offset: { type: integer, format: int64 }
+                events:
+                  type: array
+                  items:
+                    type: object
+                    required: [id, offset, duplicate]
+                    properties:
+                      id: { type: string, format: uuid }
+                      offset: { type: integer, format: int64 }
+                      duplicate: { type: boolean, description: The topic already held this id; nothing was stored for it }
+            Event:
+              type: object
+              required: [id, topic, offset, type, key, tags, data, metadata, timestamp]
+              properties:
+                id: { type: string, format: uuid }
+                topic: { type: string }
+                offset: { type: integer, format: int64 }
+                type: { type: string }
+                key: { type: [string, "null"] }
+                tags: { type: array, items: { type: string } }
+                data: { description: The JSON value as published }
+                metadata:
+                  type: object
+                  additionalProperties: { type: string }
+                timestamp: { type: string, format: date-time }
+            EventPage:
+              type: object
+              required: [events, next_offset, head]
+              properties:
+                events:
+                  type: array
+                  items: { $ref: "#/components/schemas/Event" }
+                next_offset: { type: integer, format: int64, description: Where to continue reading }
+                head: { type: integer, format: int64, description: The offset the next appended event will get }
+            Health:
+              type: object
+              required: [status, version, uptime_seconds, topics]
+              properties:
+                status: { type: string, enum: [ok, degraded] }
+                version: { type: string }
+                uptime_seconds: { type: integer }
+                topics:
+                  type: array
+                  items:
+                    type: object
+                    required: [name, adapter, state]
+                    properties:
+                      name: { type: string }
+                      adapter: { type: string }
+                      state: { type: string, enum: [ready, failed] }
+                      reason: { type: string }
+        """#
+}

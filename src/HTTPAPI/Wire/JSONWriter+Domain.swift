@@ -1,0 +1,130 @@
+import EventStoreCore
+
+/// The wire forms of the domain's values. Field names are snake_case throughout the API.
+extension JSONWriter {
+    /// `{"id", "topic", "offset", "type", "key", "tags", "data", "metadata", "timestamp"}`
+    mutating func event(_ event: Event, topic: TopicName) {
+        self.raw("{")
+        self.key("id")
+        self.uuid(event.id)
+        self.raw(",")
+        self.key("topic")
+        self.string(topic.rawValue)
+        self.raw(",")
+        self.key("offset")
+        self.int(event.offset)
+        self.raw(",")
+        self.key("type")
+        self.string(event.type)
+        self.raw(",")
+        self.key("key")
+        self.optionalString(event.key)
+        self.raw(",")
+        self.key("tags")
+        self.stringArray(event.tags)
+        self.raw(",")
+        self.key("data")
+        self.raw(event.data.bytes)
+        self.raw(",")
+        self.key("metadata")
+        self.stringMap(event.metadata)
+        self.raw(",")
+        self.key("timestamp")
+        self.timestamp(event.timestamp)
+        self.raw("}")
+    }
+
+    /// `{"events": [...], "next_offset", "head"}`
+    mutating func eventPage(_ page: EventPage, topic: TopicName) {
+        self.raw("{")
+        self.key("events")
+        self.raw("[")
+        for (index, event) in page.events.enumerated() {
+            if index > 0 { self.raw(",") }
+            self.event(event, topic: topic)
+        }
+        self.raw("],")
+        self.key("next_offset")
+        self.int(page.nextOffset)
+        self.raw(",")
+        self.key("head")
+        self.int(page.head)
+        self.raw("}")
+    }
+
+    /// `{"first_offset", "last_offset", "events": [{"id", "offset", "duplicate"}]}`
+    mutating func appendResult(_ result: AppendResult) {
+        self.raw("{")
+        self.key("first_offset")
+        self.int(result.firstOffset)
+        self.raw(",")
+        self.key("last_offset")
+        self.int(result.lastOffset)
+        self.raw(",")
+        self.key("events")
+        self.raw("[")
+        for (index, entry) in result.entries.enumerated() {
+            if index > 0 { self.raw(",") }
+            self.raw("{")
+            self.key("id")
+            self.uuid(entry.id)
+            self.raw(",")
+            self.key("offset")
+            self.int(entry.offset)
+            self.raw(",")
+            self.key("duplicate")
+            self.bool(entry.duplicate)
+            self.raw("}")
+        }
+        self.raw("]}")
+    }
+
+    /// The redacted configuration plus state, head and event count.
+    mutating func topic(_ topic: TopicInfo) {
+        let configuration = topic.configuration
+        self.raw("{")
+        self.key("name")
+        self.string(configuration.name.rawValue)
+        self.raw(",")
+        self.key("adapter")
+        self.string(configuration.adapter.rawValue)
+        if let connection = configuration.connection {
+            self.raw(",")
+            self.key("connection")
+            self.string(connection)
+        }
+        if let schema = configuration.schema {
+            self.raw(",")
+            self.key("schema")
+            self.string(schema)
+        }
+        if let table = configuration.table {
+            self.raw(",")
+            self.key("table")
+            self.string(table)
+        }
+        self.raw(",")
+        self.key("options")
+        self.stringMap(configuration.options)
+        self.raw(",")
+        self.topicState(topic.state)
+        self.raw(",")
+        self.key("head")
+        self.optionalInt(topic.head)
+        self.raw(",")
+        self.key("event_count")
+        self.optionalInt(topic.eventCount)
+        self.raw("}")
+    }
+
+    /// `"state": "ready"` or `"state": "failed", "reason": "..."`.
+    mutating func topicState(_ state: TopicState) {
+        self.key("state")
+        self.string(state.description)
+        if case .failed(let reason) = state {
+            self.raw(",")
+            self.key("reason")
+            self.string(reason)
+        }
+    }
+}

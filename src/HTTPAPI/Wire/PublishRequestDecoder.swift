@@ -1,0 +1,158 @@
+import EventStoreCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decodes the body of `POST /topics/{topic}/events`: one event object, or `{"events": [...], "condition": {...}}`.
+///
+/// Strict: unknown fields, wrong types and duplicate fields are refused with a message naming the field, so a
+/// typo never silently drops data. An event's `data` is validated and kept as its bytes.
+enum PublishRequestDecoder {
+    struct Request {
+        var events: [EventDraft]
+        var condition: AppendCondition?
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(EventStoreError) -> Request {
+        var reader = JSONReader(bytes)
+        do throws(JSONParseError) {
+            guard try reader.peekKind() == .object else {
+                throw reader.shapeError("the body must be a JSON object: one event, or {\"events\": [...]}")
+            }
+            var batch: [EventDraft]?
+            var condition: AppendCondition?
+            var single = EventFields()
+            var singleFieldSeen = false
+            try reader.readObject { field, reader throws(JSONParseError) in
+                switch field {
+                case "events":
+                    var events: [EventDraft] = []
+                    guard try reader.peekKind() == .array else { throw reader.shapeError("events must be an array of event objects") }
+                    try reader.readArray { reader throws(JSONParseError) in
+                        events.append(try Self.decodeEvent(&reader, path: "events[\(events.count)]"))
+                    }
+                    batch = events
+                case "condition":
+                    condition = try Self.decodeCondition(&reader)
+                default:
+                    singleFieldSeen = true
+                    try single.decodeField(field, from: &reader, path: "")
+                }
+            }
+            try reader.expectEnd()
+            if let batch {
+                guard !singleFieldSeen else {
+                    throw reader.shapeError("a batch body holds only 'events' and 'condition'")
+                }
+                return Request(events: batch, condition: condition)
+            }
+            guard condition == nil else {
+                throw reader.shapeError("'condition' needs a batch body: {\"events\": [...], \"condition\": {...}}")
+            }
+            return Request(events: [try single.draft(path: "")], condition: nil)
+        } catch {
+            throw EventStoreError(.invalidArgument, error.description)
+        }
+    }
+
+    private static func decodeEvent(_ reader: inout JSONReader, path: String) throws(JSONParseError) -> EventDraft {
+        guard try reader.peekKind() == .object else { throw reader.shapeError("\(path) must be an event object") }
+        var fields = EventFields()
+        try reader.readObject { field, reader throws(JSONParseError) in
+            try fields.decodeField(field, from: &reader, path: "\(path).")
+        }
+        return try fields.draft(path: "\(path).")
+    }
+
+    private static func decodeCondition(_ reader: inout JSONReader) throws(JSONParseError) -> AppendCondition {
+        guard try reader.peekKind() == .object else { throw reader.shapeError("condition must be an object") }
+        var condition = AppendCondition()
+        try reader.readObject { field, reader throws(JSONParseError) in
+            switch field {
+            case "expected_next_offset":
+                condition.expectedNextOffset = try Self.integer(&reader, "condition.expected_next_offset")
+            case "after":
+                condition.after = try Self.integer(&reader, "condition.after")
+            case "fail_if_events_match":
+                guard try reader.peekKind() == .object else { throw reader.shapeError("condition.fail_if_events_match must be an object") }
+                var filter = EventFilter()
+                try reader.readObject { field, reader throws(JSONParseError) in
+                    let path = "condition.fail_if_events_match.\(field)"
+                    switch field {
+                    case "types": filter.types = try Self.stringArray(&reader, path)
+                    case "keys": filter.keys = try Self.stringArray(&reader, path)
+                    case "tags": filter.tags = try Self.stringArray(&reader, path)
+                    default: throw reader.shapeError("unknown field '\(path)'; expected types, keys or tags")
+                    }
+                }
+                condition.failIfEventsMatch = filter
+            default:
+                throw reader.shapeError("unknown field 'condition.\(field)'; expected expected_next_offset, fail_if_events_match or after")
+            }
+        }
+        return condition
+    }
+
+    static func integer(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> Int64 {
+        guard try reader.peekKind() == .number else { throw reader.shapeError("\(path) must be an integer") }
+        return try reader.readInt64()
+    }
+
+    static func string(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> String {
+        guard try reader.peekKind() == .string else { throw reader.shapeError("\(path) must be a string") }
+        return try reader.readString()
+    }
+
+    static func stringArray(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> [String] {
+        guard try reader.peekKind() == .array else { throw reader.shapeError("\(path) must be an array of strings") }
+        var values: [String] = []
+        try reader.readArray { reader throws(JSONParseError) in
+            values.append(try Self.string(&reader, "\(path)[\(values.count)]"))
+        }
+        return values
+    }
+
+    /// The fields of one event object as they are read.
+    private struct EventFields {
+        var id: UUID?
+        var type: String?
+        var key: String?
+        var tags: [String] = []
+        var data: RawJSON = .null
+        var metadata: [String: String] = [:]
+
+        mutating func decodeField(_ field: String, from reader: inout JSONReader, path: String) throws(JSONParseError) {
+            switch field {
+            case "id":
+                let text = try PublishRequestDecoder.string(&reader, "\(path)id")
+                guard let id = UUID(uuidString: text) else { throw reader.shapeError("\(path)id must be a UUID, got '\(text.prefix(64))'") }
+                self.id = id
+            case "type":
+                self.type = try PublishRequestDecoder.string(&reader, "\(path)type")
+            case "key":
+                if try !reader.readNullIfPresent() {
+                    self.key = try PublishRequestDecoder.string(&reader, "\(path)key")
+                }
+            case "tags":
+                self.tags = try PublishRequestDecoder.stringArray(&reader, "\(path)tags")
+            case "data":
+                self.data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
+            case "metadata":
+                guard try reader.peekKind() == .object else { throw reader.shapeError("\(path)metadata must be an object of strings") }
+                try reader.readObject { key, reader throws(JSONParseError) in
+                    self.metadata[key] = try PublishRequestDecoder.string(&reader, "\(path)metadata['\(key)']")
+                }
+            default:
+                throw reader.shapeError("unknown field '\(path)\(field)'; an event has type, data, id, key, tags and metadata")
+            }
+        }
+
+        func draft(path: String) throws(JSONParseError) -> EventDraft {
+            guard let type else { throw JSONParseError(message: "\(path)type is required", offset: 0, isSyntaxError: false) }
+            return EventDraft(id: self.id, type: type, key: self.key, tags: self.tags, data: self.data, metadata: self.metadata)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Configuration
+import EventStoreServer
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+/// `eventstore-api`: serves the REST API.
+///
+/// Every option can also be set through its environment variable (shown in `--help`); a flag wins over the
+/// environment, which wins over the default.
+@main
+struct EventStoreAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eventstore-api",
+        abstract: "Serves the event store's REST API.",
+        version: EventStoreVersion.current
+    )
+
+    @Option(help: "Address to listen on (EVENTSTORE_HOST). Default: 127.0.0.1.")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (EVENTSTORE_PORT). Default: 8080.")
+    var port: Int?
+
+    @Option(help: "Directory holding the topic catalog (EVENTSTORE_DATA_DIR). Default: ./data.")
+    var dataDir: String?
+
+    @Option(help: "JSON array of topic configurations to attach at startup (EVENTSTORE_TOPICS_FILE).")
+    var topicsFile: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (EVENTSTORE_LOG_LEVEL). Default: info.")
+    var logLevel: String?
+
+    @Option(help: "Largest request body in bytes (EVENTSTORE_LIMITS_MAX_BODY_BYTES). Default: 1048576.")
+    var maxBodyBytes: Int?
+
+    @Option(help: "Most events in one publish (EVENTSTORE_LIMITS_MAX_BATCH_SIZE). Default: 1000.")
+    var maxBatchSize: Int?
+
+    @Option(help: "Longest event type in bytes (EVENTSTORE_LIMITS_MAX_TYPE_LENGTH). Default: 256.")
+    var maxTypeLength: Int?
+
+    @Option(help: "Longest event key in bytes (EVENTSTORE_LIMITS_MAX_KEY_LENGTH). Default: 512.")
+    var maxKeyLength: Int?
+
+    @Option(help: "Longest tag in bytes (EVENTSTORE_LIMITS_MAX_TAG_LENGTH). Default: 256.")
+    var maxTagLength: Int?
+
+    @Option(help: "Most tags on one event (EVENTSTORE_LIMITS_MAX_TAGS_PER_EVENT). Default: 64.")
+    var maxTagsPerEvent: Int?
+
+    @Option(help: "Most metadata entries on one event (EVENTSTORE_LIMITS_MAX_METADATA_ENTRIES). Default: 64.")
+    var maxMetadataEntries: Int?
+
+    @Option(help: "Longest metadata key in bytes (EVENTSTORE_LIMITS_MAX_METADATA_KEY_LENGTH). Default: 256.")
+    var maxMetadataKeyLength: Int?
+
+    @Option(help: "Longest metadata value in bytes (EVENTSTORE_LIMITS_MAX_METADATA_VALUE_LENGTH). Default: 4096.")
+    var maxMetadataValueLength: Int?
+
+    @Option(help: "Largest read page (EVENTSTORE_LIMITS_MAX_PAGE_SIZE). Default: 10000.")
+    var maxPageSize: Int?
+
+    func run() async throws {
+        let settings = try ServerSettings(
+            reader: ConfigReader(providers: [
+                InMemoryProvider(name: "arguments", values: self.flagValues()),
+                EnvironmentVariablesProvider(),
+            ])
+        )
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "eventstore")
+
+        let application = try await EventStoreApplication.build(
+            settings: settings,
+            logger: logger,
+            renderMetrics: { registry.emitToBuffer() }
+        )
+        try await application.runService()
+        logger.notice("eventstore-api stopped")
+    }
+
+    /// The flags given on the command line, as configuration values.
+    private func flagValues() -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        func set(_ key: String, _ value: String?) {
+            if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.string(value), isSecret: false) }
+        }
+        func set(_ key: String, _ value: Int?) {
+            if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.int(value), isSecret: false) }
+        }
+        set("eventstore.host", self.host)
+        set("eventstore.port", self.port)
+        set("eventstore.dataDir", self.dataDir)
+        set("eventstore.topicsFile", self.topicsFile)
+        set("eventstore.logLevel", self.logLevel)
+        set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)
+        set("eventstore.limits.maxBatchSize", self.maxBatchSize)
+        set("eventstore.limits.maxTypeLength", self.maxTypeLength)
+        set("eventstore.limits.maxKeyLength", self.maxKeyLength)
+        set("eventstore.limits.maxTagLength", self.maxTagLength)
+        set("eventstore.limits.maxTagsPerEvent", self.maxTagsPerEvent)
+        set("eventstore.limits.maxMetadataEntries", self.maxMetadataEntries)
+        set("eventstore.limits.maxMetadataKeyLength", self.maxMetadataKeyLength)
+        set("eventstore.limits.maxMetadataValueLength", self.maxMetadataValueLength)
+        set("eventstore.limits.maxPageSize", self.maxPageSize)
+        return values
+    }
+}

@@ -1,0 +1,364 @@
+public import EventStoreCore
+import Logging
+public import Testing
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The behaviour every ``EventLog`` adapter must show, written once against the port.
+///
+/// An adapter's tests run every check against fresh logs of that adapter:
+/// ```swift
+/// @Test(arguments: EventLogConformance.Check.allCases)
+/// func conformance(_ check: EventLogConformance.Check) async throws {
+///     try await EventLogConformance { MemoryEventLog() }.run(check)
+/// }
+/// ```
+public struct EventLogConformance: Sendable {
+    /// One behaviour of the port.
+    public enum Check: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case emptyLogHasHeadZero
+        case offsetsStartAtZeroAndAreSequential
+        case concurrentAppendsAreGapFreeAndBatchesContiguous
+        case failedBatchWritesNothing
+        case readsFromAnyOffset
+        case filtersByTypeKeyAndTags
+        case expectedNextOffsetCondition
+        case failIfEventsMatchCondition
+        case idempotentEventIDs
+        case largePayloads
+        case unicodeRoundTrips
+        case eventFieldsRoundTrip
+
+        public var testDescription: String { self.rawValue }
+    }
+
+    private let makeLog: @Sendable () async throws -> any EventLog
+    private let logger = Logger(label: "conformance", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// - Parameter makeLog: opens a new, empty log for each check.
+    public init(makeLog: @escaping @Sendable () async throws -> any EventLog) {
+        self.makeLog = makeLog
+    }
+
+    /// Runs one check against a fresh log, then closes it.
+    public func run(_ check: Check) async throws {
+        let log = try await self.makeLog()
+        switch check {
+        case .emptyLogHasHeadZero: try await self.emptyLogHasHeadZero(log)
+        case .offsetsStartAtZeroAndAreSequential: try await self.offsetsStartAtZeroAndAreSequential(log)
+        case .concurrentAppendsAreGapFreeAndBatchesContiguous: try await self.concurrentAppendsAreGapFree(log)
+        case .failedBatchWritesNothing: try await self.failedBatchWritesNothing(log)
+        case .readsFromAnyOffset: try await self.readsFromAnyOffset(log)
+        case .filtersByTypeKeyAndTags: try await self.filtersByTypeKeyAndTags(log)
+        case .expectedNextOffsetCondition: try await self.expectedNextOffsetCondition(log)
+        case .failIfEventsMatchCondition: try await self.failIfEventsMatchCondition(log)
+        case .idempotentEventIDs: try await self.idempotentEventIDs(log)
+        case .largePayloads: try await self.largePayloads(log)
+        case .unicodeRoundTrips: try await self.unicodeRoundTrips(log)
+        case .eventFieldsRoundTrip: try await self.eventFieldsRoundTrip(log)
+        }
+        try await log.close(logger: self.logger)
+    }
+
+    // MARK: Checks
+
+    private func emptyLogHasHeadZero(_ log: any EventLog) async throws {
+        #expect(try await log.head(logger: self.logger) == 0)
+        let page = try await log.read(from: 0, limit: 10, filter: .all, logger: self.logger)
+        #expect(page.events.isEmpty)
+        #expect(page.head == 0)
+        #expect(page.nextOffset == 0)
+    }
+
+    private func offsetsStartAtZeroAndAreSequential(_ log: any EventLog) async throws {
+        var offsets: [Int64] = []
+        for index in 0..<3 {
+            let result = try await log.append([Self.event("single-\(index)")], condition: nil, logger: self.logger)
+            offsets.append(contentsOf: result.entries.map(\.offset))
+        }
+        let batch = try await log.append((0..<4).map { Self.event("batch-\($0)") }, condition: nil, logger: self.logger)
+        #expect(offsets == [0, 1, 2])
+        #expect(batch.entries.map(\.offset) == [3, 4, 5, 6])
+        #expect(batch.firstOffset == 3 && batch.lastOffset == 6)
+        #expect(batch.entries.allSatisfy { !$0.duplicate })
+        let page = try await log.read(from: 0, limit: 100, filter: .all, logger: self.logger)
+        #expect(page.events.map(\.offset) == Array(0...6))
+        #expect(page.events.map(\.type) == ["single-0", "single-1", "single-2", "batch-0", "batch-1", "batch-2", "batch-3"])
+        #expect(page.head == 7)
+        #expect(page.nextOffset == 7)
+        #expect(try await log.head(logger: self.logger) == 7)
+    }
+
+    private func concurrentAppendsAreGapFree(_ log: any EventLog) async throws {
+        let writers = 16
+        let appendsPerWriter = 25
+        let results = try await withThrowingTaskGroup(of: [AppendResult].self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    var results: [AppendResult] = []
+                    for index in 0..<appendsPerWriter {
+                        let size = index % 3 + 1
+                        let events = (0..<size).map { Self.event("w\(writer)-\(index)-\($0)") }
+                        results.append(try await log.append(events, condition: nil, logger: self.logger))
+                    }
+                    return results
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        for result in results {
+            let offsets = result.entries.map(\.offset)
+            #expect(offsets == Array(offsets[0]...offsets[0] + Int64(offsets.count - 1)), "a batch's offsets must be contiguous")
+        }
+        let total = results.reduce(0) { $0 + $1.entries.count }
+        let offsets = results.flatMap { $0.entries.map(\.offset) }.sorted()
+        #expect(offsets == Array(0..<Int64(total)), "offsets must be gap-free and unique")
+        let stored = try await self.readAll(log)
+        #expect(stored.map(\.offset) == Array(0..<Int64(total)))
+        let idsByOffset = Dictionary(uniqueKeysWithValues: results.flatMap(\.entries).map { ($0.offset, $0.id) })
+        #expect(stored.allSatisfy { idsByOffset[$0.offset] == $0.id }, "every acknowledged id is stored at its acknowledged offset")
+    }
+
+    private func failedBatchWritesNothing(_ log: any EventLog) async throws {
+        _ = try await log.append([Self.event("first")], condition: nil, logger: self.logger)
+        let batch = (0..<5).map { Self.event("rejected-\($0)") }
+        await #expect(throws: EventStoreError.self) {
+            try await log.append(batch, condition: AppendCondition(expectedNextOffset: 0), logger: self.logger)
+        }
+        #expect(try await log.head(logger: self.logger) == 1)
+        let stored = try await self.readAll(log)
+        #expect(stored.map(\.type) == ["first"])
+        // The rejected ids were not recorded either: they can be stored afterwards.
+        let retry = try await log.append(batch, condition: nil, logger: self.logger)
+        #expect(retry.entries.map(\.offset) == [1, 2, 3, 4, 5])
+        #expect(retry.entries.allSatisfy { !$0.duplicate })
+    }
+
+    private func readsFromAnyOffset(_ log: any EventLog) async throws {
+        for chunk in 0..<10 {
+            _ = try await log.append((0..<10).map { Self.event("e\(chunk * 10 + $0)") }, condition: nil, logger: self.logger)
+        }
+        for (from, limit) in [(0, 1), (0, 100), (1, 10), (37, 5), (99, 10), (50, 1000)] {
+            let page = try await log.read(from: Int64(from), limit: limit, filter: .all, logger: self.logger)
+            let expected = Array(Int64(from)..<Int64(min(from + limit, 100)))
+            #expect(page.events.map(\.offset) == expected, "from \(from) limit \(limit)")
+            #expect(page.events.map(\.type) == expected.map { "e\($0)" })
+            #expect(page.nextOffset == (expected.last.map { $0 + 1 } ?? Int64(from)))
+            #expect(page.head == 100)
+        }
+        let beyond = try await log.read(from: 500, limit: 10, filter: .all, logger: self.logger)
+        #expect(beyond.events.isEmpty)
+        #expect(beyond.head == 100)
+        #expect(beyond.nextOffset >= 100)
+    }
+
+    private func filtersByTypeKeyAndTags(_ log: any EventLog) async throws {
+        let events = [
+            Self.event("OrderPlaced", key: "order-1", tags: ["customer:7", "region:eu"]),
+            Self.event("OrderPaid", key: "order-1", tags: ["customer:7"]),
+            Self.event("OrderPlaced", key: "order-2", tags: ["customer:8", "region:eu"]),
+            Self.event("OrderShipped", key: nil, tags: []),
+            Self.event("OrderPlaced", key: "order-3", tags: ["customer:7", "region:us"]),
+        ]
+        _ = try await log.append(events, condition: nil, logger: self.logger)
+        func offsets(_ filter: EventFilter, from: Int64 = 0) async throws -> [Int64] {
+            var result: [Int64] = []
+            var next = from
+            while true {
+                let page = try await log.read(from: next, limit: 2, filter: filter, logger: self.logger)
+                result += page.events.map(\.offset)
+                #expect(page.events.allSatisfy { filter.matches($0) })
+                guard page.nextOffset < page.head, page.nextOffset > next else { break }
+                next = page.nextOffset
+            }
+            return result
+        }
+        #expect(try await offsets(EventFilter(types: ["OrderPlaced"])) == [0, 2, 4])
+        #expect(try await offsets(EventFilter(types: ["OrderPaid", "OrderShipped"])) == [1, 3])
+        #expect(try await offsets(EventFilter(keys: ["order-1"])) == [0, 1])
+        #expect(try await offsets(EventFilter(keys: ["order-2", "order-3"])) == [2, 4])
+        #expect(try await offsets(EventFilter(tags: ["customer:7"])) == [0, 1, 4])
+        #expect(try await offsets(EventFilter(tags: ["customer:7", "region:eu"])) == [0])
+        #expect(try await offsets(EventFilter(types: ["OrderPlaced"], tags: ["region:eu"])) == [0, 2])
+        #expect(try await offsets(EventFilter(types: ["OrderPlaced"], keys: ["order-3"])) == [4])
+        #expect(try await offsets(EventFilter(types: ["Nothing"])) == [])
+        #expect(try await offsets(EventFilter(types: ["OrderPlaced"]), from: 1) == [2, 4])
+    }
+
+    private func expectedNextOffsetCondition(_ log: any EventLog) async throws {
+        let first = try await log.append([Self.event("a")], condition: AppendCondition(expectedNextOffset: 0), logger: self.logger)
+        #expect(first.entries.map(\.offset) == [0])
+        let second = try await log.append(
+            [Self.event("b"), Self.event("c")],
+            condition: AppendCondition(expectedNextOffset: 1),
+            logger: self.logger
+        )
+        #expect(second.entries.map(\.offset) == [1, 2])
+        for stale in [Int64(0), 1, 2, 4] {
+            do {
+                _ = try await log.append([Self.event("stale")], condition: AppendCondition(expectedNextOffset: stale), logger: self.logger)
+                Issue.record("expected_next_offset \(stale) must fail at head 3")
+            } catch let error as EventStoreError {
+                #expect(error.code == .conditionFailed)
+                #expect(error.head == 3)
+            }
+        }
+        #expect(try await self.readAll(log).map(\.type) == ["a", "b", "c"])
+    }
+
+    private func failIfEventsMatchCondition(_ log: any EventLog) async throws {
+        _ = try await log.append(
+            [
+                Self.event("CourseDefined", tags: ["course:c1"]),
+                Self.event("StudentSubscribed", tags: ["course:c1", "student:s1"]),
+                Self.event("CourseDefined", tags: ["course:c2"]),
+            ],
+            condition: nil,
+            logger: self.logger
+        )
+        let subscriptions = EventFilter(types: ["StudentSubscribed"], tags: ["course:c1"])
+        // A matching event exists at offset 1: any `after` below 1 fails, 1 or more passes.
+        for after in [nil, Int64(-1), 0] {
+            await #expect(throws: EventStoreError.self) {
+                try await log.append(
+                    [Self.event("StudentSubscribed", tags: ["course:c1", "student:s2"])],
+                    condition: AppendCondition(failIfEventsMatch: subscriptions, after: after),
+                    logger: self.logger
+                )
+            }
+        }
+        #expect(try await log.head(logger: self.logger) == 3)
+        let passed = try await log.append(
+            [Self.event("StudentSubscribed", tags: ["course:c1", "student:s2"])],
+            condition: AppendCondition(failIfEventsMatch: subscriptions, after: 1),
+            logger: self.logger
+        )
+        #expect(passed.entries.map(\.offset) == [3])
+        // No event matches this filter at all, whatever `after` is.
+        let other = try await log.append(
+            [Self.event("StudentSubscribed", tags: ["course:c3"])],
+            condition: AppendCondition(failIfEventsMatch: EventFilter(types: ["StudentSubscribed"], tags: ["course:c3"])),
+            logger: self.logger
+        )
+        #expect(other.entries.map(\.offset) == [4])
+        // Both kinds at once: both must hold.
+        await #expect(throws: EventStoreError.self) {
+            try await log.append(
+                [Self.event("x")],
+                condition: AppendCondition(expectedNextOffset: 5, failIfEventsMatch: subscriptions, after: 2),
+                logger: self.logger
+            )
+        }
+        #expect(try await log.head(logger: self.logger) == 5)
+    }
+
+    private func idempotentEventIDs(_ log: any EventLog) async throws {
+        let original = Self.event("Created")
+        let first = try await log.append([original], condition: nil, logger: self.logger)
+        _ = try await log.append([Self.event("Other")], condition: nil, logger: self.logger)
+        var retried = original
+        retried.type = "CreatedAgain"
+        let repeatResult = try await log.append([retried], condition: nil, logger: self.logger)
+        #expect(repeatResult.entries == [AppendResult.Entry(id: original.id, offset: first.entries[0].offset, duplicate: true)])
+        #expect(try await log.head(logger: self.logger) == 2)
+        // A retried conditional append whose events were all stored succeeds without re-checking the condition.
+        let conditional = try await log.append([original], condition: AppendCondition(expectedNextOffset: 0), logger: self.logger)
+        #expect(conditional.entries.map(\.offset) == [0])
+        // A partly stored batch stores only the new events.
+        let fresh = Self.event("Fresh")
+        let mixed = try await log.append([original, fresh], condition: nil, logger: self.logger)
+        #expect(mixed.entries.map(\.offset) == [0, 2])
+        #expect(mixed.entries.map(\.duplicate) == [true, false])
+        let stored = try await self.readAll(log)
+        #expect(stored.map(\.type) == ["Created", "Other", "Fresh"])
+        #expect(stored.map(\.id) == [original.id, stored[1].id, fresh.id])
+    }
+
+    private func largePayloads(_ log: any EventLog) async throws {
+        let items = (0..<40_000).map { "\"item-\($0)\"" }.joined(separator: ",")
+        let data = RawJSON(validatedBytes: Array("{\"items\":[\(items)]}".utf8))
+        #expect(data.bytes.count > 500_000)
+        let event = Self.event("Large", data: data)
+        _ = try await log.append([event], condition: nil, logger: self.logger)
+        _ = try await log.append([Self.event("Small")], condition: nil, logger: self.logger)
+        let stored = try await self.readAll(log)
+        #expect(stored.count == 2)
+        #expect(stored.first?.data == data)
+        #expect(stored.last?.type == "Small")
+    }
+
+    private func unicodeRoundTrips(_ log: any EventLog) async throws {
+        let event = NewEvent(
+            id: UUID(),
+            type: "Grüße 👋 заказ",
+            key: "ключ/键/🔑",
+            tags: ["naïve", "日本語", "quote\"back\\slash", "line\nbreak"],
+            data: RawJSON(validatedBytes: Array(#"{"text":"héllo \u00e9 \ud83d\ude00 😀","nested":["ü",{"ß":1}]}"#.utf8)),
+            metadata: ["clé": "värde ✓", "emoji": "🎉"],
+            timestamp: Date()
+        )
+        _ = try await log.append([event], condition: nil, logger: self.logger)
+        let stored = try #require(try await self.readAll(log).first)
+        #expect(stored.type == event.type)
+        #expect(stored.key == event.key)
+        #expect(stored.tags == event.tags)
+        #expect(stored.metadata == event.metadata)
+        #expect(stored.data == event.data)
+        let byTag = try await log.read(from: 0, limit: 10, filter: EventFilter(tags: ["日本語"]), logger: self.logger)
+        #expect(byTag.events.map(\.id) == [event.id])
+    }
+
+    private func eventFieldsRoundTrip(_ log: any EventLog) async throws {
+        let timestamp = Date(timeIntervalSince1970: 1_795_000_000.123456)
+        let events = [
+            NewEvent(
+                id: UUID(),
+                type: "Full",
+                key: "k",
+                tags: ["a", "b"],
+                data: RawJSON(validatedBytes: Array(#"{"n": 1.5e3, "list": [true, false, null]}"#.utf8)),
+                metadata: ["source": "test", "trace": "abc"],
+                timestamp: timestamp
+            ),
+            NewEvent(id: UUID(), type: "Bare", timestamp: timestamp),
+        ]
+        _ = try await log.append(events, condition: nil, logger: self.logger)
+        let stored = try await self.readAll(log)
+        #expect(stored.count == 2)
+        for (event, recorded) in zip(events, stored) {
+            #expect(recorded.id == event.id)
+            #expect(recorded.type == event.type)
+            #expect(recorded.key == event.key)
+            #expect(recorded.tags == event.tags)
+            #expect(recorded.data == event.data)
+            #expect(recorded.metadata == event.metadata)
+            #expect(abs(recorded.timestamp.timeIntervalSince(event.timestamp)) < 0.000_01, "timestamps keep microseconds")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func readAll(_ log: any EventLog) async throws -> [Event] {
+        var events: [Event] = []
+        var next: Int64 = 0
+        while true {
+            let page = try await log.read(from: next, limit: 1000, filter: .all, logger: self.logger)
+            events += page.events
+            guard page.nextOffset < page.head else { return events }
+            next = page.nextOffset
+        }
+    }
+
+    private static func event(
+        _ type: String,
+        key: String? = nil,
+        tags: [String] = [],
+        data: RawJSON = RawJSON(validatedBytes: Array(#"{"value":42}"#.utf8))
+    ) -> NewEvent {
+        NewEvent(id: UUID(), type: type, key: key, tags: tags, data: data, timestamp: Date())
+    }
+}
