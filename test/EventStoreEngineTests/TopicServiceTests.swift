@@ -1,0 +1,111 @@
+import EventStoreCore
+import EventStoreEngine
+import MemoryStorage
+import Testing
+
+@Suite struct TopicServiceTests {
+    let registry = TopicRegistry()
+    let catalog = MemoryTopicCatalog()
+
+    func service(adapters: [any StorageAdapter] = [MemoryStorageAdapter()], catalog: (any TopicCatalog)? = nil) -> TopicService {
+        TopicService(registry: registry, adapters: adapters, catalog: catalog ?? self.catalog, logger: quietLogger)
+    }
+
+    func memoryTopic(_ name: String, options: [String: String] = [:]) throws -> TopicConfiguration {
+        TopicConfiguration(name: try TopicName(name), adapter: .memory, options: options)
+    }
+
+    @Test func createsPersistsAndRepeatsIdempotently() async throws {
+        let topics = service()
+        let first = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        #expect(first.created)
+        #expect(first.topic.head == 0)
+        #expect(try await catalog.load(logger: quietLogger) == [try memoryTopic("orders")])
+        let again = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        #expect(!again.created)
+        let conflict = await #expect(throws: EventStoreError.self) {
+            try await topics.createTopic(try memoryTopic("orders", options: ["x": "y"]), logger: quietLogger)
+        }
+        #expect(conflict?.code == .topicConflict)
+    }
+
+    @Test func refusesAdaptersNotInTheBuild() async throws {
+        let topics = service()
+        let configuration = TopicConfiguration(name: try TopicName("users"), adapter: .fileSystem, connection: "/tmp/x")
+        let error = await #expect(throws: EventStoreError.self) { try await topics.createTopic(configuration, logger: quietLogger) }
+        #expect(error?.code == .unsupportedConfiguration)
+        #expect(error?.message.contains("not available in this build") == true)
+        #expect(registry.attached(configuration.name) == nil)
+        #expect(try await catalog.load(logger: quietLogger).isEmpty)
+    }
+
+    @Test func deleteDetachesAndForgets() async throws {
+        let topics = service()
+        _ = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        try await topics.deleteTopic(try TopicName("orders"), logger: quietLogger)
+        #expect(registry.attached(try TopicName("orders")) == nil)
+        #expect(try await catalog.load(logger: quietLogger).isEmpty)
+        let missing = await #expect(throws: EventStoreError.self) { try await topics.deleteTopic(try TopicName("orders"), logger: quietLogger) }
+        #expect(missing?.code == .topicNotFound)
+    }
+
+    @Test func aFailingCatalogCreatesNothing() async throws {
+        let topics = service(catalog: ReadOnlyCatalog())
+        let error = await #expect(throws: EventStoreError.self) { try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger) }
+        #expect(error?.code == .storageUnavailable)
+        #expect(registry.attached(try TopicName("orders")) == nil)
+    }
+
+    @Test func aFailingCatalogDeletesNothing() async throws {
+        let stored = try memoryTopic("orders")
+        let topics = service(catalog: ReadOnlyCatalog(stored: [stored]))
+        try await topics.attachStoredTopics(declared: [])
+        let error = await #expect(throws: EventStoreError.self) { try await topics.deleteTopic(stored.name, logger: quietLogger) }
+        #expect(error?.code == .storageUnavailable)
+        #expect(registry.attached(stored.name) != nil)
+    }
+
+    @Test func restoresCatalogTopicsAndAddsDeclaredOnes() async throws {
+        try await catalog.save(try memoryTopic("stored"), logger: quietLogger)
+        let topics = service()
+        try await topics.attachStoredTopics(declared: [try memoryTopic("declared"), try memoryTopic("stored")])
+        #expect(await topics.listTopics(logger: quietLogger).map(\.configuration.name.rawValue) == ["declared", "stored"])
+        #expect(try await catalog.load(logger: quietLogger).map(\.name.rawValue) == ["declared", "stored"])
+    }
+
+    @Test func aDeclaredTopicConflictingWithTheCatalogStopsStartup() async throws {
+        try await catalog.save(try memoryTopic("orders"), logger: quietLogger)
+        let topics = service()
+        let error = await #expect(throws: EventStoreError.self) {
+            try await topics.attachStoredTopics(declared: [try memoryTopic("orders", options: ["other": "1"])])
+        }
+        #expect(error?.code == .topicConflict)
+    }
+
+    @Test func aTopicWhoseStorageFailsToOpenIsAttachedAsFailed() async throws {
+        let broken = ScriptedStorageAdapter(kind: .memory) { _ in throw DiskOnFire() }
+        try await catalog.save(try memoryTopic("orders"), logger: quietLogger)
+        let topics = service(adapters: [broken])
+        try await topics.attachStoredTopics(declared: [])
+        let health = await topics.health(logger: quietLogger)
+        #expect(!health.isHealthy)
+        #expect(health.topics.first?.state.isReady == false)
+        let publish = await #expect(throws: EventStoreError.self) {
+            try await EventPublisher(topics: registry, limits: EventLimits())
+                .publish([EventDraft(type: "A")], condition: nil, to: try TopicName("orders"), logger: quietLogger)
+        }
+        #expect(publish?.code == .storageUnavailable)
+    }
+
+    @Test func listsRedactedConfigurations() async throws {
+        let adapter = ScriptedStorageAdapter(kind: .postgres) { _ in MemoryEventLog() }
+        let topics = service(adapters: [adapter])
+        let configuration = TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: "postgres://app:hunter2@db/events")
+        let created = try await topics.createTopic(configuration, logger: quietLogger)
+        #expect(created.topic.configuration.connection == "postgres://app:***@db/events")
+        let listed = await topics.listTopics(logger: quietLogger)
+        #expect(listed.allSatisfy { $0.configuration.connection?.contains("hunter2") == false })
+        // The catalog keeps the real secret: it is needed to reconnect.
+        #expect(try await catalog.load(logger: quietLogger).first?.connection == configuration.connection)
+    }
+}
