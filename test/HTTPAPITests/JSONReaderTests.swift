@@ -1,0 +1,74 @@
+import Testing
+
+@testable import HTTPAPI
+
+@Suite struct JSONReaderTests {
+    @Test(arguments: [
+        "null", "true", "false", "0", "-0", "12", "-3.25", "1e10", "2.5E-3", "\"\"", "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
+        "\"\\u00e9\\ud83d\\ude00\"", "[]", "{}", "[1,[2,[3]],{\"a\":{\"b\":null}}]", " { \"k\" : [ 1 , 2 ] } ", "\"é😀\"",
+    ])
+    func acceptsValidJSON(_ text: String) throws {
+        var reader = JSONReader(Array(text.utf8))
+        let raw = try reader.readRawValue()
+        try reader.expectEnd()
+        #expect(String(decoding: raw, as: UTF8.self) == text.trimmingSpaces())
+    }
+
+    @Test(arguments: [
+        "", "nul", "tru", "01", "-", "1.", ".5", "1e", "+1", "NaN", "\"unterminated", "\"bad \\x escape\"", "\"\\u12\"",
+        "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "{\"a\":1}x",
+        "[", "{", "\"tab\there\"", "{\"a\":1,\"a\":2}", "'single'",
+    ])
+    func refusesInvalidJSON(_ text: String) {
+        #expect(throws: JSONParseError.self) {
+            var reader = JSONReader(Array(text.utf8))
+            _ = try reader.readRawValue()
+            try reader.expectEnd()
+        }
+    }
+
+    @Test func refusesInvalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] {
+            #expect(throws: JSONParseError.self) {
+                var reader = JSONReader(bytes)
+                _ = try reader.readRawValue()
+            }
+            #expect(throws: JSONParseError.self) {
+                var reader = JSONReader(bytes)
+                _ = try reader.readString()
+            }
+        }
+    }
+
+    @Test func decodesEscapesInStrings() throws {
+        var reader = JSONReader(Array(#""a\nb\u00e9\ud83d\ude00\"""#.utf8))
+        #expect(try reader.readString() == "a\nbé😀\"")
+    }
+
+    @Test func limitsNesting() {
+        let deep = String(repeating: "[", count: JSONReader.maximumDepth + 1) + String(repeating: "]", count: JSONReader.maximumDepth + 1)
+        let error = #expect(throws: JSONParseError.self) {
+            var reader = JSONReader(Array(deep.utf8))
+            _ = try reader.readRawValue()
+        }
+        #expect(error?.message.contains("nesting") == true)
+        let fine = String(repeating: "[", count: JSONReader.maximumDepth) + String(repeating: "]", count: JSONReader.maximumDepth)
+        var reader = JSONReader(Array(fine.utf8))
+        #expect(throws: Never.self) { _ = try reader.readRawValue() }
+    }
+
+    @Test func readsIntegersOnly() throws {
+        var reader = JSONReader(Array("9223372036854775807".utf8))
+        #expect(try reader.readInt64() == .max)
+        for text in ["1.5", "1e3", "9223372036854775808"] {
+            var reader = JSONReader(Array(text.utf8))
+            #expect(throws: JSONParseError.self) { try reader.readInt64() }
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
