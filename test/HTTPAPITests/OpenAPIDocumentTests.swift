@@ -1,0 +1,88 @@
+import EventStoreCore
+import EventStoreEngine
+import Foundation
+import Hummingbird
+import Logging
+import MemoryStorage
+import Testing
+
+@testable import HTTPAPI
+
+@Suite struct OpenAPIDocumentTests {
+    /// `METHOD /path` for every operation the document describes.
+    static func documentedOperations() -> Set<String> {
+        var operations: Set<String> = []
+        var inPaths = false
+        var currentPath: String?
+        for line in OpenAPIDocument.yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "paths:" {
+                inPaths = true
+                continue
+            }
+            if inPaths, !line.hasPrefix(" "), !line.isEmpty { break }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
+                currentPath = String(line.dropFirst(2).dropLast())
+            } else if let currentPath, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if ["get", "post", "put", "patch", "delete", "head"].contains(String(method)) {
+                    operations.insert("\(method.uppercased()) \(currentPath)")
+                }
+            }
+        }
+        return operations
+    }
+
+    static func servedOperations() throws -> Set<String> {
+        let registry = TopicRegistry()
+        let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: MemoryTopicCatalog(), logger: Logger(label: "test"))
+        let router = EventStoreRouter.build(
+            .init(
+                topicCommands: topics,
+                topicQueries: topics,
+                eventCommands: EventPublisher(topics: registry, limits: EventLimits()),
+                eventQueries: EventReader(topics: registry, limits: ReadLimits()),
+                limits: HTTPLimits(),
+                defaultPageSize: 100,
+                version: "test",
+                renderMetrics: { [] }
+            )
+        )
+        return Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+    }
+
+    @Test func everyServedRouteIsDocumented() throws {
+        let served = try Self.servedOperations()
+        let documented = Self.documentedOperations()
+        #expect(served.count >= 10)
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+    }
+
+    /// The reference validator (Python `openapi-spec-validator`, installed by `.ci/run`) accepts the document.
+    @Test(.enabled(if: Self.validatorIsInstalled(), "needs python3 with openapi-spec-validator (pip install openapi-spec-validator)"))
+    func documentIsValidOpenAPI31() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID()).yaml")
+        try Data(OpenAPIDocument.yaml.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let (status, output) = try Self.run(["python3", "-m", "openapi_spec_validator", file.path])
+        #expect(status == 0, "\(output)")
+    }
+
+    static func validatorIsInstalled() -> Bool {
+        (try? run(["python3", "-c", "import openapi_spec_validator"]).0) == 0
+    }
+
+    static func run(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
