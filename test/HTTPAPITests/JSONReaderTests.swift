@@ -17,7 +17,7 @@ import Testing
     @Test(arguments: [
         "", "nul", "tru", "01", "-", "1.", ".5", "1e", "+1", "NaN", "\"unterminated", "\"bad \\x escape\"", "\"\\u12\"",
         "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "[1,]", "[1 2]", "{\"a\" 1}", "{\"a\":1,}", "{a:1}", "{\"a\":1}x",
-        "[", "{", "\"tab\there\"", "{\"a\":1,\"a\":2}", "'single'",
+        "[", "{", "\"tab\there\"", "'single'",
     ])
     func refusesInvalidJSON(_ text: String) {
         #expect(throws: JSONParseError.self) {
@@ -38,6 +38,16 @@ import Testing
                 _ = try reader.readString()
             }
         }
+    }
+
+    @Test func refusesDuplicateFieldsButKeepsOpaqueValuesAsSent() throws {
+        var fields = JSONReader(Array(#"{"a":1,"a":2}"#.utf8))
+        let error = #expect(throws: JSONParseError.self) {
+            try fields.readObject { _, reader throws(JSONParseError) in try reader.skipValue() }
+        }
+        #expect(error?.message == "duplicate field 'a'")
+        var opaque = JSONReader(Array(#"{"a":1,"a":2}"#.utf8))
+        #expect(String(decoding: try opaque.readRawValue(), as: UTF8.self) == #"{"a":1,"a":2}"#)
     }
 
     @Test func decodesEscapesInStrings() throws {

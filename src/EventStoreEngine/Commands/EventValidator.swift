@@ -27,14 +27,14 @@ public struct EventValidator: Sendable {
         }
         try condition?.validate()
         var seen = Set<UUID>()
-        seen.reserveCapacity(drafts.count)
+        if drafts.count > 1 { seen.reserveCapacity(drafts.count) }
         var events: [NewEvent] = []
         events.reserveCapacity(drafts.count)
         for (index, draft) in drafts.enumerated() {
             let field = drafts.count == 1 ? "" : "events[\(index)]."
             try self.check(draft, field: field)
             let id = draft.id ?? UUID()
-            guard seen.insert(id).inserted else {
+            guard drafts.count == 1 || seen.insert(id).inserted else {
                 throw EventStoreError(.invalidArgument, "\(field)id \(id) appears more than once in the batch")
             }
             events.append(

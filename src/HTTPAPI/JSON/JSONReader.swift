@@ -40,9 +40,19 @@ struct JSONReader {
     /// Reads an object, calling `field` with each key while the reader stands before that key's value. `field`
     /// must consume the value. Duplicate keys are refused.
     mutating func readObject(_ field: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        var keys: [String] = []
+        try self.readObject(rejectingDuplicates: true, &keys, field)
+    }
+
+    /// `keys` collects the keys seen when duplicates are refused; the few fields of a request object make a linear
+    /// search cheaper than hashing.
+    private mutating func readObject(
+        rejectingDuplicates: Bool,
+        _ keys: inout [String],
+        _ field: (String, inout JSONReader) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         try self.expect(UInt8(ascii: "{"), "an object")
         try self.enterNesting()
-        var keys: Set<String> = []
         self.skipWhitespace()
         if self.consume(UInt8(ascii: "}")) {
             self.depth -= 1
@@ -53,11 +63,19 @@ struct JSONReader {
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
                 throw self.error("expected a field name in double quotes")
             }
-            let key = try self.readString()
-            guard keys.insert(key).inserted else { throw self.error("duplicate field '\(key)'") }
-            self.skipWhitespace()
-            try self.expect(UInt8(ascii: ":"), "':' after a field name")
-            try field(key, &self)
+            if rejectingDuplicates {
+                let key = try self.readString()
+                guard !keys.contains(key) else { throw self.shapeError("duplicate field '\(key)'") }
+                keys.append(key)
+                self.skipWhitespace()
+                try self.expect(UInt8(ascii: ":"), "':' after a field name")
+                try field(key, &self)
+            } else {
+                try self.skipString()
+                self.skipWhitespace()
+                try self.expect(UInt8(ascii: ":"), "':' after a field name")
+                try field("", &self)
+            }
             self.skipWhitespace()
             if self.consume(UInt8(ascii: ",")) { continue }
             try self.expect(UInt8(ascii: "}"), "',' or '}' in an object")
@@ -171,7 +189,9 @@ struct JSONReader {
     mutating func skipValue() throws(JSONParseError) {
         switch try self.peekKind() {
         case .object:
-            try self.readObject { _, reader throws(JSONParseError) in try reader.skipValue() }
+            // Opaque values (an event's data) are kept byte for byte: their keys are validated, not compared.
+            var unused: [String] = []
+            try self.readObject(rejectingDuplicates: false, &unused) { _, reader throws(JSONParseError) in try reader.skipValue() }
         case .array:
             try self.readArray { reader throws(JSONParseError) in try reader.skipValue() }
         case .string:

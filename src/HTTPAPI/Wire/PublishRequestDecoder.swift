@@ -32,14 +32,14 @@ enum PublishRequestDecoder {
                     var events: [EventDraft] = []
                     guard try reader.peekKind() == .array else { throw reader.shapeError("events must be an array of event objects") }
                     try reader.readArray { reader throws(JSONParseError) in
-                        events.append(try Self.decodeEvent(&reader, path: "events[\(events.count)]"))
+                        events.append(try Self.decodeEvent(&reader, index: events.count))
                     }
                     batch = events
                 case "condition":
                     condition = try Self.decodeCondition(&reader)
                 default:
                     singleFieldSeen = true
-                    try single.decodeField(field, from: &reader, path: "")
+                    try single.decodeField(field, from: &reader, index: nil)
                 }
             }
             try reader.expectEnd()
@@ -52,19 +52,19 @@ enum PublishRequestDecoder {
             guard condition == nil else {
                 throw reader.shapeError("'condition' needs a batch body: {\"events\": [...], \"condition\": {...}}")
             }
-            return Request(events: [try single.draft(path: "")], condition: nil)
+            return Request(events: [try single.draft(index: nil)], condition: nil)
         } catch {
             throw EventStoreError(.invalidArgument, error.description)
         }
     }
 
-    private static func decodeEvent(_ reader: inout JSONReader, path: String) throws(JSONParseError) -> EventDraft {
-        guard try reader.peekKind() == .object else { throw reader.shapeError("\(path) must be an event object") }
+    private static func decodeEvent(_ reader: inout JSONReader, index: Int) throws(JSONParseError) -> EventDraft {
+        guard try reader.peekKind() == .object else { throw reader.shapeError("events[\(index)] must be an event object") }
         var fields = EventFields()
         try reader.readObject { field, reader throws(JSONParseError) in
-            try fields.decodeField(field, from: &reader, path: "\(path).")
+            try fields.decodeField(field, from: &reader, index: index)
         }
-        return try fields.draft(path: "\(path).")
+        return try fields.draft(index: index)
     }
 
     private static func decodeCondition(_ reader: inout JSONReader) throws(JSONParseError) -> AppendCondition {
@@ -96,21 +96,21 @@ enum PublishRequestDecoder {
         return condition
     }
 
-    static func integer(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> Int64 {
-        guard try reader.peekKind() == .number else { throw reader.shapeError("\(path) must be an integer") }
+    static func integer(_ reader: inout JSONReader, _ path: @autoclosure () -> String) throws(JSONParseError) -> Int64 {
+        guard try reader.peekKind() == .number else { throw reader.shapeError("\(path()) must be an integer") }
         return try reader.readInt64()
     }
 
-    static func string(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> String {
-        guard try reader.peekKind() == .string else { throw reader.shapeError("\(path) must be a string") }
+    static func string(_ reader: inout JSONReader, _ path: @autoclosure () -> String) throws(JSONParseError) -> String {
+        guard try reader.peekKind() == .string else { throw reader.shapeError("\(path()) must be a string") }
         return try reader.readString()
     }
 
-    static func stringArray(_ reader: inout JSONReader, _ path: String) throws(JSONParseError) -> [String] {
-        guard try reader.peekKind() == .array else { throw reader.shapeError("\(path) must be an array of strings") }
+    static func stringArray(_ reader: inout JSONReader, _ path: @autoclosure () -> String) throws(JSONParseError) -> [String] {
+        guard try reader.peekKind() == .array else { throw reader.shapeError("\(path()) must be an array of strings") }
         var values: [String] = []
         try reader.readArray { reader throws(JSONParseError) in
-            values.append(try Self.string(&reader, "\(path)[\(values.count)]"))
+            values.append(try Self.string(&reader, "\(path())[\(values.count)]"))
         }
         return values
     }
@@ -124,35 +124,41 @@ enum PublishRequestDecoder {
         var data: RawJSON = .null
         var metadata: [String: String] = [:]
 
-        mutating func decodeField(_ field: String, from reader: inout JSONReader, path: String) throws(JSONParseError) {
+        /// - Parameter index: the event's position in a batch, nil for a single event; it only names fields in errors.
+        mutating func decodeField(_ field: String, from reader: inout JSONReader, index: Int?) throws(JSONParseError) {
+            func path() -> String { EventFields.prefix(index) }
             switch field {
             case "id":
-                let text = try PublishRequestDecoder.string(&reader, "\(path)id")
-                guard let id = UUID(uuidString: text) else { throw reader.shapeError("\(path)id must be a UUID, got '\(text.prefix(64))'") }
+                let text = try PublishRequestDecoder.string(&reader, "\(path())id")
+                guard let id = UUID(uuidString: text) else { throw reader.shapeError("\(path())id must be a UUID, got '\(text.prefix(64))'") }
                 self.id = id
             case "type":
-                self.type = try PublishRequestDecoder.string(&reader, "\(path)type")
+                self.type = try PublishRequestDecoder.string(&reader, "\(path())type")
             case "key":
                 if try !reader.readNullIfPresent() {
-                    self.key = try PublishRequestDecoder.string(&reader, "\(path)key")
+                    self.key = try PublishRequestDecoder.string(&reader, "\(path())key")
                 }
             case "tags":
-                self.tags = try PublishRequestDecoder.stringArray(&reader, "\(path)tags")
+                self.tags = try PublishRequestDecoder.stringArray(&reader, "\(path())tags")
             case "data":
                 self.data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
             case "metadata":
-                guard try reader.peekKind() == .object else { throw reader.shapeError("\(path)metadata must be an object of strings") }
+                guard try reader.peekKind() == .object else { throw reader.shapeError("\(path())metadata must be an object of strings") }
                 try reader.readObject { key, reader throws(JSONParseError) in
-                    self.metadata[key] = try PublishRequestDecoder.string(&reader, "\(path)metadata['\(key)']")
+                    self.metadata[key] = try PublishRequestDecoder.string(&reader, "\(path())metadata['\(key)']")
                 }
             default:
-                throw reader.shapeError("unknown field '\(path)\(field)'; an event has type, data, id, key, tags and metadata")
+                throw reader.shapeError("unknown field '\(path())\(field)'; an event has type, data, id, key, tags and metadata")
             }
         }
 
-        func draft(path: String) throws(JSONParseError) -> EventDraft {
-            guard let type else { throw JSONParseError(message: "\(path)type is required", offset: 0, isSyntaxError: false) }
+        func draft(index: Int?) throws(JSONParseError) -> EventDraft {
+            guard let type else { throw JSONParseError(message: "\(Self.prefix(index))type is required", offset: 0, isSyntaxError: false) }
             return EventDraft(id: self.id, type: type, key: self.key, tags: self.tags, data: self.data, metadata: self.metadata)
+        }
+
+        static func prefix(_ index: Int?) -> String {
+            index.map { "events[\($0)]." } ?? ""
         }
     }
 }
