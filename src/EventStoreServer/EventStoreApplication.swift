@@ -1,9 +1,9 @@
-public import Hummingbird
-public import Logging
 import EventStoreCore
 import EventStoreEngine
 import FileSystemCatalog
 import HTTPAPI
+public import Hummingbird
+public import Logging
 import MemoryStorage
 import NIOPosix
 

@@ -13,7 +13,10 @@ import Foundation
 
     @Test func assignsOffsetsFromTheHead() throws {
         let plan = try AppendPlanner.plan([a, b], condition: nil, head: 7, storedOffsets: [:], conditionMatched: false)
-        guard case .write(let events, let result) = plan else { Issue.record("expected a write"); return }
+        guard case .write(let events, let result) = plan else {
+            Issue.record("expected a write")
+            return
+        }
         #expect(events.map(\.offset) == [7, 8])
         #expect(result.entries.map(\.offset) == [7, 8])
         #expect(result.firstOffset == 7 && result.lastOffset == 8)
@@ -27,12 +30,17 @@ import Foundation
             storedOffsets: [a.id: 3, b.id: 4],
             conditionMatched: true
         )
-        #expect(plan == .alreadyStored(AppendResult(entries: [.init(id: a.id, offset: 3, duplicate: true), .init(id: b.id, offset: 4, duplicate: true)])))
+        #expect(
+            plan == .alreadyStored(AppendResult(entries: [.init(id: a.id, offset: 3, duplicate: true), .init(id: b.id, offset: 4, duplicate: true)]))
+        )
     }
 
     @Test func partialDuplicatesStoreOnlyTheNewEvents() throws {
         let plan = try AppendPlanner.plan([a, b], condition: nil, head: 5, storedOffsets: [a.id: 2], conditionMatched: false)
-        guard case .write(let events, let result) = plan else { Issue.record("expected a write"); return }
+        guard case .write(let events, let result) = plan else {
+            Issue.record("expected a write")
+            return
+        }
         #expect(events.map(\.id) == [b.id])
         #expect(events.map(\.offset) == [5])
         #expect(result.entries.map(\.offset) == [2, 5])

@@ -9,7 +9,8 @@ import Foundation
 
 @Suite struct TopicConfigurationTests {
     @Test func decodesTheClientFormat() throws {
-        let json = #"{"name": "users", "adapter": "fs", "connection": "/data/eventstore", "options": {"createDirIfNotExist": "true", "segmentBytes": 1024, "flag": false}}"#
+        let json =
+            #"{"name": "users", "adapter": "fs", "connection": "/data/eventstore", "options": {"createDirIfNotExist": "true", "segmentBytes": 1024, "flag": false}}"#
         let configuration = try JSONDecoder().decode(TopicConfiguration.self, from: Data(json.utf8))
         #expect(configuration.name.rawValue == "users")
         #expect(configuration.adapter == .fileSystem)

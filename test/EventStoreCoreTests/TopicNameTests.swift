@@ -7,7 +7,9 @@ import Testing
         #expect(try TopicName(name).rawValue == name)
     }
 
-    @Test(arguments: ["", "-orders", ".hidden", "_x", "has space", "slash/name", "dot..ok?", "ü", "..", String(repeating: "n", count: 129), "a\u{0}b"])
+    @Test(arguments: [
+        "", "-orders", ".hidden", "_x", "has space", "slash/name", "dot..ok?", "ü", "..", String(repeating: "n", count: 129), "a\u{0}b",
+    ])
     func refusesInvalidNames(_ name: String) {
         #expect(throws: EventStoreError.self) { try TopicName(name) }
     }

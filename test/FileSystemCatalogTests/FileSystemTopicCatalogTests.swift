@@ -1,9 +1,8 @@
 import EventStoreCore
 import FileSystemCatalog
+import Foundation
 import Logging
 import Testing
-
-import Foundation
 
 @Suite struct FileSystemTopicCatalogTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

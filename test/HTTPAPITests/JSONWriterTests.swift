@@ -1,10 +1,9 @@
 import EventStoreCore
+import Foundation
+import NIOCore
 import Testing
 
 @testable import HTTPAPI
-
-import Foundation
-import NIOCore
 
 @Suite struct JSONWriterTests {
     func written(_ body: (inout JSONWriter) -> Void) -> String {

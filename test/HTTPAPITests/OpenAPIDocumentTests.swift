@@ -35,7 +35,12 @@ import Testing
 
     static func servedOperations() throws -> Set<String> {
         let registry = TopicRegistry()
-        let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: MemoryTopicCatalog(), logger: Logger(label: "test"))
+        let topics = TopicService(
+            registry: registry,
+            adapters: [MemoryStorageAdapter()],
+            catalog: MemoryTopicCatalog(),
+            logger: Logger(label: "test")
+        )
         let router = EventStoreRouter.build(
             .init(
                 topicCommands: topics,

@@ -34,7 +34,10 @@ import Foundation
         )
         #expect(request.events.map(\.type) == ["A", "B"])
         #expect(request.events.map(\.data) == [.null, .null])
-        #expect(request.condition == AppendCondition(expectedNextOffset: 4, failIfEventsMatch: EventFilter(types: ["A"], keys: ["k"], tags: ["t"]), after: 3))
+        #expect(
+            request.condition
+                == AppendCondition(expectedNextOffset: 4, failIfEventsMatch: EventFilter(types: ["A"], keys: ["k"], tags: ["t"]), after: 3)
+        )
     }
 
     @Test(arguments: [
@@ -58,7 +61,10 @@ import Foundation
         (#"{"events": [{"type": "A"}], "condition": {"expected": 1}}"#, "unknown field 'condition.expected'"),
         (#"{"events": [{"type": "A"}], "condition": {"expected_next_offset": "1"}}"#, "must be an integer"),
         (#"{"events": [{"type": "A"}], "condition": {"expected_next_offset": 1.5}}"#, "expected an integer"),
-        (#"{"events": [{"type": "A"}], "condition": {"fail_if_events_match": {"type": ["A"]}}}"#, "unknown field 'condition.fail_if_events_match.type'"),
+        (
+            #"{"events": [{"type": "A"}], "condition": {"fail_if_events_match": {"type": ["A"]}}}"#,
+            "unknown field 'condition.fail_if_events_match.type'"
+        ),
         (#"{"type": "A", "data": {"a": }}"#, "invalid JSON at byte"),
         (#"{"type": "A"} trailing"#, "invalid JSON at byte"),
     ])

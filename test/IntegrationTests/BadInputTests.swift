@@ -26,9 +26,19 @@ struct BadInputTests {
         Case(name: "missing type", body: #"{"data": {}}"#, status: 400, detail: "type is required"),
         Case(name: "non-string type", body: #"{"type": 42}"#, status: 400, detail: "type must be a string"),
         Case(name: "empty type", body: #"{"type": ""}"#, status: 400, detail: "type must not be empty"),
-        Case(name: "type too long", body: #"{"type": "\#(String(repeating: "t", count: 257))"}"#, status: 422, detail: "type is longer than 256 bytes"),
+        Case(
+            name: "type too long",
+            body: #"{"type": "\#(String(repeating: "t", count: 257))"}"#,
+            status: 422,
+            detail: "type is longer than 256 bytes"
+        ),
         Case(name: "key too long", body: #"{"type": "A", "key": "\#(String(repeating: "k", count: 513))"}"#, status: 422, detail: "key is longer"),
-        Case(name: "tag too long", body: #"{"type": "A", "tags": ["\#(String(repeating: "g", count: 257))"]}"#, status: 422, detail: "tags[0] is longer"),
+        Case(
+            name: "tag too long",
+            body: #"{"type": "A", "tags": ["\#(String(repeating: "g", count: 257))"]}"#,
+            status: 422,
+            detail: "tags[0] is longer"
+        ),
         Case(
             name: "too many metadata entries",
             body: #"{"type": "A", "metadata": {\#((0..<65).map { "\"k\($0)\": \"v\"" }.joined(separator: ", "))}}"#,
@@ -60,14 +70,37 @@ struct BadInputTests {
             detail: "unknown field 'condition.expected_offset'"
         ),
         Case(name: "empty condition", body: #"{"events": [{"type": "A"}], "condition": {}}"#, status: 400, detail: "condition needs"),
-        Case(name: "duplicate ids in a batch", body: #"{"events": [{"type": "A", "id": "6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11"}, {"type": "B", "id": "6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11"}]}"#, status: 400, detail: "more than once"),
-        Case(name: "deeply nested data", body: #"{"type": "A", "data": \#(String(repeating: "[", count: 200))\#(String(repeating: "]", count: 200))}"#, status: 400, detail: "nesting deeper"),
+        Case(
+            name: "duplicate ids in a batch",
+            body:
+                #"{"events": [{"type": "A", "id": "6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11"}, {"type": "B", "id": "6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11"}]}"#,
+            status: 400,
+            detail: "more than once"
+        ),
+        Case(
+            name: "deeply nested data",
+            body: #"{"type": "A", "data": \#(String(repeating: "[", count: 200))\#(String(repeating: "]", count: 200))}"#,
+            status: 400,
+            detail: "nesting deeper"
+        ),
         Case(name: "invalid UTF-8 escape", body: #"{"type": "\ud800"}"#, status: 400, detail: "surrogate"),
         Case(name: "wrong content type", body: #"{"type": "A"}"#, contentType: "text/plain", status: 415, detail: "must be application/json"),
         Case(name: "unknown topic", path: "/topics/missing/events", body: #"{"type": "A"}"#, status: 404, detail: "topic 'missing' does not exist"),
-        Case(name: "bad topic name on publish", path: "/topics/bad%20name/events", body: #"{"type": "A"}"#, status: 400, detail: "invalid topic name"),
+        Case(
+            name: "bad topic name on publish",
+            path: "/topics/bad%20name/events",
+            body: #"{"type": "A"}"#,
+            status: 400,
+            detail: "invalid topic name"
+        ),
         Case(name: "bad topic name on read", method: .GET, path: "/topics/-x/events", status: 400, detail: "invalid topic name"),
-        Case(name: "too long topic name", method: .GET, path: "/topics/\(String(repeating: "n", count: 129))", status: 400, detail: "invalid topic name"),
+        Case(
+            name: "too long topic name",
+            method: .GET,
+            path: "/topics/\(String(repeating: "n", count: 129))",
+            status: 400,
+            detail: "invalid topic name"
+        ),
         Case(name: "negative from", method: .GET, path: "/topics/orders/events?from=-1", status: 400, detail: "from must be a non-negative integer"),
         Case(name: "non-numeric from", method: .GET, path: "/topics/orders/events?from=abc", status: 400, detail: "from must be"),
         Case(name: "zero limit", method: .GET, path: "/topics/orders/events?limit=0", status: 400, detail: "limit must be between 1 and 10000"),
@@ -79,15 +112,63 @@ struct BadInputTests {
         Case(name: "topic: invalid JSON", path: "/topics", body: "{", status: 400, detail: "not valid JSON"),
         Case(name: "topic: not an object", path: "/topics", body: "[]", status: 400, detail: "must be a JSON object"),
         Case(name: "topic: missing name", path: "/topics", body: #"{"adapter": "memory"}"#, status: 400, detail: "missing field 'name'"),
-        Case(name: "topic: bad name", path: "/topics", body: #"{"name": "no/slash", "adapter": "memory"}"#, status: 400, detail: "invalid topic name"),
-        Case(name: "topic: non-string adapter", path: "/topics", body: #"{"name": "t", "adapter": 1}"#, status: 400, detail: "field 'adapter' must be a string"),
-        Case(name: "topic: unknown field", path: "/topics", body: #"{"name": "t", "adapter": "memory", "colour": "red"}"#, status: 400, detail: "unknown field 'colour'"),
+        Case(
+            name: "topic: bad name",
+            path: "/topics",
+            body: #"{"name": "no/slash", "adapter": "memory"}"#,
+            status: 400,
+            detail: "invalid topic name"
+        ),
+        Case(
+            name: "topic: non-string adapter",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": 1}"#,
+            status: 400,
+            detail: "field 'adapter' must be a string"
+        ),
+        Case(
+            name: "topic: unknown field",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "memory", "colour": "red"}"#,
+            status: 400,
+            detail: "unknown field 'colour'"
+        ),
         Case(name: "topic: unknown adapter", path: "/topics", body: #"{"name": "t", "adapter": "s3"}"#, status: 422, detail: "unknown adapter 's3'"),
-        Case(name: "topic: fs not built", path: "/topics", body: #"{"name": "t", "adapter": "fs", "connection": "/tmp/t"}"#, status: 422, detail: "not available in this build"),
-        Case(name: "topic: postgres not built", path: "/topics", body: #"{"name": "t", "adapter": "postgres", "connection": "postgres://x"}"#, status: 422, detail: "not available in this build"),
-        Case(name: "topic: blob without container", path: "/topics", body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=a"}"#, status: 422, detail: "requires options.container"),
-        Case(name: "topic: fs without connection", path: "/topics", body: #"{"name": "t", "adapter": "fs"}"#, status: 422, detail: "requires connection"),
-        Case(name: "topic: conflicting config", path: "/topics", body: #"{"name": "orders", "adapter": "memory", "options": {"a": "b"}}"#, status: 409, detail: "different configuration"),
+        Case(
+            name: "topic: fs not built",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "fs", "connection": "/tmp/t"}"#,
+            status: 422,
+            detail: "not available in this build"
+        ),
+        Case(
+            name: "topic: postgres not built",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "postgres", "connection": "postgres://x"}"#,
+            status: 422,
+            detail: "not available in this build"
+        ),
+        Case(
+            name: "topic: blob without container",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=a"}"#,
+            status: 422,
+            detail: "requires options.container"
+        ),
+        Case(
+            name: "topic: fs without connection",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "fs"}"#,
+            status: 422,
+            detail: "requires connection"
+        ),
+        Case(
+            name: "topic: conflicting config",
+            path: "/topics",
+            body: #"{"name": "orders", "adapter": "memory", "options": {"a": "b"}}"#,
+            status: 409,
+            detail: "different configuration"
+        ),
         Case(name: "delete unknown topic", method: .DELETE, path: "/topics/missing", status: 404, detail: "does not exist"),
         Case(
             name: "failed condition",
@@ -101,7 +182,10 @@ struct BadInputTests {
         let server = try await ServerProcess.start()
         defer { Task { try await server.stop() } }
         #expect(try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
-        #expect(try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B", "data": [1]}, {"type": "C"}]}"#).status == 201)
+        #expect(
+            try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B", "data": [1]}, {"type": "C"}]}"#).status
+                == 201
+        )
         let eventsBefore = try await server.get("/topics/orders/events?limit=1000").body
         let topicsBefore = try await server.get("/topics").body
 

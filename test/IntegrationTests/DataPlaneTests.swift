@@ -11,7 +11,8 @@ struct DataPlaneTests {
 
         let single = try await server.post(
             "/topics/orders/events",
-            json: #"{"type": "OrderPlaced", "key": "o-1", "tags": ["customer:7"], "data": {"total": 12.50, "items": ["a"]}, "metadata": {"source": "it"}}"#
+            json:
+                #"{"type": "OrderPlaced", "key": "o-1", "tags": ["customer:7"], "data": {"total": 12.50, "items": ["a"]}, "metadata": {"source": "it"}}"#
         )
         #expect(single.status == 201)
         #expect(single.json["first_offset"] as? Int == 0)
@@ -95,7 +96,8 @@ struct DataPlaneTests {
         #expect(stale.json["head"] as? Int == 1)
         #expect(stale.json["type"] as? String == "urn:eventstore:problem:condition-failed")
 
-        let dcb = #"{"events": [{"type": "CourseDefined", "tags": ["course:c1"]}], "condition": {"fail_if_events_match": {"types": ["CourseDefined"], "tags": ["course:c1"]}, "after": AFTER}}"#
+        let dcb =
+            #"{"events": [{"type": "CourseDefined", "tags": ["course:c1"]}], "condition": {"fail_if_events_match": {"types": ["CourseDefined"], "tags": ["course:c1"]}, "after": AFTER}}"#
         let matched = try await server.post("/topics/courses/events", json: dcb.replacingOccurrences(of: "AFTER", with: "-1"))
         #expect(matched.status == 409)
         let passed = try await server.post("/topics/courses/events", json: dcb.replacingOccurrences(of: "AFTER", with: "0"))

@@ -71,7 +71,9 @@ public final class FileSystemTopicCatalog: TopicCatalog {
             throw CatalogError(message: "the topic catalog \(self.path) is not valid (\(error)); fix or move it, it is never overwritten")
         }
         guard document.version == CatalogDocument.currentVersion else {
-            throw CatalogError(message: "the topic catalog \(self.path) has version \(document.version); this build reads version \(CatalogDocument.currentVersion)")
+            throw CatalogError(
+                message: "the topic catalog \(self.path) has version \(document.version); this build reads version \(CatalogDocument.currentVersion)"
+            )
         }
         return Dictionary(document.topics.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
     }

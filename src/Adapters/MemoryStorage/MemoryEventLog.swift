@@ -35,7 +35,8 @@ public final class MemoryEventLog: EventLog {
                     conditionMatched = state.events[Int(max(first, 0))...].contains { filter.matches($0) }
                 }
             }
-            switch try AppendPlanner.plan(events, condition: condition, head: head, storedOffsets: storedOffsets, conditionMatched: conditionMatched) {
+            switch try AppendPlanner.plan(events, condition: condition, head: head, storedOffsets: storedOffsets, conditionMatched: conditionMatched)
+            {
             case .alreadyStored(let result):
                 return result
             case .write(let recorded, let result):

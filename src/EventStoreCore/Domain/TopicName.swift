@@ -23,7 +23,9 @@ public struct TopicName: Hashable, Sendable, Comparable, CustomStringConvertible
     public static func isValid(_ name: String) -> Bool {
         let utf8 = name.utf8
         guard let first = utf8.first, utf8.count <= maximumLength, Self.isAlphanumeric(first) else { return false }
-        return utf8.dropFirst().allSatisfy { Self.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        return utf8.dropFirst().allSatisfy {
+            Self.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-")
+        }
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {

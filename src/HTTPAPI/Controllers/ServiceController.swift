@@ -20,31 +20,7 @@ struct ServiceController<Context: RequestContext>: Sendable {
         let health = await self.topics.health(logger: context.logger)
         let uptime = ContinuousClock.now - self.startedAt
         var writer = JSONWriter()
-        writer.raw("{")
-        writer.key("status")
-        writer.string(health.isHealthy ? "ok" : "degraded")
-        writer.raw(",")
-        writer.key("version")
-        writer.string(self.version)
-        writer.raw(",")
-        writer.key("uptime_seconds")
-        writer.int(uptime.components.seconds)
-        writer.raw(",")
-        writer.key("topics")
-        writer.raw("[")
-        for (index, topic) in health.topics.enumerated() {
-            if index > 0 { writer.raw(",") }
-            writer.raw("{")
-            writer.key("name")
-            writer.string(topic.name.rawValue)
-            writer.raw(",")
-            writer.key("adapter")
-            writer.string(topic.adapter.rawValue)
-            writer.raw(",")
-            writer.topicState(topic.state)
-            writer.raw("}")
-        }
-        writer.raw("]}")
+        writer.health(health, version: self.version, uptimeSeconds: uptime.components.seconds)
         return .json(health.isHealthy ? .ok : .serviceUnavailable, writer)
     }
 

@@ -7,7 +7,9 @@
 struct JSONReader {
     /// The kinds of JSON value.
     enum Kind: String {
-        case object, array, string, number, boolean = "boolean", null
+        case object, array, string, number
+        case boolean = "boolean"
+        case null
     }
 
     static let maximumDepth = 128

@@ -117,6 +117,35 @@ extension JSONWriter {
         self.raw("}")
     }
 
+    /// `{"status", "version", "uptime_seconds", "topics": [{"name", "adapter", "state", "reason"?}]}`
+    mutating func health(_ health: ServiceHealth, version: String, uptimeSeconds: Int64) {
+        self.raw("{")
+        self.key("status")
+        self.string(health.isHealthy ? "ok" : "degraded")
+        self.raw(",")
+        self.key("version")
+        self.string(version)
+        self.raw(",")
+        self.key("uptime_seconds")
+        self.int(uptimeSeconds)
+        self.raw(",")
+        self.key("topics")
+        self.raw("[")
+        for (index, topic) in health.topics.enumerated() {
+            if index > 0 { self.raw(",") }
+            self.raw("{")
+            self.key("name")
+            self.string(topic.name.rawValue)
+            self.raw(",")
+            self.key("adapter")
+            self.string(topic.adapter.rawValue)
+            self.raw(",")
+            self.topicState(topic.state)
+            self.raw("}")
+        }
+        self.raw("]}")
+    }
+
     /// `"state": "ready"` or `"state": "failed", "reason": "..."`.
     mutating func topicState(_ state: TopicState) {
         self.key("state")
