@@ -37,6 +37,9 @@ let package = Package(
             ],
             path: "src/EventStoreEngine"
         ),
+        // Shared building blocks with no knowledge of the domain.
+        .target(name: "EventJSON", path: "src/EventJSON"),
+        .target(name: "POSIXFiles", path: "src/Support/POSIXFiles"),
         // Outbound adapters.
         .target(
             name: "MemoryStorage",
@@ -47,6 +50,7 @@ let package = Package(
             name: "FileSystemCatalog",
             dependencies: [
                 "EventStoreCore",
+                "POSIXFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -57,6 +61,7 @@ let package = Package(
             name: "HTTPAPI",
             dependencies: [
                 "EventStoreCore",
+                "EventJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,6 +119,11 @@ let package = Package(
             path: "test/EventStoreEngineTests"
         ),
         .testTarget(
+            name: "EventJSONTests",
+            dependencies: ["EventJSON"],
+            path: "test/EventJSONTests"
+        ),
+        .testTarget(
             name: "MemoryStorageTests",
             dependencies: ["MemoryStorage", "EventStoreTesting"],
             path: "test/MemoryStorageTests"
@@ -126,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "EventStoreServer", "EventStoreTesting",
+                "HTTPAPI", "EventJSON", "EventStoreServer", "EventStoreTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

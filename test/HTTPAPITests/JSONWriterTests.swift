@@ -4,6 +4,7 @@ import NIOCore
 import Testing
 
 @testable import HTTPAPI
+import EventJSON
 
 @Suite struct JSONWriterTests {
     func written(_ body: (inout JSONWriter) -> Void) -> String {

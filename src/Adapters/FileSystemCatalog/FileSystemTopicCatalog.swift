@@ -1,6 +1,7 @@
 public import EventStoreCore
 public import Logging
 public import NIOPosix
+import POSIXFiles
 import Synchronization
 
 #if canImport(FoundationEssentials)

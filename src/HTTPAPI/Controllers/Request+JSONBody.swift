@@ -1,3 +1,4 @@
+import EventJSON
 import Hummingbird
 
 extension Request {

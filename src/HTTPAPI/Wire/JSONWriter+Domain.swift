@@ -1,3 +1,4 @@
+import EventJSON
 import EventStoreCore
 
 /// The wire forms of the domain's values. Field names are snake_case throughout the API.

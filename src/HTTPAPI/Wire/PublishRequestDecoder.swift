@@ -1,3 +1,4 @@
+import EventJSON
 import EventStoreCore
 
 #if canImport(FoundationEssentials)

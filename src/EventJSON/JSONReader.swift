@@ -4,28 +4,28 @@
 /// straight into domain values, and a value that only needs to be kept (an event's `data`) is validated by
 /// ``readRawValue()`` and returned as its bytes without building a tree. Nesting deeper than ``maximumDepth`` is
 /// refused, so hostile input cannot exhaust the stack.
-struct JSONReader {
+public struct JSONReader {
     /// The kinds of JSON value.
-    enum Kind: String {
+    public enum Kind: String, Sendable {
         case object, array, string, number
         case boolean = "boolean"
         case null
     }
 
-    static let maximumDepth = 128
+    public static let maximumDepth = 128
 
     private let bytes: [UInt8]
-    private(set) var index: Int = 0
+    public private(set) var index: Int = 0
     private var depth = 0
 
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
     // MARK: Structure
 
     /// The kind of the next value.
-    mutating func peekKind() throws(JSONParseError) -> Kind {
+    public mutating func peekKind() throws(JSONParseError) -> Kind {
         self.skipWhitespace()
         guard self.index < self.bytes.count else { throw self.error("unexpected end of input") }
         switch self.bytes[self.index] {
@@ -41,7 +41,7 @@ struct JSONReader {
 
     /// Reads an object, calling `field` with each key while the reader stands before that key's value. `field`
     /// must consume the value. Duplicate keys are refused.
-    mutating func readObject(_ field: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    public mutating func readObject(_ field: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         var keys: [String] = []
         try self.readObject(rejectingDuplicates: true, &keys, field)
     }
@@ -87,7 +87,7 @@ struct JSONReader {
     }
 
     /// Reads an array, calling `element` for each element while the reader stands before it.
-    mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    public mutating func readArray(_ element: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         try self.expect(UInt8(ascii: "["), "an array")
         try self.enterNesting()
         self.skipWhitespace()
@@ -106,7 +106,7 @@ struct JSONReader {
     }
 
     /// Checks that only whitespace is left.
-    mutating func expectEnd() throws(JSONParseError) {
+    public mutating func expectEnd() throws(JSONParseError) {
         self.skipWhitespace()
         guard self.index == self.bytes.count else { throw self.error("unexpected content after the JSON value") }
     }
@@ -114,7 +114,7 @@ struct JSONReader {
     // MARK: Scalars
 
     /// Reads a string, decoding escapes and refusing invalid UTF-8 and lone surrogates.
-    mutating func readString() throws(JSONParseError) -> String {
+    public mutating func readString() throws(JSONParseError) -> String {
         self.skipWhitespace()
         try self.expect(UInt8(ascii: "\""), "a string")
         let start = self.index
@@ -155,7 +155,7 @@ struct JSONReader {
     }
 
     /// Reads an integer that fits in 64 bits; fractions and exponents are refused.
-    mutating func readInt64() throws(JSONParseError) -> Int64 {
+    public mutating func readInt64() throws(JSONParseError) -> Int64 {
         self.skipWhitespace()
         let range = try self.scanNumber()
         let text = self.bytes.withUnsafeBufferPointer { String(decoding: $0[range], as: UTF8.self) }
@@ -166,7 +166,7 @@ struct JSONReader {
     }
 
     /// Reads `true` or `false`.
-    mutating func readBool() throws(JSONParseError) -> Bool {
+    public mutating func readBool() throws(JSONParseError) -> Bool {
         self.skipWhitespace()
         if self.consumeLiteral("true") { return true }
         if self.consumeLiteral("false") { return false }
@@ -174,13 +174,13 @@ struct JSONReader {
     }
 
     /// Reads `null` if it is next; returns whether it did.
-    mutating func readNullIfPresent() throws(JSONParseError) -> Bool {
+    public mutating func readNullIfPresent() throws(JSONParseError) -> Bool {
         self.skipWhitespace()
         return self.consumeLiteral("null")
     }
 
     /// Validates the next value, of any kind, and returns its exact bytes.
-    mutating func readRawValue() throws(JSONParseError) -> ArraySlice<UInt8> {
+    public mutating func readRawValue() throws(JSONParseError) -> ArraySlice<UInt8> {
         self.skipWhitespace()
         let start = self.index
         try self.skipValue()
@@ -188,7 +188,7 @@ struct JSONReader {
     }
 
     /// Validates and skips the next value.
-    mutating func skipValue() throws(JSONParseError) {
+    public mutating func skipValue() throws(JSONParseError) {
         switch try self.peekKind() {
         case .object:
             // Opaque values (an event's data) are kept byte for byte: their keys are validated, not compared.
@@ -210,12 +210,12 @@ struct JSONReader {
     // MARK: Errors
 
     /// A syntax error at the current position (or `offset`).
-    func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
+    public func error(_ message: String, at offset: Int? = nil) -> JSONParseError {
         JSONParseError(message: message, offset: offset ?? self.index)
     }
 
     /// Well-formed JSON that does not have the expected shape (a wrong type, an unknown field).
-    func shapeError(_ message: String) -> JSONParseError {
+    public func shapeError(_ message: String) -> JSONParseError {
         JSONParseError(message: message, offset: self.index, isSyntaxError: false)
     }
 
@@ -369,9 +369,16 @@ struct JSONReader {
 }
 
 /// Malformed JSON (with the byte offset where it was noticed), or JSON of the wrong shape.
-struct JSONParseError: Error, Sendable, CustomStringConvertible {
-    var message: String
-    var offset: Int
-    var isSyntaxError = true
-    var description: String { self.isSyntaxError ? "invalid JSON at byte \(self.offset): \(self.message)" : self.message }
+public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var isSyntaxError: Bool
+
+    public init(message: String, offset: Int, isSyntaxError: Bool = true) {
+        self.message = message
+        self.offset = offset
+        self.isSyntaxError = isSyntaxError
+    }
+
+    public var description: String { self.isSyntaxError ? "invalid JSON at byte \(self.offset): \(self.message)" : self.message }
 }

@@ -1,23 +1,30 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Musl)
-import Musl
+public import Musl
 #elseif canImport(Darwin)
-import Darwin
+public import Darwin
 #endif
 
 /// Blocking POSIX file operations. Call only from a thread pool, never from Swift's cooperative pool.
-enum PosixFile {
+public enum PosixFile {
     /// A failed system call.
-    struct SystemError: Error, CustomStringConvertible {
-        var operation: String
-        var path: String
-        var code: Int32
-        var description: String { "\(self.operation) \(self.path): \(String(cString: strerror(self.code)))" }
+    public struct SystemError: Error, CustomStringConvertible {
+        public var operation: String
+        public var path: String
+        public var code: Int32
+
+        public init(operation: String, path: String, code: Int32) {
+            self.operation = operation
+            self.path = path
+            self.code = code
+        }
+
+        public var description: String { "\(self.operation) \(self.path): \(String(cString: strerror(self.code)))" }
     }
 
     /// The whole file, or nil if it does not exist.
-    static func readIfExists(_ path: String) throws -> [UInt8]? {
+    public static func readIfExists(_ path: String) throws -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -39,7 +46,7 @@ enum PosixFile {
 
     /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content: write a temporary
     /// file, fsync it, rename it over `path`, fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, permissions: mode_t) throws {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, permissions: mode_t) throws {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
         guard fd >= 0 else { throw SystemError(operation: "open", path: temporary, code: errno) }
@@ -61,7 +68,7 @@ enum PosixFile {
     }
 
     /// Creates `path` and its missing parents.
-    static func createDirectories(_ path: String) throws {
+    public static func createDirectories(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -72,7 +79,7 @@ enum PosixFile {
         }
     }
 
-    static func syncDirectory(_ path: String) throws {
+    public static func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(operation: "open", path: path, code: errno) }
         defer { close(fd) }

@@ -1,45 +1,39 @@
-import NIOCore
-
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
-/// Writes JSON into a byte array: the response path's encoder.
+/// Writes JSON into a byte array: the encoder of the API's responses and of the fs adapter's records.
 ///
 /// The caller writes structure (`{`, `,`, field names) and the writer takes care of escaping strings and of the
 /// formats of ids and timestamps. Raw JSON (an event's `data`) is copied as it is. Appending to an array with
-/// reserved capacity is several times cheaper than writing a `ByteBuffer` byte by byte; ``buffer`` copies the
-/// result once.
-struct JSONWriter {
-    private(set) var bytes: [UInt8]
+/// reserved capacity is several times cheaper than writing a `ByteBuffer` byte by byte.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8]
 
-    init(capacity: Int = 256) {
+    public init(capacity: Int = 256) {
         self.bytes = []
         self.bytes.reserveCapacity(capacity)
     }
 
-    /// The written JSON as a `ByteBuffer`.
-    var buffer: ByteBuffer { ByteBuffer(bytes: self.bytes) }
-
-    mutating func raw(_ text: StaticString) {
+    public mutating func raw(_ text: StaticString) {
         self.bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    mutating func raw(_ bytes: [UInt8]) {
+    public mutating func raw(_ bytes: [UInt8]) {
         self.bytes.append(contentsOf: bytes)
     }
 
     /// Writes `"name":`.
-    mutating func key(_ name: StaticString) {
+    public mutating func key(_ name: StaticString) {
         self.bytes.append(UInt8(ascii: "\""))
         self.raw(name)
         self.bytes.append(UInt8(ascii: "\""))
         self.bytes.append(UInt8(ascii: ":"))
     }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         self.bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -52,11 +46,11 @@ struct JSONWriter {
         self.bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func optionalString(_ value: String?) {
+    public mutating func optionalString(_ value: String?) {
         if let value { self.string(value) } else { self.raw("null") }
     }
 
-    mutating func int(_ value: Int64) {
+    public mutating func int(_ value: Int64) {
         if value >= 0, value < 10 {
             self.bytes.append(UInt8(ascii: "0") + UInt8(value))
         } else {
@@ -64,19 +58,19 @@ struct JSONWriter {
         }
     }
 
-    mutating func int(_ value: Int) {
+    public mutating func int(_ value: Int) {
         self.int(Int64(value))
     }
 
-    mutating func optionalInt(_ value: Int64?) {
+    public mutating func optionalInt(_ value: Int64?) {
         if let value { self.int(value) } else { self.raw("null") }
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         self.raw(value ? "true" : "false")
     }
 
-    mutating func stringArray(_ values: [String]) {
+    public mutating func stringArray(_ values: [String]) {
         self.bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
@@ -86,7 +80,7 @@ struct JSONWriter {
     }
 
     /// Writes a string map with its keys sorted, so output is stable.
-    mutating func stringMap(_ values: [String: String]) {
+    public mutating func stringMap(_ values: [String: String]) {
         self.bytes.append(UInt8(ascii: "{"))
         if values.count == 1, let (key, value) = values.first {
             self.string(key)
@@ -104,7 +98,7 @@ struct JSONWriter {
     }
 
     /// Writes a UUID in its canonical lowercase form.
-    mutating func uuid(_ id: UUID) {
+    public mutating func uuid(_ id: UUID) {
         self.bytes.append(UInt8(ascii: "\""))
         withUnsafeBytes(of: id.uuid) { uuid in
             for index in 0..<16 {
@@ -121,7 +115,7 @@ struct JSONWriter {
     }
 
     /// Writes an RFC 3339 UTC timestamp with microseconds: `"2026-11-23T08:34:29.123456Z"`.
-    mutating func timestamp(_ date: Date) {
+    public mutating func timestamp(_ date: Date) {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let (days, microsOfDay) = micros.quotientAndRemainder(dividingBy: 86_400_000_000)
         let (dayNumber, dayMicros) = microsOfDay < 0 ? (days - 1, microsOfDay + 86_400_000_000) : (days, microsOfDay)

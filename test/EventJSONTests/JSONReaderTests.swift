@@ -1,6 +1,6 @@
 import Testing
 
-@testable import HTTPAPI
+@testable import EventJSON
 
 @Suite struct JSONReaderTests {
     @Test(arguments: [
