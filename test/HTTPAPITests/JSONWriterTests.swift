@@ -1,10 +1,10 @@
+import EventJSON
 import EventStoreCore
 import Foundation
 import NIOCore
 import Testing
 
 @testable import HTTPAPI
-import EventJSON
 
 @Suite struct JSONWriterTests {
     func written(_ body: (inout JSONWriter) -> Void) -> String {
