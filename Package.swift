@@ -47,6 +47,18 @@ let package = Package(
             path: "src/Adapters/MemoryStorage"
         ),
         .target(
+            name: "FileSystemStorage",
+            dependencies: [
+                "EventStoreCore",
+                "EventJSON",
+                "POSIXFiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/FileSystemStorage"
+        ),
+        .target(
             name: "FileSystemCatalog",
             dependencies: [
                 "EventStoreCore",
@@ -73,7 +85,7 @@ let package = Package(
         .target(
             name: "EventStoreServer",
             dependencies: [
-                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemCatalog", "HTTPAPI",
+                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "HTTPAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,6 +139,15 @@ let package = Package(
             name: "MemoryStorageTests",
             dependencies: ["MemoryStorage", "EventStoreTesting"],
             path: "test/MemoryStorageTests"
+        ),
+        .testTarget(
+            name: "FileSystemStorageTests",
+            dependencies: [
+                "FileSystemStorage", "EventStoreTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "test/FileSystemStorageTests"
         ),
         .testTarget(
             name: "FileSystemCatalogTests",

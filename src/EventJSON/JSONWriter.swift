@@ -116,7 +116,7 @@ public struct JSONWriter: Sendable {
 
     /// Writes an RFC 3339 UTC timestamp with microseconds: `"2026-11-23T08:34:29.123456Z"`.
     public mutating func timestamp(_ date: Date) {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (days, microsOfDay) = micros.quotientAndRemainder(dividingBy: 86_400_000_000)
         let (dayNumber, dayMicros) = microsOfDay < 0 ? (days - 1, microsOfDay + 86_400_000_000) : (days, microsOfDay)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: dayNumber)

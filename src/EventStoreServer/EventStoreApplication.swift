@@ -1,6 +1,7 @@
 import EventStoreCore
 import EventStoreEngine
 import FileSystemCatalog
+import FileSystemStorage
 import HTTPAPI
 public import Hummingbird
 public import Logging
@@ -16,8 +17,12 @@ import Foundation
 /// Wires the hexagon together: adapters behind the engine, the REST API in front, one lifecycle for all.
 public enum EventStoreApplication {
     /// The storage adapters this build includes.
-    static func storageAdapters() -> [any StorageAdapter] {
-        [MemoryStorageAdapter()]
+    static func storageAdapters(settings: ServerSettings, threadPool: NIOThreadPool) throws -> [any StorageAdapter] {
+        let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory] : settings.fileSystemAllowedRoots
+        return [
+            MemoryStorageAdapter(),
+            try FileSystemStorageAdapter(allowedRoots: roots, threadPool: threadPool),
+        ]
     }
 
     /// Loads the topics, then returns the application ready to listen.
@@ -37,10 +42,12 @@ public enum EventStoreApplication {
         renderMetrics: @escaping @Sendable () -> [UInt8] = { [] },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
+        let storageThreads = NIOThreadPool(numberOfThreads: 4)
+        storageThreads.start()
         let registry = TopicRegistry()
         let topics = TopicService(
             registry: registry,
-            adapters: self.storageAdapters(),
+            adapters: try self.storageAdapters(settings: settings, threadPool: storageThreads),
             catalog: FileSystemTopicCatalog(directory: settings.dataDirectory),
             logger: logger
         )
@@ -66,7 +73,7 @@ public enum EventStoreApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-            services: [topics],
+            services: [ThreadPoolService(threadPool: storageThreads), topics],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])

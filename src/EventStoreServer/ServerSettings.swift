@@ -14,6 +14,8 @@ public struct ServerSettings: Sendable {
     public var dataDirectory: String
     /// A JSON array of topic configurations attached at startup.
     public var topicsFile: String?
+    /// Directories inside which `fs` topics may live; the data directory when empty.
+    public var fileSystemAllowedRoots: [String]
     public var logLevel: Logger.Level
     public var httpLimits: HTTPLimits
     public var eventLimits: EventLimits
@@ -24,6 +26,7 @@ public struct ServerSettings: Sendable {
         port: Int = 8080,
         dataDirectory: String = "./data",
         topicsFile: String? = nil,
+        fileSystemAllowedRoots: [String] = [],
         logLevel: Logger.Level = .info,
         httpLimits: HTTPLimits = HTTPLimits(),
         eventLimits: EventLimits = EventLimits(),
@@ -33,6 +36,7 @@ public struct ServerSettings: Sendable {
         self.port = port
         self.dataDirectory = dataDirectory
         self.topicsFile = topicsFile
+        self.fileSystemAllowedRoots = fileSystemAllowedRoots
         self.logLevel = logLevel
         self.httpLimits = httpLimits
         self.eventLimits = eventLimits
@@ -51,6 +55,7 @@ public struct ServerSettings: Sendable {
         self.port = try Self.int(config.int(forKey: "port", default: defaults.port), "port", 0...65535)
         self.dataDirectory = config.string(forKey: "dataDir", default: defaults.dataDirectory)
         self.topicsFile = config.string(forKey: "topicsFile")
+        self.fileSystemAllowedRoots = config.stringArray(forKey: "fs.allowedRoots", default: [])
         let level = config.string(forKey: "logLevel", default: defaults.logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw SettingsError("log level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")

@@ -30,6 +30,12 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     @Option(help: "JSON array of topic configurations to attach at startup (EVENTSTORE_TOPICS_FILE).")
     var topicsFile: String?
 
+    @Option(
+        name: .customLong("fs-allowed-root"),
+        help: "A directory fs topics may live in; repeat for more (EVENTSTORE_FS_ALLOWED_ROOTS, comma-separated). Default: the data directory."
+    )
+    var fileSystemAllowedRoots: [String] = []
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (EVENTSTORE_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
@@ -102,6 +108,9 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.port", self.port)
         set("eventstore.dataDir", self.dataDir)
         set("eventstore.topicsFile", self.topicsFile)
+        if !self.fileSystemAllowedRoots.isEmpty {
+            values[AbsoluteConfigKey(["eventstore", "fs", "allowedRoots"])] = .init(.stringArray(self.fileSystemAllowedRoots), isSecret: false)
+        }
         set("eventstore.logLevel", self.logLevel)
         set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)
         set("eventstore.limits.maxBatchSize", self.maxBatchSize)

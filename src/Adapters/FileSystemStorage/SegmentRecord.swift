@@ -1,0 +1,127 @@
+import EventJSON
+import EventStoreCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One event as a line of a segment file: a JSON object, readable with ordinary JSON tools, whose last field is
+/// the CRC-32C of everything before it:
+///
+/// ```
+/// {"offset":7,"id":"…","timestamp":"…","type":"…","key":null,"tags":[],"metadata":{},"data":{…},"crc32c":"1a2b3c4d"}\n
+/// ```
+///
+/// `offset` and `id` come first, so recovery reads them without parsing the whole record.
+enum SegmentRecord {
+    /// The fixed-size end of every record: `,"crc32c":"xxxxxxxx"}\n`.
+    static let trailerLength = 22
+    private static let trailerPrefix = Array(#","crc32c":""#.utf8)
+
+    /// Appends the record of `event` to `output`.
+    static func encode(_ event: Event, into writer: inout JSONWriter) {
+        let start = writer.bytes.count
+        writer.raw("{")
+        writer.key("offset")
+        writer.int(event.offset)
+        writer.raw(",")
+        writer.key("id")
+        writer.uuid(event.id)
+        writer.raw(",")
+        writer.key("timestamp")
+        writer.timestamp(event.timestamp)
+        writer.raw(",")
+        writer.key("type")
+        writer.string(event.type)
+        writer.raw(",")
+        writer.key("key")
+        writer.optionalString(event.key)
+        writer.raw(",")
+        writer.key("tags")
+        writer.stringArray(event.tags)
+        writer.raw(",")
+        writer.key("metadata")
+        writer.stringMap(event.metadata)
+        writer.raw(",")
+        writer.key("data")
+        writer.raw(event.data.bytes)
+        let checksum = writer.bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        writer.raw(#","crc32c":""#)
+        let hex = String(checksum, radix: 16)
+        writer.raw(Array(String(repeating: "0", count: 8 - hex.utf8.count).utf8) + Array(hex.utf8))
+        writer.raw("\"}\n")
+    }
+
+    /// Whether `line` (without its newline) is framed as a record and its checksum matches.
+    static func isIntact(_ line: UnsafeRawBufferPointer) -> Bool {
+        let bodyLength = line.count - (Self.trailerLength - 1)
+        guard bodyLength > 2, line[0] == UInt8(ascii: "{"), line[line.count - 1] == UInt8(ascii: "}"),
+            line[line.count - 2] == UInt8(ascii: "\"")
+        else { return false }
+        for (index, byte) in Self.trailerPrefix.enumerated() where line[bodyLength + index] != byte { return false }
+        var stored: UInt32 = 0
+        for index in (bodyLength + Self.trailerPrefix.count)..<(line.count - 2) {
+            let byte = line[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            default: return false
+            }
+            stored = stored << 4 | UInt32(digit)
+        }
+        return CRC32C.update(0, UnsafeRawBufferPointer(rebasing: line[0..<bodyLength])) == stored
+    }
+
+    /// The offset and id at the start of an intact record, read without a JSON parser.
+    static func header(_ line: UnsafeRawBufferPointer) -> (offset: Int64, id: UUID)? {
+        let prefix = Array(#"{"offset":"#.utf8)
+        guard line.count > prefix.count + 50, line.starts(with: prefix) else { return nil }
+        var index = prefix.count
+        var offset: Int64 = 0
+        while index < line.count, line[index] >= UInt8(ascii: "0"), line[index] <= UInt8(ascii: "9") {
+            offset = offset * 10 + Int64(line[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        let idPrefix = Array(#","id":""#.utf8)
+        guard line.count > index + idPrefix.count + 36, Array(line[index..<index + idPrefix.count]) == idPrefix else { return nil }
+        index += idPrefix.count
+        guard let id = UUID(uuidString: String(decoding: line[index..<index + 36], as: UTF8.self)) else { return nil }
+        return (offset, id)
+    }
+
+    /// Decodes an intact record.
+    /// - Throws: `JSONParseError` when the record is not an event record.
+    static func decode(_ line: UnsafeRawBufferPointer) throws(JSONParseError) -> Event {
+        var reader = JSONReader(Array(line))
+        var offset: Int64?
+        var id: UUID?
+        var timestamp: Date?
+        var type: String?
+        var key: String?
+        var tags: [String] = []
+        var metadata: [String: String] = [:]
+        var data = RawJSON.null
+        try reader.readObject { field, reader throws(JSONParseError) in
+            switch field {
+            case "offset": offset = try reader.readInt64()
+            case "id": id = UUID(uuidString: try reader.readString())
+            case "timestamp": timestamp = RFC3339.parseUTC(try reader.readString())
+            case "type": type = try reader.readString()
+            case "key": key = try reader.readNullIfPresent() ? nil : try reader.readString()
+            case "tags":
+                try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
+            case "metadata":
+                try reader.readObject { name, reader throws(JSONParseError) in metadata[name] = try reader.readString() }
+            case "data": data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
+            default: try reader.skipValue()
+            }
+        }
+        guard let offset, let id, let timestamp, let type else {
+            throw JSONParseError(message: "record lacks offset, id, timestamp or type", offset: 0, isSyntaxError: false)
+        }
+        return Event(id: id, offset: offset, type: type, key: key, tags: tags, data: data, metadata: metadata, timestamp: timestamp)
+    }
+}

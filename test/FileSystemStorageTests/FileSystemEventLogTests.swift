@@ -1,0 +1,198 @@
+import EventStoreCore
+import EventStoreTesting
+import Foundation
+import Logging
+import NIOPosix
+import Testing
+
+@testable import FileSystemStorage
+
+let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+func temporaryDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID())").path
+}
+
+func openLog(_ directory: String, segmentBytes: Int64 = 64 << 20) async throws -> FileSystemEventLog {
+    try await FileSystemEventLog.open(
+        directory: directory,
+        topic: "t",
+        options: .init(segmentBytes: segmentBytes, indexInterval: 1024),
+        threadPool: .singleton,
+        logger: quiet
+    )
+}
+
+func event(_ type: String, id: UUID = UUID()) -> NewEvent {
+    NewEvent(
+        id: id,
+        type: type,
+        data: RawJSON(validatedBytes: Array(#"{"payload":"\#(String(repeating: "x", count: 200))"}"#.utf8)),
+        timestamp: Date()
+    )
+}
+
+func readAll(_ log: FileSystemEventLog, from: Int64 = 0) async throws -> [Event] {
+    var events: [Event] = []
+    var next = from
+    while true {
+        let page = try await log.read(from: next, limit: 1000, filter: .all, logger: quiet)
+        events += page.events
+        guard page.nextOffset < page.head else { return events }
+        next = page.nextOffset
+    }
+}
+
+func segmentFile(_ directory: String, _ first: Int64 = 0) -> String {
+    "\(directory)/\(String(repeating: "0", count: 20 - String(first).count))\(first).jsonl"
+}
+
+@Suite("fs adapter")
+struct FileSystemEventLogTests {
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformance(_ check: EventLogConformance.Check) async throws {
+        try await EventLogConformance { try await openLog(temporaryDirectory()) }.run(check)
+    }
+
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformanceWithTinySegments(_ check: EventLogConformance.Check) async throws {
+        try await EventLogConformance { try await openLog(temporaryDirectory(), segmentBytes: 4096) }.run(check)
+    }
+
+    @Test func recordsAreJSONLinesWithChecksums() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        _ = try await log.append([event("A"), event("B")], condition: nil, logger: quiet)
+        try await log.close(logger: quiet)
+        let lines = try String(contentsOfFile: segmentFile(directory), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for (offset, line) in lines.enumerated() {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["offset"] as? Int == offset)
+            #expect((object["crc32c"] as? String)?.count == 8)
+        }
+    }
+
+    @Test func aTornTailIsCutOffAndWholeRecordsKept() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        for index in 0..<5 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let file = try FileHandle(forUpdating: URL(fileURLWithPath: segmentFile(directory)))
+        let size = try file.seekToEnd()
+        try file.truncate(atOffset: size - 40)
+        try file.close()
+
+        let reopened = try await openLog(directory)
+        let events = try await readAll(reopened)
+        #expect(events.map(\.type) == ["E0", "E1", "E2", "E3"])
+        let appended = try await reopened.append([event("E4-again")], condition: nil, logger: quiet)
+        #expect(appended.entries.map(\.offset) == [4])
+        #expect(try await readAll(reopened).map(\.offset) == [0, 1, 2, 3, 4])
+    }
+
+    @Test func trailingGarbageWithoutNewlineIsCutOff() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        _ = try await log.append([event("A")], condition: nil, logger: quiet)
+        try await log.close(logger: quiet)
+        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: segmentFile(directory)))
+        try file.seekToEnd()
+        try file.write(contentsOf: Data(#"{"offset":1,"id":"#.utf8))
+        try file.close()
+        let reopened = try await openLog(directory)
+        #expect(try await reopened.head(logger: quiet) == 1)
+    }
+
+    @Test func aDamagedRecordBeforeIntactOnesFailsTheOpenAndChangesNothing() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        for index in 0..<5 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let path = segmentFile(directory)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let secondRecord = bytes.firstIndex(of: UInt8(ascii: "\n"))! + 60
+        bytes[secondRecord] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        let error = await #expect(throws: EventStoreError.self) { try await openLog(directory) }
+        #expect(error?.code == .storageCorrupted)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "the damaged segment is left as it is")
+    }
+
+    @Test func segmentsRollAndReadsCrossThem() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        let firstID = UUID()
+        _ = try await log.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        for index in 1..<120 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let segments = files.filter { $0.hasSuffix(".jsonl") }
+        #expect(segments.count > 5)
+        #expect(files.filter { $0.hasSuffix(".index") }.count == segments.count - 1)
+        #expect(files.filter { $0.hasSuffix(".ids") }.count == segments.count - 1)
+        for from in [Int64(0), 7, 13, 14, 15, 59, 100, 119] {
+            let page = try await log.read(from: from, limit: 20, filter: .all, logger: quiet)
+            #expect(page.events.map(\.offset) == Array(from..<min(from + 20, 120)))
+        }
+        try await log.close(logger: quiet)
+
+        // Without the index files, opening rebuilds them; ids of sealed segments still guard idempotency.
+        for file in files where file.hasSuffix(".index") { try FileManager.default.removeItem(atPath: "\(directory)/\(file)") }
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        #expect(try await reopened.head(logger: quiet) == 120)
+        #expect(try await readAll(reopened, from: 33).map(\.offset) == Array(33..<120))
+        let repeated = try await reopened.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        #expect(repeated.entries == [.init(id: firstID, offset: 0, duplicate: true)])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".index") }.count == segments.count - 1)
+    }
+
+    @Test func aDamagedSealedSegmentFailsReadsOfIt() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let path = segmentFile(directory)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[100] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        let error = await #expect(throws: EventStoreError.self) { try await reopened.read(from: 0, limit: 10, filter: .all, logger: quiet) }
+        #expect(error?.code == .storageCorrupted)
+        let later = try await reopened.read(from: 50, limit: 5, filter: .all, logger: quiet)
+        #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54])
+    }
+
+    @Test func idempotencyHoldsAcrossRestarts() async throws {
+        let directory = temporaryDirectory()
+        let id = UUID()
+        let log = try await openLog(directory)
+        _ = try await log.append([event("A", id: id), event("B")], condition: nil, logger: quiet)
+        try await log.close(logger: quiet)
+        let reopened = try await openLog(directory)
+        let again = try await reopened.append([event("A", id: id)], condition: nil, logger: quiet)
+        #expect(again.entries == [.init(id: id, offset: 0, duplicate: true)])
+        #expect(try await reopened.head(logger: quiet) == 2)
+    }
+
+    @Test func aSecondOpenOfTheSameDirectoryIsRefused() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        let error = await #expect(throws: EventStoreError.self) { try await openLog(directory) }
+        #expect(error?.code == .storageUnavailable)
+        #expect(error?.message.contains("locked") == true)
+        try await log.close(logger: quiet)
+    }
+
+    @Test func closeRefusesLaterAppends() async throws {
+        let log = try await openLog(temporaryDirectory())
+        try await log.close(logger: quiet)
+        await #expect(throws: EventStoreError.self) { try await log.append([event("A")], condition: nil, logger: quiet) }
+    }
+
+    @Test func crc32cMatchesTheStandardCheckValue() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+    }
+}
