@@ -175,6 +175,30 @@ struct FileSystemEventLogTests {
         #expect(try await reopened.head(logger: quiet) == 2)
     }
 
+    @Test func theIdempotencyWindowKeepsTheNewestIDsAcrossRestarts() async throws {
+        let directory = temporaryDirectory()
+        let options = FileSystemEventLog.Options(segmentBytes: 4096, idempotencyWindow: 50, indexInterval: 1024)
+        func open() async throws -> FileSystemEventLog {
+            try await FileSystemEventLog.open(directory: directory, topic: "t", options: options, threadPool: .singleton, logger: quiet)
+        }
+        let log = try await open()
+        var ids: [UUID] = []
+        for index in 0..<120 {
+            let id = UUID()
+            ids.append(id)
+            _ = try await log.append([event("E\(index)", id: id)], condition: nil, logger: quiet)
+        }
+        try await log.close(logger: quiet)
+        let reopened = try await open()
+        for offset in [70, 71, 100, 119] {
+            let repeated = try await reopened.append([event("again", id: ids[offset])], condition: nil, logger: quiet)
+            #expect(repeated.entries == [.init(id: ids[offset], offset: Int64(offset), duplicate: true)], "offset \(offset) is in the window")
+        }
+        // Older than the window: no longer recognised, so stored again (the documented limit).
+        let old = try await reopened.append([event("again", id: ids[10])], condition: nil, logger: quiet)
+        #expect(old.entries.map(\.duplicate) == [false])
+    }
+
     @Test func aSecondOpenOfTheSameDirectoryIsRefused() async throws {
         let directory = temporaryDirectory()
         let log = try await openLog(directory)

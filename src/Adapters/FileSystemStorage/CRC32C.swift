@@ -12,37 +12,42 @@ enum CRC32C {
 
     /// Continues `crc` over `bytes`.
     static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc = ~crc
-        var index = 0
-        let count = bytes.count
-        while count - index >= 8 {
-            let low = crc ^ (UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24)
-            crc =
-                table[7][Int(low & 0xFF)] ^ table[6][Int(low >> 8 & 0xFF)] ^ table[5][Int(low >> 16 & 0xFF)] ^ table[4][Int(low >> 24)]
-                ^ table[3][Int(bytes[index + 4])] ^ table[2][Int(bytes[index + 5])] ^ table[1][Int(bytes[index + 6])]
-                ^ table[0][Int(bytes[index + 7])]
-            index += 8
+        Self.table.withUnsafeBufferPointer { table in
+            var crc = ~crc
+            var index = 0
+            let count = bytes.count
+            while count - index >= 8 {
+                let low = crc ^ UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+                let high = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
+                crc =
+                    table[7 * 256 + Int(low & 0xFF)] ^ table[6 * 256 + Int(low >> 8 & 0xFF)]
+                    ^ table[5 * 256 + Int(low >> 16 & 0xFF)] ^ table[4 * 256 + Int(low >> 24)]
+                    ^ table[3 * 256 + Int(high & 0xFF)] ^ table[2 * 256 + Int(high >> 8 & 0xFF)]
+                    ^ table[256 + Int(high >> 16 & 0xFF)] ^ table[Int(high >> 24)]
+                index += 8
+            }
+            while index < count {
+                crc = table[Int((crc ^ UInt32(bytes[index])) & 0xFF)] ^ (crc >> 8)
+                index += 1
+            }
+            return ~crc
         }
-        while index < count {
-            crc = table[0][Int((crc ^ UInt32(bytes[index])) & 0xFF)] ^ (crc >> 8)
-            index += 1
-        }
-        return ~crc
     }
 
-    private static let table: [[UInt32]] = {
-        var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// Eight 256-entry tables, one after the other (slicing by 8).
+    private static let table: [UInt32] = {
+        var table = [UInt32](repeating: 0, count: 8 * 256)
         for byte in 0..<256 {
             var crc = UInt32(byte)
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
-            tables[0][byte] = crc
+            table[byte] = crc
         }
         for byte in 0..<256 {
             for slice in 1..<8 {
-                let previous = tables[slice - 1][byte]
-                tables[slice][byte] = (previous >> 8) ^ tables[0][Int(previous & 0xFF)]
+                let previous = table[(slice - 1) * 256 + byte]
+                table[slice * 256 + byte] = (previous >> 8) ^ table[Int(previous & 0xFF)]
             }
         }
-        return tables
+        return table
     }()
 }

@@ -75,7 +75,7 @@ extension FileSystemEventLog {
             }
             let (active, lastIndexed, activeIDs) = try recovering.recoverActiveSegment(firstOffset: firstOffsets.last!)
             segments.append(active)
-            let ids = try recovering.loadIDs(segments: segments, capacity: options.idempotencyWindow)
+            let ids = try recovering.loadIDs(segments: segments, activeIDs: activeIDs, capacity: options.idempotencyWindow)
             let activeFile = try OpenFile(path: recovering.path(of: active.firstOffset, ".jsonl"), flags: O_WRONLY | O_APPEND)
             logger.debug(
                 "Opened fs topic",
@@ -209,18 +209,27 @@ extension FileSystemEventLog {
     }
 
     /// The ids of the newest `capacity` events, from the last segment and the id files of sealed ones.
-    private func loadIDs(segments: [Segment], capacity: Int) throws -> IDWindow {
-        var window = IDWindow(capacity: capacity)
+    private func loadIDs(segments: [Segment], activeIDs: [UUID], capacity: Int) throws -> IDWindow {
         var needed = Int64(capacity)
         var chosen: [Segment] = []
         for segment in segments.reversed() where needed > 0 {
             chosen.append(segment)
             needed -= segment.recordCount
         }
+        let total = chosen.reduce(0) { $0 + Int($1.recordCount) }
+        var window = IDWindow(capacity: capacity, expected: total)
+        // Only the newest `capacity` ids are kept: skip the overshoot at the start of the oldest chosen segment.
+        var overshoot = Int64(max(0, total - capacity))
         for segment in chosen.reversed() {
-            let skip = max(0, Int64(window.capacity) < segment.recordCount ? segment.recordCount - Int64(window.capacity) : 0)
-            if segment.firstOffset != segments.last!.firstOffset,
-                let bytes = try PosixFile.readIfExists(self.path(of: segment.firstOffset, ".ids")),
+            let skip = min(overshoot, segment.recordCount)
+            overshoot -= skip
+            if segment.firstOffset == segments.last!.firstOffset {
+                for (record, id) in activeIDs.enumerated().dropFirst(Int(skip)) {
+                    window.insert(id, at: segment.firstOffset + Int64(record))
+                }
+                continue
+            }
+            if let bytes = try PosixFile.readIfExists(self.path(of: segment.firstOffset, ".ids")),
                 bytes.count == Int(segment.recordCount) * 16
             {
                 bytes.withUnsafeBytes { raw in

@@ -13,8 +13,16 @@ struct IDWindow {
     private var order: [UUID] = []
     private var oldest = 0
 
-    init(capacity: Int) {
+    /// - Parameters:
+    ///   - capacity: the most ids remembered.
+    ///   - expected: how many ids are about to be inserted, to size the storage once.
+    init(capacity: Int, expected: Int = 0) {
         self.capacity = capacity
+        let reserve = min(capacity, expected)
+        if reserve > 0 {
+            self.offsets.reserveCapacity(reserve)
+            self.order.reserveCapacity(reserve)
+        }
     }
 
     var count: Int { self.offsets.count }

@@ -60,7 +60,8 @@ enum SegmentRecord {
         guard bodyLength > 2, line[0] == UInt8(ascii: "{"), line[line.count - 1] == UInt8(ascii: "}"),
             line[line.count - 2] == UInt8(ascii: "\"")
         else { return false }
-        for (index, byte) in Self.trailerPrefix.enumerated() where line[bodyLength + index] != byte { return false }
+        guard UnsafeRawBufferPointer(rebasing: line[bodyLength..<bodyLength + Self.trailerPrefix.count]).elementsEqual(Self.trailerPrefix)
+        else { return false }
         var stored: UInt32 = 0
         for index in (bodyLength + Self.trailerPrefix.count)..<(line.count - 2) {
             let byte = line[index]
@@ -75,21 +76,52 @@ enum SegmentRecord {
         return CRC32C.update(0, UnsafeRawBufferPointer(rebasing: line[0..<bodyLength])) == stored
     }
 
+    private static let offsetPrefix = Array(#"{"offset":"#.utf8)
+    private static let idPrefix = Array(#","id":""#.utf8)
+
     /// The offset and id at the start of an intact record, read without a JSON parser.
     static func header(_ line: UnsafeRawBufferPointer) -> (offset: Int64, id: UUID)? {
-        let prefix = Array(#"{"offset":"#.utf8)
-        guard line.count > prefix.count + 50, line.starts(with: prefix) else { return nil }
-        var index = prefix.count
+        guard line.count > Self.offsetPrefix.count + 50, line.starts(with: Self.offsetPrefix) else { return nil }
+        var index = Self.offsetPrefix.count
         var offset: Int64 = 0
         while index < line.count, line[index] >= UInt8(ascii: "0"), line[index] <= UInt8(ascii: "9") {
             offset = offset * 10 + Int64(line[index] - UInt8(ascii: "0"))
             index += 1
         }
-        let idPrefix = Array(#","id":""#.utf8)
-        guard line.count > index + idPrefix.count + 36, Array(line[index..<index + idPrefix.count]) == idPrefix else { return nil }
-        index += idPrefix.count
-        guard let id = UUID(uuidString: String(decoding: line[index..<index + 36], as: UTF8.self)) else { return nil }
+        guard line.count > index + Self.idPrefix.count + 36,
+            UnsafeRawBufferPointer(rebasing: line[index..<index + Self.idPrefix.count]).elementsEqual(Self.idPrefix),
+            let id = Self.uuid(UnsafeRawBufferPointer(rebasing: line[(index + Self.idPrefix.count)...].prefix(36)))
+        else { return nil }
         return (offset, id)
+    }
+
+    /// Parses the canonical 36-character form of a UUID.
+    private static func uuid(_ text: UnsafeRawBufferPointer) -> UUID? {
+        guard text.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let valid = withUnsafeMutableBytes(of: &bytes) { output -> Bool in
+            var position = 0
+            for byteIndex in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard text[position] == UInt8(ascii: "-") else { return false }
+                    position += 1
+                }
+                guard let high = Self.nibble(text[position]), let low = Self.nibble(text[position + 1]) else { return false }
+                output[byteIndex] = high << 4 | low
+                position += 2
+            }
+            return true
+        }
+        return valid ? UUID(uuid: bytes) : nil
+    }
+
+    private static func nibble(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     /// Decodes an intact record.
