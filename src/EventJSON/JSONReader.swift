@@ -122,7 +122,9 @@ public struct JSONReader {
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
-                let string = self.bytes.withUnsafeBufferPointer { String(validating: $0[start..<self.index], as: UTF8.self) }
+                let string = self.bytes.withUnsafeBufferPointer {
+                    String(validating: UnsafeBufferPointer(rebasing: $0[start..<self.index]), as: UTF8.self)
+                }
                 guard let string else { throw self.error("invalid UTF-8 in a string", at: start) }
                 self.index += 1
                 return string
@@ -268,7 +270,9 @@ public struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 if sawNonASCII {
-                    let valid = self.bytes.withUnsafeBufferPointer { String(validating: $0[start..<self.index], as: UTF8.self) != nil }
+                    let valid = self.bytes.withUnsafeBufferPointer {
+                        String(validating: UnsafeBufferPointer(rebasing: $0[start..<self.index]), as: UTF8.self) != nil
+                    }
                     guard valid else { throw self.error("invalid UTF-8 in a string", at: start) }
                 }
                 self.index += 1

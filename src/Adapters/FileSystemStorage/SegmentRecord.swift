@@ -127,9 +127,10 @@ enum SegmentRecord {
     /// Decodes an intact record.
     /// - Throws: `JSONParseError` when the record is not an event record.
     static func decode(_ line: UnsafeRawBufferPointer) throws(JSONParseError) -> Event {
+        guard let (offset, id) = Self.header(line) else {
+            throw JSONParseError(message: "record does not start with its offset and id", offset: 0, isSyntaxError: false)
+        }
         var reader = JSONReader(Array(line))
-        var offset: Int64?
-        var id: UUID?
         var timestamp: Date?
         var type: String?
         var key: String?
@@ -138,8 +139,6 @@ enum SegmentRecord {
         var data = RawJSON.null
         try reader.readObject { field, reader throws(JSONParseError) in
             switch field {
-            case "offset": offset = try reader.readInt64()
-            case "id": id = UUID(uuidString: try reader.readString())
             case "timestamp": timestamp = RFC3339.parseUTC(try reader.readString())
             case "type": type = try reader.readString()
             case "key": key = try reader.readNullIfPresent() ? nil : try reader.readString()
@@ -151,8 +150,8 @@ enum SegmentRecord {
             default: try reader.skipValue()
             }
         }
-        guard let offset, let id, let timestamp, let type else {
-            throw JSONParseError(message: "record lacks offset, id, timestamp or type", offset: 0, isSyntaxError: false)
+        guard let timestamp, let type else {
+            throw JSONParseError(message: "record lacks a timestamp or type", offset: 0, isSyntaxError: false)
         }
         return Event(id: id, offset: offset, type: type, key: key, tags: tags, data: data, metadata: metadata, timestamp: timestamp)
     }
