@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "FileSystemStorageTests",
             dependencies: [
-                "FileSystemStorage", "EventStoreTesting",
+                "FileSystemStorage", "EventStoreTesting", "POSIXFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

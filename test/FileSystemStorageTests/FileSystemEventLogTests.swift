@@ -3,6 +3,7 @@ import EventStoreTesting
 import Foundation
 import Logging
 import NIOPosix
+import POSIXFiles
 import Testing
 
 @testable import FileSystemStorage
@@ -206,6 +207,27 @@ struct FileSystemEventLogTests {
         #expect(error?.code == .storageUnavailable)
         #expect(error?.message.contains("locked") == true)
         try await log.close(logger: quiet)
+    }
+
+    @Test func aFailedWriteAnswers503StoresNothingAndStopsAppends() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory)
+        _ = try await log.append([event("kept")], condition: nil, logger: quiet)
+        let sizeBefore = try FileManager.default.attributesOfItem(atPath: segmentFile(directory))[.size] as? Int
+        // A descriptor that cannot write: the write fails, and so does cutting the segment back.
+        log.writer.activeFile = try OpenFile(path: segmentFile(directory), flags: O_RDONLY)
+        let failed = await #expect(throws: EventStoreError.self) {
+            try await log.append([event("lost")], condition: nil, logger: quiet)
+        }
+        #expect(failed?.code == .storageUnavailable)
+        let refused = await #expect(throws: EventStoreError.self) {
+            try await log.append([event("later")], condition: nil, logger: quiet)
+        }
+        #expect(refused?.message.contains("needs a restart") == true)
+        #expect(try FileManager.default.attributesOfItem(atPath: segmentFile(directory))[.size] as? Int == sizeBefore)
+        try await log.close(logger: quiet)
+        let reopened = try await openLog(directory)
+        #expect(try await readAll(reopened).map(\.type) == ["kept"])
     }
 
     @Test func closeRefusesLaterAppends() async throws {

@@ -18,15 +18,20 @@ import Testing
 
     func refusal(_ configuration: TopicConfiguration) throws -> String? {
         let adapter = try self.adapter()
-        let error = #expect(throws: EventStoreError.self) { try adapter.validate(configuration) }
+        let error = #expect(throws: EventStoreError.self) {
+            try adapter.validate(configuration)
+            _ = try adapter.topicDirectory(for: configuration)
+        }
         #expect(error?.code == .unsupportedConfiguration)
         return error?.message
     }
 
     @Test func acceptsDirectoriesInsideTheRoot() throws {
         try FileManager.default.createDirectory(atPath: root + "/events", withIntermediateDirectories: true)
-        #expect(throws: Never.self) { try adapter().validate(configuration(root + "/events")) }
-        #expect(throws: Never.self) { try adapter().validate(configuration(root + "/new/deeper", options: ["createDirIfNotExist": "true"])) }
+        #expect(try adapter().topicDirectory(for: configuration(root + "/events")).hasSuffix("/events/orders"))
+        #expect(throws: Never.self) {
+            try adapter().topicDirectory(for: configuration(root + "/new/deeper", options: ["createDirIfNotExist": "true"]))
+        }
     }
 
     @Test func refusesAMissingDirectoryUnlessAskedToCreateIt() throws {

@@ -94,6 +94,35 @@ struct FileSystemTopicTests {
         #expect(try await first.post("/topics/orders/events", json: #"{"type": "A"}"#).status == 201, "the owner is untouched")
     }
 
+    @Test func aDamagedSealedSegmentFailsItsReadAndMarksTheTopicFailed() async throws {
+        let first = try await ServerProcess.start()
+        let created = try await first.post(
+            "/topics",
+            json:
+                #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/events", "options": {"createDirIfNotExist": "true", "segmentBytes": "4096"}}"#
+        )
+        #expect(created.status == 201)
+        for index in 0..<60 {
+            _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)", "data": "\#(String(repeating: "x", count: 100))"}"#)
+        }
+        try await first.stop()
+        let segment = "\(first.dataDirectory)/events/orders/00000000000000000000.jsonl"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[50] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: segment))
+
+        let second = try await ServerProcess.start(dataDirectory: first.dataDirectory)
+        defer { Task { try await second.stop() } }
+        #expect(try await second.get("/health").status == 200, "sealed segments are not read at open")
+        let read = try await second.get("/topics/orders/events?from=0")
+        #expect(read.status == 503)
+        #expect(read.json["type"] as? String == "urn:eventstore:problem:storage-corrupted")
+        let health = try await second.get("/health")
+        #expect(health.status == 503)
+        #expect(((health.json["topics"] as? [[String: Any]])?.first?["reason"] as? String)?.contains("damaged record") == true)
+        #expect(try await second.post("/topics/orders/events", json: #"{"type": "X"}"#).status == 503)
+    }
+
     @Test func aDamagedSegmentMarksTheTopicFailed() async throws {
         let first = try await ServerProcess.start()
         try await Self.createTopic(first)

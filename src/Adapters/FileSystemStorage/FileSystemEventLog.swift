@@ -266,8 +266,12 @@ public final class FileSystemEventLog: EventLog {
                 self.logger.error("Write to fs topic failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
                 let undo = Result { try self.writer.activeFile.truncate(to: startSize) }
                 let failure = EventStoreError(.storageUnavailable, "writing topic '\(self.topic)' failed; nothing was stored")
+                // Anything that points at an offset of this group (new events, or in-group duplicates) failed with it.
+                let groupStart = active.endOffset
                 answers = answers.map { answer in
-                    if case .success(let result) = answer.1, result.storedAny { return (answer.0, .failure(failure)) }
+                    if case .success(let result) = answer.1, result.entries.contains(where: { $0.offset >= groupStart }) {
+                        return (answer.0, .failure(failure))
+                    }
                     return answer
                 }
                 if case .failure(let undoError) = undo {

@@ -39,14 +39,14 @@ public struct FileSystemStorageAdapter: StorageAdapter {
 
     public var kind: AdapterKind { .fileSystem }
 
+    /// Checks the options; the `connection` directory is checked (on the thread pool) when the log is opened.
     public func validate(_ configuration: TopicConfiguration) throws {
         _ = try self.options(for: configuration)
-        _ = try self.topicDirectory(for: configuration)
     }
 
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         let options = try self.options(for: configuration)
-        let directory = try self.topicDirectory(for: configuration)
+        let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration) }
         return try await FileSystemEventLog.open(
             directory: directory,
             topic: configuration.name.rawValue,
@@ -75,7 +75,7 @@ public struct FileSystemStorageAdapter: StorageAdapter {
 
     /// `<connection>/<topic>`, after checking that `connection` resolves inside an allowed root and exists (or may be
     /// created).
-    private func topicDirectory(for configuration: TopicConfiguration) throws(EventStoreError) -> String {
+    func topicDirectory(for configuration: TopicConfiguration) throws(EventStoreError) -> String {
         guard let connection = configuration.connection, !connection.isEmpty else {
             throw EventStoreError(.unsupportedConfiguration, "adapter 'fs' requires connection (a directory)")
         }

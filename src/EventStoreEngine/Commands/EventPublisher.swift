@@ -16,7 +16,7 @@ public struct EventPublisher: EventCommands {
     public func publish(_ drafts: [EventDraft], condition: AppendCondition?, to topic: TopicName, logger: Logger) async throws -> AppendResult {
         let events = try self.validator.prepare(drafts, condition: condition, timestamp: self.clock.now())
         let attached = try self.topics.readyTopic(topic)
-        let result = try await attached.storageCall(logger: logger) { log in
+        let result = try await attached.storageCall(registry: self.topics, logger: logger) { log in
             try await log.append(events, condition: condition, logger: logger)
         }
         let stored = result.entries.reduce(0) { $0 + ($1.duplicate ? 0 : 1) }

@@ -19,7 +19,7 @@ public struct EventReader: EventQueries {
             throw EventStoreError(.invalidArgument, "limit must be between 1 and \(self.limits.maxPageSize)")
         }
         let attached = try self.topics.readyTopic(query.topic)
-        let page = try await attached.storageCall(logger: logger) { log in
+        let page = try await attached.storageCall(registry: self.topics, logger: logger) { log in
             try await log.read(from: query.from, limit: query.limit, filter: query.filter, logger: logger)
         }
         attached.metrics.recordRead(count: page.events.count)

@@ -28,7 +28,10 @@ public final class AttachedTopic: Sendable {
 
     /// Runs `body` against the log. Errors that are not ``EventStoreError``s are storage failures: they are logged
     /// and reported as `storageUnavailable`, with no detail that could leak a secret.
+    ///
+    /// A `storageCorrupted` error marks the topic failed in `registry`: damaged data is reported, never skipped.
     func storageCall<Result: Sendable>(
+        registry: TopicRegistry,
         logger: Logger,
         _ body: (any EventLog) async throws -> Result
     ) async throws -> Result {
@@ -38,6 +41,10 @@ public final class AttachedTopic: Sendable {
         do {
             return try await body(log)
         } catch let error as EventStoreError {
+            if error.code == .storageCorrupted {
+                logger.critical("Topic storage is damaged", metadata: ["topic": "\(self.name)", "error": "\(error.message)"])
+                registry.markFailed(self.name, reason: error.message)
+            }
             throw error
         } catch {
             logger.error("Storage call failed", metadata: ["topic": "\(self.name)", "error": "\(String(reflecting: error))"])

@@ -29,6 +29,15 @@ public final class TopicRegistry: Sendable {
         self.topics.withLock { $0.values.sorted { $0.name < $1.name } }
     }
 
+    /// Replaces a topic whose storage turned out to be damaged by its failed state, so every request and `/health`
+    /// report it until it is reopened.
+    func markFailed(_ name: TopicName, reason: String) {
+        self.topics.withLock { topics in
+            guard let topic = topics[name], topic.state.isReady else { return }
+            topics[name] = AttachedTopic(configuration: topic.configuration, failure: reason, metrics: topic.metrics)
+        }
+    }
+
     func put(_ topic: AttachedTopic) {
         self.topics.withLock { $0[topic.name] = topic }
     }
