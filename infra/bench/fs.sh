@@ -53,26 +53,7 @@ stop_server
 echo "== opening a topic of $OPEN_EVENTS events"
 start_server "$WORK/big"
 create_topic big "\"adapter\":\"fs\",\"connection\":\"$WORK/big/events\",\"options\":{\"createDirIfNotExist\":\"true\"}"
-python3 - "$BASE" "$OPEN_EVENTS" <<'PY'
-import http.client, sys, threading, urllib.parse
-url, total = urllib.parse.urlparse(sys.argv[1]), int(sys.argv[2])
-event = ('{"type":"OrderPlaced","key":"order-4711","tags":["customer:42","region:eu"],'
-         '"data":{"order_id":"4711","customer":{"id":42,"name":"Ada Lovelace"},"lines":['
-         '{"sku":"A-100","qty":2,"price":12.5},{"sku":"B-200","qty":1,"price":99.0}],'
-         '"total":124.0,"currency":"EUR"},"metadata":{"source":"bench","trace":"0af7651916cd43dd"}}')
-body = '{"events":[' + ",".join([event] * 1000) + ']}'
-batches = total // 1000
-def worker(count):
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
-    for _ in range(count):
-        connection.request("POST", "/topics/big/events", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 201, response.status
-threads = [threading.Thread(target=worker, args=(batches // 4 + (1 if i < batches % 4 else 0),)) for i in range(4)]
-for thread in threads: thread.start()
-for thread in threads: thread.join()
-PY
+python3 "$ROOT/infra/bench/fill.py" "$BASE" big "$OPEN_EVENTS" 4
 stored=$(topic_head big)
 stop_server
 started=$(date +%s.%N)

@@ -37,22 +37,7 @@ start_server "$WORK/memory"
 create_topic mem '"adapter":"memory"'
 sleep 1
 rss_before=$(rss_kib "$SERVER_PID")
-python3 - "$BASE" <<'PY'
-import http.client, sys, urllib.parse
-url = urllib.parse.urlparse(sys.argv[1])
-event = ('{"type":"OrderPlaced","key":"order-4711","tags":["customer:42","region:eu"],'
-         '"data":{"order_id":"4711","customer":{"id":42,"name":"Ada Lovelace"},"lines":['
-         '{"sku":"A-100","qty":2,"price":12.5},{"sku":"B-200","qty":1,"price":99.0}],'
-         '"total":124.0,"currency":"EUR"},"metadata":{"source":"bench","trace":"0af7651916cd43dd"}}')
-body = '{"events":[' + ",".join([event] * 1000) + ']}'
-connection = http.client.HTTPConnection(url.hostname, url.port)
-for _ in range(1000):
-    connection.request("POST", "/topics/mem/events", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    response.read()
-    assert response.status == 201, response.status
-print(f"published-event-bytes={len(event)}")
-PY
+python3 "$ROOT/infra/bench/fill.py" "$BASE" mem 1000000 1
 sleep 1
 rss_after=$(rss_kib "$SERVER_PID")
 count=$(topic_head mem)
