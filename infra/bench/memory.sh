@@ -52,7 +52,6 @@ import sys
 def parse(line): return {k: float(v) for k, v in (p.split("=") for p in line.split()[1:])}
 health, publish, read = (parse(x) for x in sys.argv[1:4])
 rss_before, rss_after, count, served = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
-published = 311
 print("\n== Summary")
 print(f"health:   {health['rps']:>10.0f} req/s  p50 {health['p50_ms']:.2f} ms  p99 {health['p99_ms']:.2f} ms")
 print(f"publish:  {publish['rps']:>10.0f} req/s = events/s  p50 {publish['p50_ms']:.2f} ms  p99 {publish['p99_ms']:.2f} ms"
