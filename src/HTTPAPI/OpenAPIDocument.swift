@@ -207,6 +207,12 @@ enum OpenAPIDocument {
                   schema: { type: array, items: { type: string } }
                   style: form
                   explode: true
+                - name: wait
+                  in: query
+                  description: |
+                    Long poll: when no matching event exists at or after `from` yet, wait up to this many seconds
+                    for one to be appended, and answer as soon as it is (an empty page when the time runs out)
+                  schema: { type: integer, minimum: 0, maximum: 30 }
               responses:
                 "200":
                   description: A page of events

@@ -13,11 +13,16 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
 /// A storage error that is not an `EventStoreError`, as a real adapter might throw.
 struct DiskOnFire: Error {}
 
-/// A log whose every call fails, as storage that went away.
+/// A log whose appends and reads fail, as storage that went away after it was opened; `headFails` makes even its
+/// head unreadable.
 struct BrokenEventLog: EventLog {
+    var headFails = false
     func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult { throw DiskOnFire() }
     func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage { throw DiskOnFire() }
-    func head(logger: Logger) async throws -> Int64 { throw DiskOnFire() }
+    func head(logger: Logger) async throws -> Int64 {
+        if self.headFails { throw DiskOnFire() }
+        return 0
+    }
     func close(logger: Logger) async throws {}
 }
 

@@ -97,6 +97,14 @@ import Testing
         #expect(publish?.code == .storageUnavailable)
     }
 
+    @Test func aTopicWhoseHeadCannotBeReadIsNotCreated() async throws {
+        let topics = service(adapters: [ScriptedStorageAdapter(kind: .memory) { _ in BrokenEventLog(headFails: true) }])
+        let error = await #expect(throws: EventStoreError.self) { try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger) }
+        #expect(error?.code == .storageUnavailable)
+        #expect(registry.attached(try TopicName("orders")) == nil)
+        #expect(try await catalog.load(logger: quietLogger).isEmpty)
+    }
+
     @Test func listsRedactedConfigurations() async throws {
         let adapter = ScriptedStorageAdapter(kind: .postgres) { _ in MemoryEventLog() }
         let topics = service(adapters: [adapter])

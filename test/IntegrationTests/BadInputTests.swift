@@ -103,6 +103,8 @@ struct BadInputTests {
         ),
         Case(name: "negative from", method: .GET, path: "/topics/orders/events?from=-1", status: 400, detail: "from must be a non-negative integer"),
         Case(name: "non-numeric from", method: .GET, path: "/topics/orders/events?from=abc", status: 400, detail: "from must be"),
+        Case(name: "wait too long", method: .GET, path: "/topics/orders/events?wait=31", status: 400, detail: "wait must be between 0 and 30"),
+        Case(name: "negative wait", method: .GET, path: "/topics/orders/events?wait=-1", status: 400, detail: "wait must be a non-negative"),
         Case(name: "zero limit", method: .GET, path: "/topics/orders/events?limit=0", status: 400, detail: "limit must be between 1 and 10000"),
         Case(name: "huge limit", method: .GET, path: "/topics/orders/events?limit=10001", status: 400, detail: "limit must be between 1 and 10000"),
         Case(name: "non-numeric offset", method: .GET, path: "/topics/orders/events/first", status: 400, detail: "offset must be"),

@@ -105,6 +105,21 @@ struct DataPlaneTests {
         #expect(try await server.get("/topics/courses").json["head"] as? Int == 2)
     }
 
+    @Test func aLongPollAnswersWhenAnEventArrives() async throws {
+        let server = try await ServerProcess.start()
+        defer { Task { try await server.stop() } }
+        _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+        async let polled = server.get("/topics/orders/events?from=0&wait=20")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await server.post("/topics/orders/events", json: #"{"type": "Arrived"}"#).status == 201)
+        let reply = try await polled
+        #expect(reply.status == 200)
+        #expect((reply.json["events"] as? [[String: Any]])?.compactMap { $0["type"] as? String } == ["Arrived"])
+        let expired = try await server.get("/topics/orders/events?from=1&wait=1")
+        #expect((expired.json["events"] as? [[String: Any]])?.isEmpty == true)
+        #expect(expired.json["head"] as? Int == 1)
+    }
+
     @Test func concurrentPublishesGetGapFreeOffsets() async throws {
         let server = try await ServerProcess.start()
         defer { Task { try await server.stop() } }

@@ -4,9 +4,12 @@ public struct ReadLimits: Sendable, Hashable {
     public var maxPageSize: Int
     /// The `limit` used when a read names none.
     public var defaultPageSize: Int
+    /// The longest a read may wait for new events.
+    public var maxWait: Duration
 
-    public init(maxPageSize: Int = 10_000, defaultPageSize: Int = 100) {
+    public init(maxPageSize: Int = 10_000, defaultPageSize: Int = 100, maxWait: Duration = .seconds(30)) {
         self.maxPageSize = maxPageSize
         self.defaultPageSize = defaultPageSize
+        self.maxWait = maxWait
     }
 }

@@ -9,19 +9,23 @@ public final class AttachedTopic: Sendable {
     public let state: TopicState
     public let log: (any EventLog)?
     public let metrics: TopicMetrics
+    /// Wakes readers waiting for new events; kept across state changes of the topic.
+    public let headWatch: HeadWatch
 
-    init(configuration: TopicConfiguration, log: any EventLog, metrics: TopicMetrics) {
+    init(configuration: TopicConfiguration, log: any EventLog, metrics: TopicMetrics, headWatch: HeadWatch) {
         self.configuration = configuration
         self.state = .ready
         self.log = log
         self.metrics = metrics
+        self.headWatch = headWatch
     }
 
-    init(configuration: TopicConfiguration, failure reason: String, metrics: TopicMetrics) {
+    init(configuration: TopicConfiguration, failure reason: String, metrics: TopicMetrics, headWatch: HeadWatch) {
         self.configuration = configuration
         self.state = .failed(reason: reason)
         self.log = nil
         self.metrics = metrics
+        self.headWatch = headWatch
     }
 
     public var name: TopicName { self.configuration.name }

@@ -38,11 +38,18 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         for configuration in try await self.catalog.load(logger: self.logger) {
             do {
                 let log = try await self.open(configuration)
-                self.registry.put(AttachedTopic(configuration: configuration, log: log, metrics: TopicMetrics(topic: configuration.name)))
+                self.registry.put(try await Self.attach(configuration, log: log, logger: self.logger))
                 self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
             } catch {
                 let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
-                self.registry.put(AttachedTopic(configuration: configuration, failure: reason, metrics: TopicMetrics(topic: configuration.name)))
+                self.registry.put(
+                    AttachedTopic(
+                        configuration: configuration,
+                        failure: reason,
+                        metrics: TopicMetrics(topic: configuration.name),
+                        headWatch: HeadWatch(head: 0)
+                    )
+                )
                 self.logger.error("Topic failed to open", metadata: ["topic": "\(configuration.name)", "reason": "\(reason)"])
             }
         }
@@ -70,11 +77,20 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             }
             // The same configuration again for a failed topic: try its storage once more.
             let log = try await self.open(configuration)
-            let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics)
+            let head = (try? await log.head(logger: logger)) ?? 0
+            existing.headWatch.advance(to: head)
+            let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics, headWatch: existing.headWatch)
             self.registry.put(reopened)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
         }
         let log = try await self.open(configuration)
+        let topic: AttachedTopic
+        do {
+            topic = try await Self.attach(configuration, log: log, logger: logger)
+        } catch {
+            try? await log.close(logger: logger)
+            throw EventStoreError(.storageUnavailable, "the storage of topic '\(configuration.name)' could not be read")
+        }
         do {
             try await self.catalog.save(configuration, logger: logger)
         } catch {
@@ -82,7 +98,6 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             logger.error("Catalog write failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
             throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic was not created")
         }
-        let topic = AttachedTopic(configuration: configuration, log: log, metrics: TopicMetrics(topic: configuration.name))
         self.registry.put(topic)
         logger.info("Created topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
         return TopicCreation(created: true, topic: await topic.info(logger: logger))
@@ -136,6 +151,14 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             }
         }
         self.logger.info("Closed all topics")
+    }
+
+    /// A ready topic over `log`, its head watch and head gauge starting at the log's head.
+    private static func attach(_ configuration: TopicConfiguration, log: any EventLog, logger: Logger) async throws -> AttachedTopic {
+        let head = try await log.head(logger: logger)
+        let metrics = TopicMetrics(topic: configuration.name)
+        metrics.recordHead(head)
+        return AttachedTopic(configuration: configuration, log: log, metrics: metrics, headWatch: HeadWatch(head: head))
     }
 
     private func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {

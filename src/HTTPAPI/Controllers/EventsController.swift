@@ -38,7 +38,11 @@ struct EventsController<Context: RequestContext>: Sendable {
             keys: Self.values(parameters.getAll("key")),
             tags: Self.values(parameters.getAll("tag"))
         )
-        let page = try await self.queries.readEvents(EventQuery(topic: topic, from: from, limit: limit, filter: filter), logger: context.logger)
+        let wait = try Self.integer(parameters.get("wait"), name: "wait").map { Duration.seconds($0) }
+        let page = try await self.queries.readEvents(
+            EventQuery(topic: topic, from: from, limit: limit, filter: filter, wait: wait),
+            logger: context.logger
+        )
         var writer = JSONWriter(capacity: 64 + 400 * page.events.count)
         writer.eventPage(page, topic: topic)
         return .json(.ok, writer)

@@ -1,0 +1,81 @@
+import EventStoreCore
+import EventStoreEngine
+import MemoryStorage
+import Testing
+
+@Suite struct HeadWatchTests {
+    @Test func anAdvanceWakesAWaiter() async throws {
+        let watch = HeadWatch(head: 3)
+        async let woken = watch.wait(forHeadBeyond: 3, until: .now + .seconds(30))
+        try await Task.sleep(for: .milliseconds(50))
+        watch.advance(to: 4)
+        #expect(await woken)
+    }
+
+    @Test func aHeadAlreadyBeyondAnswersAtOnce() async {
+        #expect(await HeadWatch(head: 10).wait(forHeadBeyond: 9, until: .now + .seconds(30)))
+    }
+
+    @Test func theDeadlineEndsTheWait() async {
+        #expect(await HeadWatch(head: 0).wait(forHeadBeyond: 0, until: .now + .milliseconds(50)) == false)
+    }
+
+    @Test func cancellationEndsTheWait() async throws {
+        let watch = HeadWatch(head: 0)
+        let waiting = Task { await watch.wait(forHeadBeyond: 0, until: .now + .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        #expect(await waiting.value == false)
+        watch.advance(to: 5)  // no waiter left to resume
+    }
+}
+
+@Suite struct LongPollReadTests {
+    let registry = TopicRegistry()
+    let orders = try! TopicName("orders")
+
+    func setUp() async throws -> (EventPublisher, EventReader) {
+        let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: MemoryTopicCatalog(), logger: quietLogger)
+        _ = try await topics.createTopic(TopicConfiguration(name: orders, adapter: .memory), logger: quietLogger)
+        return (EventPublisher(topics: registry, limits: EventLimits()), EventReader(topics: registry, limits: ReadLimits()))
+    }
+
+    @Test func aWaitingReadAnswersWhenAMatchingEventArrives() async throws {
+        let (publisher, reader) = try await setUp()
+        _ = try await publisher.publish([EventDraft(type: "Old")], condition: nil, to: orders, logger: quietLogger)
+        async let page = reader.readEvents(
+            EventQuery(topic: orders, from: 1, filter: EventFilter(types: ["Wanted"]), wait: .seconds(30)),
+            logger: quietLogger
+        )
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await publisher.publish([EventDraft(type: "Other")], condition: nil, to: orders, logger: quietLogger)
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await publisher.publish([EventDraft(type: "Wanted")], condition: nil, to: orders, logger: quietLogger)
+        let result = try await page
+        #expect(result.events.map(\.type) == ["Wanted"])
+        #expect(result.events.map(\.offset) == [2])
+        #expect(result.nextOffset == 3)
+    }
+
+    @Test func aWaitingReadAnswersEmptyWhenTimeRunsOut() async throws {
+        let (_, reader) = try await setUp()
+        let page = try await reader.readEvents(EventQuery(topic: orders, from: 0, wait: .milliseconds(100)), logger: quietLogger)
+        #expect(page.events.isEmpty)
+        #expect(page.head == 0)
+    }
+
+    @Test func existingEventsAnswerWithoutWaiting() async throws {
+        let (publisher, reader) = try await setUp()
+        _ = try await publisher.publish([EventDraft(type: "A")], condition: nil, to: orders, logger: quietLogger)
+        let page = try await reader.readEvents(EventQuery(topic: orders, from: 0, wait: .seconds(30)), logger: quietLogger)
+        #expect(page.events.map(\.type) == ["A"])
+    }
+
+    @Test func waitsLongerThanTheLimitAreRefused() async throws {
+        let (_, reader) = try await setUp()
+        let error = await #expect(throws: EventStoreError.self) {
+            try await reader.readEvents(EventQuery(topic: orders, wait: .seconds(31)), logger: quietLogger)
+        }
+        #expect(error?.code == .invalidArgument)
+    }
+}
