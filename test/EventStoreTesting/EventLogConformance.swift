@@ -29,6 +29,8 @@ public struct EventLogConformance: Sendable {
         case expectedNextOffsetCondition
         case failIfEventsMatchCondition
         case idempotentEventIDs
+        case concurrentConditionalAppendsHaveOneWinner
+        case concurrentDuplicatesAreStoredOnce
         case largePayloads
         case unicodeRoundTrips
         case eventFieldsRoundTrip
@@ -57,6 +59,8 @@ public struct EventLogConformance: Sendable {
         case .expectedNextOffsetCondition: try await self.expectedNextOffsetCondition(log)
         case .failIfEventsMatchCondition: try await self.failIfEventsMatchCondition(log)
         case .idempotentEventIDs: try await self.idempotentEventIDs(log)
+        case .concurrentConditionalAppendsHaveOneWinner: try await self.concurrentConditionalAppendsHaveOneWinner(log)
+        case .concurrentDuplicatesAreStoredOnce: try await self.concurrentDuplicatesAreStoredOnce(log)
         case .largePayloads: try await self.largePayloads(log)
         case .unicodeRoundTrips: try await self.unicodeRoundTrips(log)
         case .eventFieldsRoundTrip: try await self.eventFieldsRoundTrip(log)
@@ -276,6 +280,59 @@ public struct EventLogConformance: Sendable {
         let stored = try await self.readAll(log)
         #expect(stored.map(\.type) == ["Created", "Other", "Fresh"])
         #expect(stored.map(\.id) == [original.id, stored[1].id, fresh.id])
+    }
+
+    private func concurrentConditionalAppendsHaveOneWinner(_ log: any EventLog) async throws {
+        _ = try await log.append([Self.event("Seed")], condition: nil, logger: self.logger)
+        // Many writers decide on the same state at once: exactly one may win each race.
+        let expectedWinners = try await self.racers(log, count: 20) { index in
+            AppendCondition(expectedNextOffset: 1)
+        }
+        #expect(expectedWinners == 1, "expected_next_offset: \(expectedWinners) winners")
+        let claim = EventFilter(types: ["Claimed"], tags: ["seat:7"])
+        let dcbWinners = try await self.racers(log, count: 20, type: "Claimed", tags: ["seat:7"]) { _ in
+            AppendCondition(failIfEventsMatch: claim, after: 1)
+        }
+        #expect(dcbWinners == 1, "fail_if_events_match: \(dcbWinners) winners")
+        let stored = try await self.readAll(log)
+        #expect(stored.map(\.offset) == [0, 1, 2])
+        #expect(stored.filter { claim.matches($0) }.count == 1)
+    }
+
+    /// Appends `count` single events at once, each under its condition; returns how many succeeded.
+    private func racers(
+        _ log: any EventLog,
+        count: Int,
+        type: String = "Raced",
+        tags: [String] = [],
+        condition: @escaping @Sendable (Int) -> AppendCondition
+    ) async throws -> Int {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    do {
+                        _ = try await log.append([Self.event(type, tags: tags)], condition: condition(index), logger: self.logger)
+                        return true
+                    } catch let error as EventStoreError where error.code == .conditionFailed {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+    }
+
+    private func concurrentDuplicatesAreStoredOnce(_ log: any EventLog) async throws {
+        let event = Self.event("Once")
+        let results = try await withThrowingTaskGroup(of: AppendResult.self) { group in
+            for _ in 0..<20 {
+                group.addTask { try await log.append([event], condition: nil, logger: self.logger) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0.storedAny }.count == 1)
+        #expect(Set(results.flatMap { $0.entries.map(\.offset) }) == [0])
+        #expect(try await self.readAll(log).map(\.id) == [event.id])
     }
 
     private func largePayloads(_ log: any EventLog) async throws {
