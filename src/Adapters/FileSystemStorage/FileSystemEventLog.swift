@@ -83,48 +83,33 @@ public final class FileSystemEventLog: EventLog {
         var ids: IDWindow
         /// The ids of the active segment's records, in order: its `.ids` file when it is sealed.
         var activeIDs: [UUID]
-        /// Position of the last index entry in the active segment.
-        var lastIndexedPosition: Int64
 
-        init(activeFile: OpenFile, ids: IDWindow, activeIDs: [UUID], lastIndexedPosition: Int64) {
+        init(activeFile: OpenFile, ids: IDWindow, activeIDs: [UUID]) {
             self.activeFile = activeFile
             self.ids = ids
             self.activeIDs = activeIDs
-            self.lastIndexedPosition = lastIndexedPosition
         }
     }
 
-    let directory: String
-    let topic: String
-    let options: Options
+    let files: SegmentFiles
     let threadPool: NIOThreadPool
     let shared: Mutex<Shared>
     let writer: WriterState
     /// Held open (and flock'ed) while the log is open, so no other process writes the topic.
     let lockFile: OpenFile
-    let logger: Logger
     private let fsyncs: Counter
 
-    init(
-        directory: String,
-        topic: String,
-        options: Options,
-        threadPool: NIOThreadPool,
-        segments: [Segment],
-        writer: WriterState,
-        lockFile: OpenFile,
-        logger: Logger
-    ) {
-        self.directory = directory
-        self.topic = topic
-        self.options = options
+    init(files: SegmentFiles, threadPool: NIOThreadPool, segments: [Segment], writer: WriterState, lockFile: OpenFile) {
+        self.files = files
         self.threadPool = threadPool
         self.shared = Mutex(Shared(segments: segments))
         self.writer = writer
         self.lockFile = lockFile
-        self.logger = logger
-        self.fsyncs = Counter(label: "eventstore_fs_fsyncs_total", dimensions: [("topic", topic)])
+        self.fsyncs = Counter(label: "eventstore_fs_fsyncs_total", dimensions: [("topic", files.topic)])
     }
+
+    private var topic: String { self.files.topic }
+    private var logger: Logger { self.files.logger }
 
     // MARK: EventLog
 
@@ -154,7 +139,7 @@ public final class FileSystemEventLog: EventLog {
         let head = segments.last?.endOffset ?? 0
         guard offset < head else { return EventPage(events: [], nextOffset: max(offset, head), head: head) }
         return try await self.threadPool.runIfActive {
-            try self.readSynchronously(segments: segments, from: offset, limit: limit, filter: filter)
+            try self.files.read(segments: segments, from: offset, limit: limit, filter: filter, maxExamined: self.files.options.maxScannedRecords)
         }
     }
 
@@ -210,8 +195,6 @@ public final class FileSystemEventLog: EventLog {
         var head = active.endOffset
         var encoder = JSONWriter(capacity: group.reduce(0) { $0 + $1.events.count } * 512)
         var written: [Event] = []
-        var newIndexEntries: [Segment.IndexEntry] = []
-        var lastIndexed = self.writer.lastIndexedPosition
         var groupIDs: [UUID: Int64] = [:]
         var answers: [(CheckedContinuation<AppendResult, any Error>, Result<AppendResult, any Error>)] = []
 
@@ -226,7 +209,9 @@ public final class FileSystemEventLog: EventLog {
                     let first = AppendPlanner.firstOffsetChecked(by: condition)
                     conditionMatched = written.contains { $0.offset >= first && filter.matches($0) }
                     if !conditionMatched {
-                        conditionMatched = try self.anyStoredEvent(in: segments, from: first, matching: filter)
+                        // Every stored event after `first` counts, however far back: no scan bound here.
+                        let page = try self.files.read(segments: segments, from: first, limit: 1, filter: filter, maxExamined: .max)
+                        conditionMatched = !page.events.isEmpty
                     }
                 }
                 switch try AppendPlanner.plan(
@@ -240,11 +225,7 @@ public final class FileSystemEventLog: EventLog {
                     answers.append((append.continuation, .success(result)))
                 case .write(let events, let result):
                     for event in events {
-                        let position = startSize + Int64(encoder.bytes.count)
-                        if active.index.isEmpty && newIndexEntries.isEmpty || position - lastIndexed >= self.options.indexInterval {
-                            newIndexEntries.append(.init(offset: event.offset, position: position))
-                            lastIndexed = position
-                        }
+                        active.indexRecord(event.offset, at: startSize + Int64(encoder.bytes.count), interval: self.files.options.indexInterval)
                         SegmentRecord.encode(event, into: &encoder)
                         groupIDs[event.id] = event.offset
                     }
@@ -285,11 +266,9 @@ public final class FileSystemEventLog: EventLog {
                 self.writer.ids.insert(event.id, at: event.offset)
                 self.writer.activeIDs.append(event.id)
             }
-            self.writer.lastIndexedPosition = lastIndexed
             active.size = startSize + Int64(encoder.bytes.count)
             active.recordCount += Int64(written.count)
-            active.index += newIndexEntries
-            let sealed = active.size >= self.options.segmentBytes ? active : nil
+            let sealed = active.size >= self.files.options.segmentBytes ? active : nil
             self.shared.withLock { $0.segments[$0.segments.count - 1] = active }
             if let sealed {
                 self.roll(sealing: sealed)
@@ -301,13 +280,11 @@ public final class FileSystemEventLog: EventLog {
     /// Seals the active segment (writing its index and id files) and starts the next one.
     private func roll(sealing segment: Segment) {
         do {
-            try self.writeSidecars(for: segment, ids: self.writer.activeIDs)
+            try self.files.writeSidecars(for: segment, ids: self.writer.activeIDs)
             let next = Segment(firstOffset: segment.endOffset, size: 0, recordCount: 0, index: [])
-            let path = self.path(of: next.firstOffset, ".jsonl")
-            let file = try OpenFile(path: path, flags: O_WRONLY | O_APPEND | O_CREAT | O_EXCL)
-            try PosixFile.syncDirectory(self.directory)
+            let file = try OpenFile(path: self.files.path(of: next.firstOffset, ".jsonl"), flags: O_WRONLY | O_APPEND | O_CREAT | O_EXCL)
+            try PosixFile.syncDirectory(self.files.directory)
             self.writer.activeFile = file
-            self.writer.lastIndexedPosition = 0
             self.writer.activeIDs.removeAll()
             self.shared.withLock { $0.segments.append(next) }
             self.logger.debug("Rolled segment", metadata: ["topic": "\(self.topic)", "first_offset": "\(next.firstOffset)"])
@@ -315,125 +292,5 @@ public final class FileSystemEventLog: EventLog {
             // The sealed segment stays active and keeps growing; rolling is tried again after the next write.
             self.logger.error("Rolling segment failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
         }
-    }
-
-    /// Writes a sealed segment's sparse index (`.index`: pairs of little-endian Int64 offset and position) and its
-    /// ids (`.ids`: 16 bytes per record). Both are rebuilt from the segment when missing or inconsistent, so they are
-    /// not synced.
-    func writeSidecars(for segment: Segment, ids: [UUID]) throws {
-        var index: [UInt8] = []
-        index.reserveCapacity(segment.index.count * 16)
-        for entry in segment.index {
-            withUnsafeBytes(of: entry.offset.littleEndian) { index.append(contentsOf: $0) }
-            withUnsafeBytes(of: entry.position.littleEndian) { index.append(contentsOf: $0) }
-        }
-        try PosixFile.writeAtomically(index, to: self.path(of: segment.firstOffset, ".index"), directory: self.directory, permissions: 0o644)
-        var idBytes: [UInt8] = []
-        idBytes.reserveCapacity(ids.count * 16)
-        for id in ids {
-            withUnsafeBytes(of: id.uuid) { idBytes.append(contentsOf: $0) }
-        }
-        try PosixFile.writeAtomically(idBytes, to: self.path(of: segment.firstOffset, ".ids"), directory: self.directory, permissions: 0o644)
-    }
-
-    // MARK: Reading (on the thread pool)
-
-    func readSynchronously(segments: [Segment], from offset: Int64, limit: Int, filter: EventFilter) throws -> EventPage {
-        let head = segments.last?.endOffset ?? 0
-        var events: [Event] = []
-        var examined = 0
-        var next = offset
-        let first = Self.segmentIndex(containing: offset, in: segments)
-        scan: for segment in segments[first...] where segment.recordCount > 0 {
-            var done = false
-            try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
-                let event = try self.decode(line, segment: segment)
-                guard event.offset >= offset else { return true }
-                if filter.matches(event) { events.append(event) }
-                examined += 1
-                next = event.offset + 1
-                done = events.count >= limit || examined >= self.options.maxScannedRecords
-                return !done
-            }
-            if done { break scan }
-        }
-        return EventPage(events: events, nextOffset: next, head: head)
-    }
-
-    /// Whether a stored event at or after `offset` matches `filter`: the condition check, on the writer's thread.
-    private func anyStoredEvent(in segments: [Segment], from offset: Int64, matching filter: EventFilter) throws -> Bool {
-        var found = false
-        let first = Self.segmentIndex(containing: max(offset, 0), in: segments)
-        for segment in segments[first...] where segment.recordCount > 0 && !found {
-            try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
-                let event = try self.decode(line, segment: segment)
-                if event.offset >= offset, filter.matches(event) { found = true }
-                return !found
-            }
-        }
-        return found
-    }
-
-    /// Calls `body` with each intact record of `segment` from the index entry before `offset` up to the segment's
-    /// durable end, until it returns false.
-    /// - Throws: `storageCorrupted` for a record whose framing or checksum is wrong.
-    func forEachRecord(in segment: Segment, from offset: Int64, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
-        let file = try OpenFile(path: self.path(of: segment.firstOffset, ".jsonl"), flags: O_RDONLY)
-        var position = segment.startPosition(for: offset).position
-        var chunkSize = 256 << 10
-        while position < segment.size {
-            let chunk = try file.read(at: position, count: Int(min(Int64(chunkSize), segment.size - position)))
-            var consumed = 0
-            let keepGoing = try chunk.withUnsafeBytes { bytes -> Bool in
-                var lineStart = 0
-                while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
-                    guard SegmentRecord.isIntact(line) else {
-                        throw EventStoreError(
-                            .storageCorrupted,
-                            "topic '\(self.topic)' has a damaged record in segment \(segment.firstOffset) at byte \(position + Int64(lineStart))"
-                        )
-                    }
-                    lineStart = newline + 1
-                    consumed = lineStart
-                    if try !body(line) { return false }
-                }
-                return true
-            }
-            if !keepGoing { return }
-            if consumed == 0 {
-                chunkSize *= 2  // a record longer than the chunk
-                continue
-            }
-            position += Int64(consumed)
-        }
-    }
-
-    private func decode(_ line: UnsafeRawBufferPointer, segment: Segment) throws -> Event {
-        do {
-            return try SegmentRecord.decode(line)
-        } catch {
-            throw EventStoreError(.storageCorrupted, "topic '\(self.topic)' has an unreadable record in segment \(segment.firstOffset)")
-        }
-    }
-
-    static func segmentIndex(containing offset: Int64, in segments: [Segment]) -> Int {
-        var low = 0
-        var high = segments.count - 1
-        var best = 0
-        while low <= high {
-            let middle = (low + high) / 2
-            if segments[middle].firstOffset <= offset {
-                best = middle
-                low = middle + 1
-            } else {
-                high = middle - 1
-            }
-        }
-        return best
-    }
-
-    func path(of firstOffset: Int64, _ suffix: String) -> String {
-        "\(self.directory)/\(Segment.fileName(firstOffset, suffix))"
     }
 }

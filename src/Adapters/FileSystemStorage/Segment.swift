@@ -17,19 +17,17 @@ struct Segment: Sendable {
 
     /// Where to start scanning for `offset`: the last index entry at or before it.
     func startPosition(for offset: Int64) -> (offset: Int64, position: Int64) {
-        var low = 0
-        var high = self.index.count - 1
-        var best = (offset: self.firstOffset, position: Int64(0))
-        while low <= high {
-            let middle = (low + high) / 2
-            if self.index[middle].offset <= offset {
-                best = (self.index[middle].offset, self.index[middle].position)
-                low = middle + 1
-            } else {
-                high = middle - 1
-            }
+        guard let entry = self.index.lastIndex(withKeyAtMost: offset, key: \.offset) else { return (self.firstOffset, 0) }
+        return (self.index[entry].offset, self.index[entry].position)
+    }
+
+    /// Notes a record written at `position`: it gets an index entry when it is the segment's first record or starts
+    /// at least `interval` bytes after the last entry.
+    mutating func indexRecord(_ offset: Int64, at position: Int64, interval: Int64) {
+        guard let last = self.index.last, position - last.position < interval else {
+            self.index.append(IndexEntry(offset: offset, position: position))
+            return
         }
-        return best
     }
 
     static func fileName(_ firstOffset: Int64, _ suffix: String) -> String {
@@ -41,5 +39,22 @@ struct Segment: Sendable {
     static func firstOffset(ofFileNamed name: String) -> Int64? {
         guard name.hasSuffix(".jsonl"), name.count == 26 else { return nil }
         return Int64(name.prefix(20))
+    }
+}
+
+extension RandomAccessCollection where Index == Int {
+    /// The index of the last element whose key is at most `value`, for elements sorted by key; nil when none is.
+    func lastIndex(withKeyAtMost value: Int64, key: (Element) -> Int64) -> Int? {
+        var low = self.startIndex
+        var high = self.endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if key(self[middle]) <= value {
+                low = middle + 1
+            } else {
+                high = middle
+            }
+        }
+        return low > self.startIndex ? low - 1 : nil
     }
 }

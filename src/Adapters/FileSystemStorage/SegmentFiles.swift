@@ -1,0 +1,271 @@
+import EventJSON
+import EventStoreCore
+import Logging
+import POSIXFiles
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The files of one fs topic's directory, and the blocking work on them: scanning and reading records, writing the
+/// sidecar files of sealed segments, and recovering the segments when the topic is opened.
+///
+/// Call only from a thread pool, never from Swift's cooperative pool.
+struct SegmentFiles: Sendable {
+    let directory: String
+    let topic: String
+    let options: FileSystemEventLog.Options
+    let logger: Logger
+
+    func path(of firstOffset: Int64, _ suffix: String) -> String {
+        "\(self.directory)/\(Segment.fileName(firstOffset, suffix))"
+    }
+
+    // MARK: Reading
+
+    /// Reads matching events from `offset` on, in offset order, until `limit` match or `maxExamined` records have
+    /// been examined. Records before `offset` (the index only gets close) are skipped by their header, undecoded.
+    func read(segments: [Segment], from offset: Int64, limit: Int, filter: EventFilter, maxExamined: Int) throws -> EventPage {
+        let head = segments.last?.endOffset ?? 0
+        var events: [Event] = []
+        var examined = 0
+        var next = offset
+        let first = segments.lastIndex(withKeyAtMost: offset, key: \.firstOffset) ?? 0
+        for segment in segments[first...] where segment.recordCount > 0 {
+            var done = false
+            try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
+                guard let recordOffset = SegmentRecord.header(line)?.offset, recordOffset >= offset else { return true }
+                let event = try self.decode(line, segment: segment)
+                if filter.matches(event) { events.append(event) }
+                examined += 1
+                next = recordOffset + 1
+                done = events.count >= limit || examined >= maxExamined
+                return !done
+            }
+            if done { break }
+        }
+        return EventPage(events: events, nextOffset: next, head: head)
+    }
+
+    /// Calls `body` with each intact record of `segment` from the index entry before `offset` up to the segment's
+    /// durable end, until it returns false.
+    /// - Throws: `storageCorrupted` for a record whose framing or checksum is wrong.
+    func forEachRecord(in segment: Segment, from offset: Int64, _ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        let file = try OpenFile(path: self.path(of: segment.firstOffset, ".jsonl"), flags: O_RDONLY)
+        var position = segment.startPosition(for: offset).position
+        var chunkSize = 256 << 10
+        while position < segment.size {
+            let chunk = try file.read(at: position, count: Int(min(Int64(chunkSize), segment.size - position)))
+            var consumed = 0
+            let keepGoing = try chunk.withUnsafeBytes { bytes -> Bool in
+                var lineStart = 0
+                while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
+                    guard SegmentRecord.isIntact(line) else {
+                        throw EventStoreError(
+                            .storageCorrupted,
+                            "topic '\(self.topic)' has a damaged record in segment \(segment.firstOffset) at byte \(position + Int64(lineStart))"
+                        )
+                    }
+                    lineStart = newline + 1
+                    consumed = lineStart
+                    if try !body(line) { return false }
+                }
+                return true
+            }
+            if !keepGoing { return }
+            if consumed == 0 {
+                chunkSize *= 2  // a record longer than the chunk
+                continue
+            }
+            position += Int64(consumed)
+        }
+    }
+
+    private func decode(_ line: UnsafeRawBufferPointer, segment: Segment) throws -> Event {
+        do {
+            return try SegmentRecord.decode(line)
+        } catch {
+            throw EventStoreError(.storageCorrupted, "topic '\(self.topic)' has an unreadable record in segment \(segment.firstOffset)")
+        }
+    }
+
+    /// Writes a sealed segment's sparse index (`.index`: pairs of little-endian Int64 offset and position) and its
+    /// ids (`.ids`: 16 bytes per record). Both are rebuilt from the segment when missing or inconsistent, so they are
+    /// not synced.
+    func writeSidecars(for segment: Segment, ids: [UUID]) throws {
+        var index: [UInt8] = []
+        index.reserveCapacity(segment.index.count * 16)
+        for entry in segment.index {
+            withUnsafeBytes(of: entry.offset.littleEndian) { index.append(contentsOf: $0) }
+            withUnsafeBytes(of: entry.position.littleEndian) { index.append(contentsOf: $0) }
+        }
+        try PosixFile.writeAtomically(index, to: self.path(of: segment.firstOffset, ".index"), directory: self.directory, permissions: 0o644)
+        var idBytes: [UInt8] = []
+        idBytes.reserveCapacity(ids.count * 16)
+        for id in ids {
+            withUnsafeBytes(of: id.uuid) { idBytes.append(contentsOf: $0) }
+        }
+        try PosixFile.writeAtomically(idBytes, to: self.path(of: segment.firstOffset, ".ids"), directory: self.directory, permissions: 0o644)
+    }
+
+    // MARK: Recovery
+
+    /// The first offsets of the segment files in `directory`, ascending.
+    func segmentFirstOffsets() throws -> [Int64] {
+        guard let handle = opendir(self.directory) else { throw PosixFile.SystemError(operation: "opendir", path: self.directory, code: errno) }
+        defer { closedir(handle) }
+        var offsets: [Int64] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if let offset = Segment.firstOffset(ofFileNamed: name) { offsets.append(offset) }
+        }
+        return offsets.sorted()
+    }
+
+    /// A sealed segment from its index file, or from a scan when the index is missing or does not fit.
+    func loadSealedSegment(firstOffset: Int64, recordCount: Int64) throws -> Segment {
+        let size = try OpenFile(path: self.path(of: firstOffset, ".jsonl"), flags: O_RDONLY).size()
+        if let bytes = try PosixFile.readIfExists(self.path(of: firstOffset, ".index")), bytes.count % 16 == 0, !bytes.isEmpty {
+            var index: [Segment.IndexEntry] = []
+            index.reserveCapacity(bytes.count / 16)
+            bytes.withUnsafeBytes { raw in
+                for entry in stride(from: 0, to: raw.count, by: 16) {
+                    index.append(
+                        .init(
+                            offset: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: entry, as: Int64.self)),
+                            position: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: entry + 8, as: Int64.self))
+                        )
+                    )
+                }
+            }
+            let consistent =
+                index.first == .init(offset: firstOffset, position: 0)
+                && index.last.map { $0.offset < firstOffset + recordCount && $0.position < size } ?? false
+            if consistent {
+                return Segment(firstOffset: firstOffset, size: size, recordCount: recordCount, index: index)
+            }
+        }
+        self.logger.notice("Rebuilding a segment index", metadata: ["topic": "\(self.topic)", "segment": "\(firstOffset)"])
+        var segment = Segment(firstOffset: firstOffset, size: size, recordCount: recordCount, index: [])
+        var position: Int64 = 0
+        var expected = firstOffset
+        var ids: [UUID] = []
+        try self.forEachRecord(in: segment, from: firstOffset) { line in
+            guard let header = SegmentRecord.header(line), header.offset == expected else {
+                throw EventStoreError(.storageCorrupted, "topic '\(self.topic)': segment \(firstOffset) is out of sequence at offset \(expected)")
+            }
+            segment.indexRecord(header.offset, at: position, interval: self.options.indexInterval)
+            position += Int64(line.count + 1)
+            expected += 1
+            ids.append(header.id)
+            return true
+        }
+        guard expected == firstOffset + recordCount else {
+            throw EventStoreError(
+                .storageCorrupted,
+                "topic '\(self.topic)': segment \(firstOffset) holds \(expected - firstOffset) records, expected \(recordCount)"
+            )
+        }
+        try? self.writeSidecars(for: segment, ids: ids)
+        return segment
+    }
+
+    /// Scans the last segment: verifies every record, cuts off a torn tail, builds the in-memory index and id list.
+    /// The segment is read whole: it is at most a little over `segmentBytes`.
+    func recoverActiveSegment(firstOffset: Int64) throws -> (Segment, ids: [UUID]) {
+        let file = try OpenFile(path: self.path(of: firstOffset, ".jsonl"), flags: O_RDWR)
+        let fileSize = try file.size()
+        let bytes = try file.read(at: 0, count: Int(fileSize))
+        var segment = Segment(firstOffset: firstOffset, size: 0, recordCount: 0, index: [])
+        var ids: [UUID] = []
+        var damagedAt: Int64?
+        try bytes.withUnsafeBytes { bytes in
+            var lineStart = 0
+            while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
+                let position = Int64(lineStart)
+                lineStart = newline + 1
+                if let damaged = damagedAt {
+                    guard !SegmentRecord.isIntact(line) else {
+                        // An intact record after a damaged one: the damage is not a torn tail.
+                        throw EventStoreError(
+                            .storageCorrupted,
+                            "topic '\(self.topic)' has a damaged record in segment \(firstOffset) at byte \(damaged); it was left as it is"
+                        )
+                    }
+                } else if SegmentRecord.isIntact(line), let header = SegmentRecord.header(line), header.offset == segment.endOffset {
+                    segment.indexRecord(header.offset, at: position, interval: self.options.indexInterval)
+                    segment.recordCount += 1
+                    segment.size = Int64(newline + 1)
+                    ids.append(header.id)
+                } else {
+                    damagedAt = position
+                }
+            }
+        }
+        if segment.size < fileSize {
+            self.logger.warning(
+                "Cut off a torn record at the end of a segment",
+                metadata: ["topic": "\(self.topic)", "segment": "\(firstOffset)", "bytes_dropped": "\(fileSize - segment.size)"]
+            )
+            try file.truncate(to: segment.size)
+            try file.synchronizeData()
+        }
+        return (segment, ids)
+    }
+
+    /// The ids of the newest `capacity` events, from the last segment and the id files of sealed ones.
+    func loadIDs(segments: [Segment], activeIDs: [UUID], capacity: Int) throws -> IDWindow {
+        var needed = Int64(capacity)
+        var chosen: [Segment] = []
+        for segment in segments.reversed() where needed > 0 {
+            chosen.append(segment)
+            needed -= segment.recordCount
+        }
+        let total = chosen.reduce(0) { $0 + Int($1.recordCount) }
+        var window = IDWindow(capacity: capacity, expected: total)
+        // Only the newest `capacity` ids are kept: skip the overshoot at the start of the oldest chosen segment.
+        var overshoot = Int64(max(0, total - capacity))
+        for segment in chosen.reversed() {
+            let skip = min(overshoot, segment.recordCount)
+            overshoot -= skip
+            if segment.firstOffset == segments.last!.firstOffset {
+                for (record, id) in activeIDs.enumerated().dropFirst(Int(skip)) {
+                    window.insert(id, at: segment.firstOffset + Int64(record))
+                }
+                continue
+            }
+            if let bytes = try PosixFile.readIfExists(self.path(of: segment.firstOffset, ".ids")),
+                bytes.count == Int(segment.recordCount) * 16
+            {
+                bytes.withUnsafeBytes { raw in
+                    for record in skip..<segment.recordCount {
+                        let uuid = raw.loadUnaligned(fromByteOffset: Int(record) * 16, as: uuid_t.self)
+                        window.insert(UUID(uuid: uuid), at: segment.firstOffset + record)
+                    }
+                }
+                continue
+            }
+            try self.forEachRecord(in: segment, from: segment.firstOffset) { line in
+                if let header = SegmentRecord.header(line), header.offset - segment.firstOffset >= skip {
+                    window.insert(header.id, at: header.offset)
+                }
+                return true
+            }
+        }
+        return window
+    }
+}
