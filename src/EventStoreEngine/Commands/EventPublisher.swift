@@ -20,8 +20,10 @@ public struct EventPublisher: EventCommands {
             try await log.append(events, condition: condition, logger: logger)
         }
         let stored = result.entries.reduce(0) { $0 + ($1.duplicate ? 0 : 1) }
-        attached.metrics.recordAppend(count: stored, lastOffset: result.lastOffset)
-        attached.headWatch.advance(to: result.lastOffset + 1)
+        attached.metrics.recordAppend(count: stored)
+        if attached.headWatch.advance(to: result.lastOffset + 1) {
+            attached.metrics.recordHead(result.lastOffset + 1)
+        }
         logger.trace("Appended batch", metadata: ["topic": "\(topic)", "batch.size": "\(events.count)", "batch.stored": "\(stored)"])
         return result
     }

@@ -13,6 +13,9 @@ public final class HeadWatch: Sendable {
         var head: Int64
         var nextID = 0
         var waiters: [Int: Waiter] = [:]
+        /// Ids handed out whose waiter has not registered yet.
+        var unregistered: Set<Int> = []
+        /// Ids cancelled before their waiter registered.
         var cancelled: Set<Int> = []
     }
 
@@ -22,16 +25,21 @@ public final class HeadWatch: Sendable {
         self.state = Mutex(State(head: head))
     }
 
-    /// Records that the topic's head reached `head` and wakes the waiters it satisfies.
-    public func advance(to head: Int64) {
-        let woken = self.state.withLock { state -> [CheckedContinuation<Bool, Never>] in
-            guard head > state.head else { return [] }
+    /// Records that the topic's head reached `head` and wakes the waiters it satisfies. The head only moves
+    /// forward, however out of order concurrent appends report.
+    /// - Returns: whether the head moved.
+    @discardableResult
+    public func advance(to head: Int64) -> Bool {
+        let woken = self.state.withLock { state -> [CheckedContinuation<Bool, Never>]? in
+            guard head > state.head else { return nil }
             state.head = head
             let ready = state.waiters.filter { $0.value.threshold < head }
             for id in ready.keys { state.waiters.removeValue(forKey: id) }
             return ready.values.map(\.continuation)
         }
+        guard let woken else { return false }
         for continuation in woken { continuation.resume(returning: true) }
+        return true
     }
 
     /// Waits until the head passes `offset` (an event exists at `offset` or later), the deadline passes, or the task
@@ -53,11 +61,13 @@ public final class HeadWatch: Sendable {
     private func waitUntilBeyond(_ offset: Int64) async -> Bool {
         let id = self.state.withLock { state -> Int in
             state.nextID += 1
+            state.unregistered.insert(state.nextID)
             return state.nextID
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let immediate = self.state.withLock { state -> Bool? in
+                    state.unregistered.remove(id)
                     if state.cancelled.remove(id) != nil { return false }
                     if state.head > offset { return true }
                     state.waiters[id] = Waiter(threshold: offset, continuation: continuation)
@@ -68,7 +78,7 @@ public final class HeadWatch: Sendable {
         } onCancel: {
             let waiter = self.state.withLock { state -> Waiter? in
                 if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
-                state.cancelled.insert(id)  // cancelled before it registered
+                if state.unregistered.remove(id) != nil { state.cancelled.insert(id) }  // cancelled before it registered
                 return nil
             }
             waiter?.continuation.resume(returning: false)

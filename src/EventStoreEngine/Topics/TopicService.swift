@@ -78,7 +78,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             // The same configuration again for a failed topic: try its storage once more.
             let log = try await self.open(configuration)
             let head = (try? await log.head(logger: logger)) ?? 0
-            existing.headWatch.advance(to: head)
+            if existing.headWatch.advance(to: head) { existing.metrics.recordHead(head) }
             let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics, headWatch: existing.headWatch)
             self.registry.put(reopened)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
