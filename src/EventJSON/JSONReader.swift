@@ -42,17 +42,16 @@ public struct JSONReader {
     /// Reads an object, calling `field` with each key while the reader stands before that key's value. `field`
     /// must consume the value. Duplicate keys are refused.
     public mutating func readObject(_ field: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        var keys: [String] = []
-        try self.readObject(rejectingDuplicates: true, &keys, field)
+        try self.readObject(rejectingDuplicates: true, field)
     }
 
-    /// `keys` collects the keys seen when duplicates are refused; the few fields of a request object make a linear
-    /// search cheaper than hashing.
+    /// When duplicates are refused, the keys seen are kept in an array: the few fields of a request object make a
+    /// linear search cheaper than hashing.
     private mutating func readObject(
         rejectingDuplicates: Bool,
-        _ keys: inout [String],
         _ field: (String, inout JSONReader) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
+        var keys: [String] = []
         try self.expect(UInt8(ascii: "{"), "an object")
         try self.enterNesting()
         self.skipWhitespace()
@@ -194,8 +193,7 @@ public struct JSONReader {
         switch try self.peekKind() {
         case .object:
             // Opaque values (an event's data) are kept byte for byte: their keys are validated, not compared.
-            var unused: [String] = []
-            try self.readObject(rejectingDuplicates: false, &unused) { _, reader throws(JSONParseError) in try reader.skipValue() }
+            try self.readObject(rejectingDuplicates: false) { _, reader throws(JSONParseError) in try reader.skipValue() }
         case .array:
             try self.readArray { reader throws(JSONParseError) in try reader.skipValue() }
         case .string:

@@ -110,6 +110,13 @@ public struct JSONWriter: Sendable {
         self.bytes.append(UInt8(ascii: "\""))
     }
 
+    /// Writes `value` as 8 lowercase hexadecimal digits (no quotes).
+    public mutating func hexDigits(_ value: UInt32) {
+        for shift in stride(from: 28, through: 0, by: -4) {
+            self.bytes.append(Self.hexDigit(UInt8(value >> UInt32(shift) & 0x0F)))
+        }
+    }
+
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }

@@ -49,8 +49,7 @@ enum SegmentRecord {
         writer.raw(event.data.bytes)
         let checksum = writer.bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[start...])) }
         writer.raw(#","crc32c":""#)
-        let hex = String(checksum, radix: 16)
-        writer.raw(Array(String(repeating: "0", count: 8 - hex.utf8.count).utf8) + Array(hex.utf8))
+        writer.hexDigits(checksum)
         writer.raw("\"}\n")
     }
 
