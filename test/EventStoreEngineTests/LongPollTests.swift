@@ -1,5 +1,6 @@
 import EventStoreCore
 import EventStoreEngine
+import EventStoreTesting
 import MemoryStorage
 import Testing
 
@@ -43,15 +44,20 @@ import Testing
     @Test func aWaitingReadAnswersWhenAMatchingEventArrives() async throws {
         let (publisher, reader) = try await setUp()
         _ = try await publisher.publish([EventDraft(type: "Old")], condition: nil, to: orders, logger: quietLogger)
-        async let page = reader.readEvents(
-            EventQuery(topic: orders, from: 1, filter: EventFilter(types: ["Wanted"]), wait: .seconds(30)),
-            logger: quietLogger
-        )
-        try await Task.sleep(for: .milliseconds(50))
+        let answered = Flag()
+        let page = Task {
+            defer { answered.set() }
+            return try await reader.readEvents(
+                EventQuery(topic: orders, from: 1, filter: EventFilter(types: ["Wanted"]), wait: .seconds(30)),
+                logger: quietLogger
+            )
+        }
+        try await Task.sleep(for: .milliseconds(100))
         _ = try await publisher.publish([EventDraft(type: "Other")], condition: nil, to: orders, logger: quietLogger)
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!answered.isSet, "a non-matching event does not answer the read")
         _ = try await publisher.publish([EventDraft(type: "Wanted")], condition: nil, to: orders, logger: quietLogger)
-        let result = try await page
+        let result = try await page.value
         #expect(result.events.map(\.type) == ["Wanted"])
         #expect(result.events.map(\.offset) == [2])
         #expect(result.nextOffset == 3)

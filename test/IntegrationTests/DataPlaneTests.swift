@@ -1,3 +1,4 @@
+import EventStoreTesting
 import Foundation
 import NIOHTTP1
 import Testing
@@ -109,10 +110,15 @@ struct DataPlaneTests {
         let server = try await ServerProcess.start()
         defer { Task { try await server.stop() } }
         _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
-        async let polled = server.get("/topics/orders/events?from=0&wait=20")
-        try await Task.sleep(for: .milliseconds(200))
+        let answered = Flag()
+        let polled = Task {
+            defer { answered.set() }
+            return try await server.get("/topics/orders/events?from=0&wait=20")
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!answered.isSet, "the read waits while the topic is empty")
         #expect(try await server.post("/topics/orders/events", json: #"{"type": "Arrived"}"#).status == 201)
-        let reply = try await polled
+        let reply = try await polled.value
         #expect(reply.status == 200)
         #expect((reply.json["events"] as? [[String: Any]])?.compactMap { $0["type"] as? String } == ["Arrived"])
         let expired = try await server.get("/topics/orders/events?from=1&wait=1")
