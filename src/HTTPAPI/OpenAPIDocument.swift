@@ -283,7 +283,7 @@ enum OpenAPIDocument {
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }
             Unavailable:
-              description: The topic's storage is unavailable; nothing was changed
+              description: The topic's storage is unavailable or failed its integrity checks (storage-corrupted); nothing was changed
               content:
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }

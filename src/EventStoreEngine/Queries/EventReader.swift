@@ -21,21 +21,21 @@ public struct EventReader: EventQueries {
         if let wait = query.wait, wait < .zero || wait > self.limits.maxWait {
             throw EventStoreError(.invalidArgument, "wait must be between 0 and \(self.limits.maxWait.components.seconds) seconds")
         }
-        var page = try await self.read(query, from: query.from, logger: logger)
+        var attached = try self.topics.readyTopic(query.topic)
+        var page = try await self.read(query, from: query.from, in: attached, logger: logger)
         guard let wait = query.wait, page.events.isEmpty else { return page }
         // Long poll: wait for the head to pass what this read examined, re-read, until something matches or time is up.
         let deadline = ContinuousClock.now + wait
         while page.events.isEmpty, ContinuousClock.now < deadline {
-            let attached = try self.topics.readyTopic(query.topic)
             let examined = max(page.nextOffset, query.from)
             guard await attached.headWatch.wait(forHeadBeyond: examined, until: deadline) else { break }
-            page = try await self.read(query, from: examined, logger: logger)
+            attached = try self.topics.readyTopic(query.topic)  // it may have failed or been detached meanwhile
+            page = try await self.read(query, from: examined, in: attached, logger: logger)
         }
         return page
     }
 
-    private func read(_ query: EventQuery, from offset: Int64, logger: Logger) async throws -> EventPage {
-        let attached = try self.topics.readyTopic(query.topic)
+    private func read(_ query: EventQuery, from offset: Int64, in attached: AttachedTopic, logger: Logger) async throws -> EventPage {
         let page = try await attached.storageCall(registry: self.topics, logger: logger) { log in
             try await log.read(from: offset, limit: query.limit, filter: query.filter, logger: logger)
         }
