@@ -35,19 +35,15 @@ create_topic mem '"adapter":"memory"'
 create_topic disk "\"adapter\":\"fs\",\"connection\":\"$WORK/server/events\",\"options\":{\"createDirIfNotExist\":\"true\"}"
 wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
 
-echo "== POST to a memory topic, one ~300-byte event per request"
-memory=$(wrk_result publish.lua "$BASE/topics/mem/events")
-echo "$memory"
-echo "== POST to an fs topic (fdatasync before every acknowledgement)"
+run_wrk "POST to a memory topic, one ~300-byte event per request" publish.lua "$BASE/topics/mem/events"
+memory=$RESULT
 before=$(fsyncs disk)
-fs=$(wrk_result publish.lua "$BASE/topics/disk/events")
+run_wrk "POST to an fs topic (fdatasync before every acknowledgement)" publish.lua "$BASE/topics/disk/events"
+fs=$RESULT
 after=$(fsyncs disk)
-echo "$fs"
-
 head=$(topic_head disk)
-echo "== GET /topics/disk/events?limit=1000 from random offsets below $head"
-read=$(HEAD=$head LIMIT=1000 TOPIC=disk wrk_result read.lua "$BASE")
-echo "$read"
+HEAD=$head LIMIT=1000 TOPIC=disk run_wrk "GET /topics/disk/events?limit=1000 from random offsets below $head" read.lua "$BASE"
+read=$RESULT
 stop_server
 
 echo "== opening a topic of $OPEN_EVENTS events"

@@ -52,6 +52,13 @@ wrk_result() {
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$LUA/$script" "$url" | grep '^RESULT'
 }
 
+# run_wrk TITLE SCRIPT URL: prints TITLE, runs wrk, prints its RESULT line and leaves it in RESULT.
+run_wrk() {
+    echo "== $1"
+    RESULT=$(wrk_result "$2" "$3")
+    echo "$RESULT"
+}
+
 field() { # field NAME "RESULT ..." -> value
     echo "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2}'
 }

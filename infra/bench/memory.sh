@@ -18,18 +18,13 @@ start_server "$WORK/load"
 create_topic bench '"adapter":"memory"'
 wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
 
-echo "== GET /health (reference), $CONNECTIONS connections, $DURATION"
-health=$(wrk_result get.lua "$BASE/health")
-echo "$health"
-
-echo "== POST /topics/bench/events, one ~300-byte event per request"
-publish=$(wrk_result publish.lua "$BASE/topics/bench/events")
-echo "$publish"
-
+run_wrk "GET /health (reference), $CONNECTIONS connections, $DURATION" get.lua "$BASE/health"
+health=$RESULT
+run_wrk "POST /topics/bench/events, one ~300-byte event per request" publish.lua "$BASE/topics/bench/events"
+publish=$RESULT
 head=$(topic_head bench)
-echo "== GET /topics/bench/events?limit=1000 from random offsets below $head"
-read=$(HEAD=$head LIMIT=1000 TOPIC=bench wrk_result read.lua "$BASE")
-echo "$read"
+HEAD=$head LIMIT=1000 TOPIC=bench run_wrk "GET /topics/bench/events?limit=1000 from random offsets below $head" read.lua "$BASE"
+read=$RESULT
 stop_server
 
 echo "== 1,000,000 events in a fresh server's memory topic"
