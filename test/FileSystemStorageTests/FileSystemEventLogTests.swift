@@ -148,6 +148,37 @@ struct FileSystemEventLogTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".index") }.count == segments.count - 1)
     }
 
+    @Test func missingIDFilesAreRebuiltFromTheSegments() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        let firstID = UUID()
+        _ = try await log.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        for index in 1..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let idFiles = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".ids") }
+        #expect(!idFiles.isEmpty)
+        for file in idFiles { try FileManager.default.removeItem(atPath: "\(directory)/\(file)") }
+
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        let repeated = try await reopened.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        #expect(repeated.entries == [.init(id: firstID, offset: 0, duplicate: true)])
+    }
+
+    @Test func aSealedSegmentOutOfSequenceFailsTheOpen() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        // Drop the first record of the first segment (a whole line, so every remaining record is intact) and its
+        // index, so opening must rebuild the index and finds offset 1 where 0 belongs.
+        let path = segmentFile(directory)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try Data(bytes[(bytes.firstIndex(of: UInt8(ascii: "\n"))! + 1)...]).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.removeItem(atPath: "\(directory)/00000000000000000000.index")
+        let error = await #expect(throws: EventStoreError.self) { try await openLog(directory, segmentBytes: 4096) }
+        #expect(error?.code == .storageCorrupted)
+    }
+
     @Test func aDamagedSealedSegmentFailsReadsOfIt() async throws {
         let directory = temporaryDirectory()
         let log = try await openLog(directory, segmentBytes: 4096)

@@ -47,6 +47,12 @@ import Testing
         #expect(try refusal(configuration(root + "/missing/../../x", options: ["createDirIfNotExist": "true"])) != nil)
     }
 
+    @Test func refusesAConnectionThatIsAFile() throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: root + "/plain", contents: Data("x".utf8)))
+        #expect(try refusal(configuration(root + "/plain"))?.contains("is not a directory") == true)
+    }
+
     @Test func refusesUnknownOrInvalidOptions() throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         #expect(try refusal(configuration(root, options: ["segmentSize": "1"]))?.contains("unknown fs option 'segmentSize'") == true)
