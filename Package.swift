@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
         // The hexagon's centre: domain types and ports. No I/O, no adapters, no HTTP, no C.
@@ -40,6 +41,8 @@ let package = Package(
         // Shared building blocks with no knowledge of the domain.
         .target(name: "EventJSON", path: "src/EventJSON"),
         .target(name: "POSIXFiles", path: "src/Support/POSIXFiles"),
+        // The JSON wire form of events, shared by the REST API and webhook callbacks.
+        .target(name: "EventWire", dependencies: ["EventStoreCore", "EventJSON"], path: "src/EventWire"),
         // Outbound adapters.
         .target(
             name: "MemoryStorage",
@@ -68,12 +71,25 @@ let package = Package(
             ],
             path: "src/Adapters/FileSystemCatalog"
         ),
+        .target(
+            name: "WebhookCallbacks",
+            dependencies: [
+                "EventStoreCore",
+                "EventJSON",
+                "EventWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/WebhookCallbacks"
+        ),
         // Inbound adapter: the REST API.
         .target(
             name: "HTTPAPI",
             dependencies: [
                 "EventStoreCore",
                 "EventJSON",
+                "EventWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +102,7 @@ let package = Package(
             name: "EventStoreServer",
             dependencies: [
                 "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "HTTPAPI",
+                "WebhookCallbacks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,9 +172,14 @@ let package = Package(
             path: "test/FileSystemCatalogTests"
         ),
         .testTarget(
+            name: "WebhookCallbacksTests",
+            dependencies: ["WebhookCallbacks", "EventStoreCore", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "test/WebhookCallbacksTests"
+        ),
+        .testTarget(
             name: "HTTPAPITests",
             dependencies: [
-                "HTTPAPI", "EventJSON", "EventStoreServer", "EventStoreTesting",
+                "HTTPAPI", "EventJSON", "EventWire", "EventStoreServer", "EventStoreTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -171,6 +193,10 @@ let package = Package(
             dependencies: [
                 "EventStoreTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

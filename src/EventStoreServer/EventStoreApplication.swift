@@ -7,6 +7,7 @@ public import Hummingbird
 public import Logging
 import MemoryStorage
 import NIOPosix
+import WebhookCallbacks
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -29,7 +30,7 @@ public enum EventStoreApplication {
     ///
     /// Startup order: the catalog's topics are attached, then the topics file's, then (when the application runs)
     /// the HTTP listener opens. At graceful shutdown the listener stops and finishes in-flight requests first, then
-    /// every topic's log is closed.
+    /// subscriptions stop delivering, then every topic's log is closed.
     /// - Parameters:
     ///   - settings: the server's settings.
     ///   - logger: the root logger.
@@ -56,13 +57,28 @@ public enum EventStoreApplication {
             declared = try await Self.loadTopicsFile(topicsFile)
         }
         try await topics.attachStoredTopics(declared: declared)
+        let reader = EventReader(topics: registry, limits: settings.readLimits)
+        let subscriptions = SubscriptionService(
+            registry: registry,
+            reader: reader,
+            sender: WebhookSender(
+                policy: try DestinationPolicy(allow: settings.callbackAllow, deny: settings.callbackDeny),
+                threadPool: storageThreads,
+                maxConnectionsPerHost: settings.deliveryPolicy.maxSubscriptions,
+                userAgent: "eventstore/\(EventStoreVersion.current)"
+            ),
+            policy: settings.deliveryPolicy,
+            logger: logger
+        )
 
         let router = EventStoreRouter.build(
             EventStoreRouter.Dependencies(
                 topicCommands: topics,
                 topicQueries: topics,
                 eventCommands: EventPublisher(topics: registry, limits: settings.eventLimits),
-                eventQueries: EventReader(topics: registry, limits: settings.readLimits),
+                eventQueries: reader,
+                subscriptionCommands: subscriptions,
+                subscriptionQueries: subscriptions,
                 limits: settings.httpLimits,
                 defaultPageSize: settings.readLimits.defaultPageSize,
                 version: EventStoreVersion.current,
@@ -73,7 +89,7 @@ public enum EventStoreApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-            services: [ThreadPoolService(threadPool: storageThreads), topics],
+            services: [ThreadPoolService(threadPool: storageThreads), topics, subscriptions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])

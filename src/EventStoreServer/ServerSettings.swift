@@ -20,6 +20,13 @@ public struct ServerSettings: Sendable {
     public var httpLimits: HTTPLimits
     public var eventLimits: EventLimits
     public var readLimits: ReadLimits
+    /// How subscriptions deliver callbacks.
+    public var deliveryPolicy: DeliveryPolicy
+    /// Callback destinations allowed (hosts, `*.domains`, addresses, CIDRs); empty allows every destination the
+    /// deny list and the built-in refusals leave.
+    public var callbackAllow: [String]
+    /// Callback destinations refused, in the same forms.
+    public var callbackDeny: [String]
 
     public init(
         host: String = "127.0.0.1",
@@ -30,7 +37,10 @@ public struct ServerSettings: Sendable {
         logLevel: Logger.Level = .info,
         httpLimits: HTTPLimits = HTTPLimits(),
         eventLimits: EventLimits = EventLimits(),
-        readLimits: ReadLimits = ReadLimits()
+        readLimits: ReadLimits = ReadLimits(),
+        deliveryPolicy: DeliveryPolicy = DeliveryPolicy(),
+        callbackAllow: [String] = [],
+        callbackDeny: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -41,6 +51,9 @@ public struct ServerSettings: Sendable {
         self.httpLimits = httpLimits
         self.eventLimits = eventLimits
         self.readLimits = readLimits
+        self.deliveryPolicy = deliveryPolicy
+        self.callbackAllow = callbackAllow
+        self.callbackDeny = callbackDeny
     }
 
     /// Reads the settings, defaulting what is not configured.
@@ -90,6 +103,35 @@ public struct ServerSettings: Sendable {
         )
         let maxPageSize = try Self.int(limits.int(forKey: "maxPageSize", default: reads.maxPageSize), "max page size", positive)
         self.readLimits = ReadLimits(maxPageSize: maxPageSize, defaultPageSize: min(reads.defaultPageSize, maxPageSize))
+
+        let webhooks = config.scoped(to: "webhooks")
+        let delivery = DeliveryPolicy()
+        self.callbackAllow = webhooks.stringArray(forKey: "allow", default: [])
+        self.callbackDeny = webhooks.stringArray(forKey: "deny", default: [])
+        let maxBatchSize = min(delivery.maxBatchSize, maxPageSize)
+        self.deliveryPolicy = DeliveryPolicy(
+            defaultBatchSize: min(delivery.defaultBatchSize, maxBatchSize),
+            maxBatchSize: maxBatchSize,
+            timeout: try Self.duration(webhooks.double(forKey: "timeoutSeconds", default: 10), "webhook timeout"),
+            backoff: Backoff(
+                base: try Self.duration(webhooks.double(forKey: "backoffBaseSeconds", default: 0.5), "webhook backoff base"),
+                cap: try Self.duration(webhooks.double(forKey: "backoffCapSeconds", default: 60), "webhook backoff cap")
+            ),
+            maxAttempts: try Self.int(webhooks.int(forKey: "maxAttempts", default: delivery.maxAttempts), "webhook max attempts", positive),
+            retention: try Self.duration(webhooks.double(forKey: "retentionSeconds", default: 900), "webhook retention"),
+            maxSubscriptions: try Self.int(
+                webhooks.int(forKey: "maxSubscriptions", default: delivery.maxSubscriptions),
+                "max subscriptions",
+                positive
+            )
+        )
+    }
+
+    private static func duration(_ seconds: Double, _ name: String) throws -> Duration {
+        guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else {
+            throw SettingsError("\(name) must be between 0 and 86400 seconds, got \(seconds)")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     private static func int(_ value: Int, _ name: String, _ range: ClosedRange<Int>) throws -> Int {

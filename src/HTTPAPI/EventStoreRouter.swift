@@ -12,6 +12,8 @@ public enum EventStoreRouter {
         public var topicQueries: any TopicQueries
         public var eventCommands: any EventCommands
         public var eventQueries: any EventQueries
+        public var subscriptionCommands: any SubscriptionCommands
+        public var subscriptionQueries: any SubscriptionQueries
         public var limits: HTTPLimits
         /// The `limit` of a read that names none.
         public var defaultPageSize: Int
@@ -25,6 +27,8 @@ public enum EventStoreRouter {
             topicQueries: any TopicQueries,
             eventCommands: any EventCommands,
             eventQueries: any EventQueries,
+            subscriptionCommands: any SubscriptionCommands,
+            subscriptionQueries: any SubscriptionQueries,
             limits: HTTPLimits,
             defaultPageSize: Int,
             version: String,
@@ -34,6 +38,8 @@ public enum EventStoreRouter {
             self.topicQueries = topicQueries
             self.eventCommands = eventCommands
             self.eventQueries = eventQueries
+            self.subscriptionCommands = subscriptionCommands
+            self.subscriptionQueries = subscriptionQueries
             self.limits = limits
             self.defaultPageSize = defaultPageSize
             self.version = version
@@ -68,6 +74,11 @@ public enum EventStoreRouter {
             queries: dependencies.eventQueries,
             limits: dependencies.limits,
             defaultPageSize: dependencies.defaultPageSize
+        ).addRoutes(to: router)
+        SubscriptionsController<Context>(
+            commands: dependencies.subscriptionCommands,
+            queries: dependencies.subscriptionQueries,
+            limits: dependencies.limits
         ).addRoutes(to: router)
         routeTable.load(router.routes.map { (method: $0.method, path: $0.path.description) })
         return router

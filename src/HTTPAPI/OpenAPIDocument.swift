@@ -19,6 +19,8 @@ enum OpenAPIDocument {
             description: The control plane
           - name: events
             description: The data plane
+          - name: subscriptions
+            description: Transient webhook subscriptions
           - name: operations
             description: Health, metrics and this document
         paths:
@@ -242,6 +244,95 @@ enum OpenAPIDocument {
                 "400": { $ref: "#/components/responses/BadRequest" }
                 "404": { $ref: "#/components/responses/NotFound" }
                 "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}/subscribe:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            post:
+              tags: [subscriptions]
+              operationId: subscribe
+              summary: Start a webhook subscription
+              description: |
+                Delivers the topic's events from `from` to `callback_url` as signed POSTs (see the
+                `subscriptionCallback` webhook): catch-up first, then live, in offset order, one batch in flight,
+                the next batch only after a 2xx. Subscriptions are kept in memory: a restart forgets them, and a
+                client resumes by subscribing again from the `next_offset` of the last callback it acknowledged.
+              parameters:
+                - name: from
+                  in: query
+                  description: The first offset to deliver (inclusive)
+                  schema: { type: integer, format: int64, minimum: 0, default: 0 }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: "#/components/schemas/SubscribeRequest" }
+              responses:
+                "201":
+                  description: Subscribed; the answer carries the signing secret, shown only here
+                  headers:
+                    Location:
+                      schema: { type: string }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/NewSubscription" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "413": { $ref: "#/components/responses/ContentTooLarge" }
+                "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+                "422":
+                  description: The callback destination is refused by the delivery policy (callback-refused), or the service holds its maximum number of subscriptions (limit-exceeded)
+                  content:
+                    application/problem+json:
+                      schema: { $ref: "#/components/schemas/Problem" }
+          /topics/{topic}/subscriptions:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            get:
+              tags: [subscriptions]
+              operationId: listSubscriptions
+              summary: The topic's subscriptions, oldest first
+              responses:
+                "200":
+                  description: Subscriptions with their progress
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [subscriptions]
+                        properties:
+                          subscriptions:
+                            type: array
+                            items: { $ref: "#/components/schemas/Subscription" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+          /topics/{topic}/subscriptions/{id}:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+              - name: id
+                in: path
+                required: true
+                schema: { type: string, format: uuid }
+            get:
+              tags: [subscriptions]
+              operationId: getSubscription
+              summary: One subscription's settings and progress
+              responses:
+                "200":
+                  description: The subscription
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Subscription" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+            delete:
+              tags: [subscriptions]
+              operationId: deleteSubscription
+              summary: Stop a subscription at once and forget it
+              responses:
+                "204":
+                  description: Stopped; an in-flight callback is abandoned
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
         components:
           parameters:
             Topic:
@@ -258,7 +349,7 @@ enum OpenAPIDocument {
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }
             NotFound:
-              description: Unknown topic, event or route
+              description: Unknown topic, event, subscription or route
               content:
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }
@@ -432,6 +523,87 @@ enum OpenAPIDocument {
                   items: { $ref: "#/components/schemas/Event" }
                 next_offset: { type: integer, format: int64, description: Where to continue reading }
                 head: { type: integer, format: int64, description: The offset the next appended event will get }
+            SubscribeRequest:
+              type: object
+              additionalProperties: false
+              required: [callback_url]
+              properties:
+                callback_url:
+                  type: string
+                  format: uri
+                  maxLength: 2048
+                  description: |
+                    An http or https URL without credentials or fragment. Link-local and cloud metadata addresses are
+                    always refused; the server's allow and deny lists may refuse more.
+                types:
+                  type: array
+                  maxItems: 100
+                  items: { type: string }
+                  description: Deliver only events of these types (all when absent or empty)
+                key:
+                  type: [string, "null"]
+                  description: Deliver only events with this key
+                batch_size:
+                  type: integer
+                  minimum: 1
+                  maximum: 1000
+                  default: 100
+                  description: The most events in one callback
+            Subscription:
+              type: object
+              required: [id, topic, callback_url, types, key, batch_size, from, created_at, state, cursor, position, lag, delivered, consecutive_failures, last_error]
+              properties:
+                id: { type: string, format: uuid }
+                topic: { type: string }
+                callback_url: { type: string }
+                types: { type: array, items: { type: string } }
+                key: { type: [string, "null"] }
+                batch_size: { type: integer }
+                from: { type: integer, format: int64 }
+                created_at: { type: string, format: date-time }
+                state:
+                  type: string
+                  enum: [active, retrying, failed, ended]
+                  description: |
+                    `retrying`: the last callback failed and is retried after a backoff. `failed`: the retry budget
+                    was spent (or the topic was deleted). `ended`: the receiver answered 410 Gone. Failed and ended
+                    subscriptions deliver nothing more and are removed after the retention period.
+                cursor:
+                  type: [integer, "null"]
+                  format: int64
+                  description: The last offset the receiver acknowledged; null before the first acknowledgement
+                position:
+                  type: integer
+                  format: int64
+                  description: The next offset delivery examines; subscribing again from here misses nothing
+                lag: { type: integer, format: int64, description: Events in the topic at or after position }
+                delivered: { type: integer, format: int64, description: Events acknowledged so far }
+                consecutive_failures: { type: integer }
+                last_error: { type: [string, "null"] }
+            NewSubscription:
+              allOf:
+                - $ref: "#/components/schemas/Subscription"
+                - type: object
+                  required: [secret]
+                  properties:
+                    secret:
+                      type: string
+                      pattern: "^whsec_[A-Za-z0-9+/=]+$"
+                      description: The Standard Webhooks signing secret; shown only in this answer
+            CallbackBody:
+              type: object
+              required: [subscription_id, topic, events, next_offset]
+              properties:
+                subscription_id: { type: string, format: uuid }
+                topic: { type: string }
+                events:
+                  type: array
+                  minItems: 1
+                  items: { $ref: "#/components/schemas/Event" }
+                next_offset:
+                  type: integer
+                  format: int64
+                  description: Where delivery continues after this batch; subscribe again from here to resume
             Health:
               type: object
               required: [status, version, uptime_seconds, topics]
@@ -449,5 +621,42 @@ enum OpenAPIDocument {
                       adapter: { type: string }
                       state: { type: string, enum: [ready, failed] }
                       reason: { type: string }
+        webhooks:
+          subscriptionCallback:
+            post:
+              tags: [subscriptions]
+              operationId: subscriptionCallback
+              summary: A batch of events sent to a subscription's callback_url
+              description: |
+                Signed per the Standard Webhooks specification: `webhook-signature` is `v1,` and the base64
+                HMAC-SHA256, keyed with the subscription's secret (the bytes after `whsec_`, base64-decoded), of
+                `{webhook-id}.{webhook-timestamp}.{body}`. Answer 2xx to acknowledge the batch; any other answer,
+                a redirect or a timeout is retried with backoff (honouring Retry-After on 429 and 503); 410 Gone
+                ends the subscription.
+              parameters:
+                - name: webhook-id
+                  in: header
+                  required: true
+                  description: Identifies the batch; the same on every retry of it
+                  schema: { type: string }
+                - name: webhook-timestamp
+                  in: header
+                  required: true
+                  description: Seconds since 1970 when this attempt was sent
+                  schema: { type: string }
+                - name: webhook-signature
+                  in: header
+                  required: true
+                  schema: { type: string }
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: "#/components/schemas/CallbackBody" }
+              responses:
+                "200":
+                  description: Acknowledged (any 2xx)
+                "410":
+                  description: Gone; the subscription ends
         """#
 }

@@ -69,6 +69,37 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     @Option(help: "Largest read page (EVENTSTORE_LIMITS_MAX_PAGE_SIZE). Default: 10000.")
     var maxPageSize: Int?
 
+    @Option(
+        name: .customLong("webhook-allow"),
+        help:
+            "A callback destination allowed: host, *.domain, address or CIDR; repeat for more. When any is given, only these are allowed (EVENTSTORE_WEBHOOKS_ALLOW, comma-separated)."
+    )
+    var webhookAllow: [String] = []
+
+    @Option(
+        name: .customLong("webhook-deny"),
+        help: "A callback destination refused: host, *.domain, address or CIDR; repeat for more (EVENTSTORE_WEBHOOKS_DENY, comma-separated)."
+    )
+    var webhookDeny: [String] = []
+
+    @Option(help: "Seconds one callback may take (EVENTSTORE_WEBHOOKS_TIMEOUT_SECONDS). Default: 10.")
+    var webhookTimeout: Double?
+
+    @Option(help: "Attempts per callback batch before a subscription fails (EVENTSTORE_WEBHOOKS_MAX_ATTEMPTS). Default: 10.")
+    var webhookMaxAttempts: Int?
+
+    @Option(help: "Seconds of the first retry backoff, doubled per failure (EVENTSTORE_WEBHOOKS_BACKOFF_BASE_SECONDS). Default: 0.5.")
+    var webhookBackoffBase: Double?
+
+    @Option(help: "Longest retry backoff in seconds (EVENTSTORE_WEBHOOKS_BACKOFF_CAP_SECONDS). Default: 60.")
+    var webhookBackoffCap: Double?
+
+    @Option(help: "Seconds a failed or ended subscription stays visible (EVENTSTORE_WEBHOOKS_RETENTION_SECONDS). Default: 900.")
+    var webhookRetention: Double?
+
+    @Option(help: "Most subscriptions at once (EVENTSTORE_WEBHOOKS_MAX_SUBSCRIPTIONS). Default: 1000.")
+    var maxSubscriptions: Int?
+
     func run() async throws {
         let settings = try ServerSettings(
             reader: ConfigReader(providers: [
@@ -104,13 +135,17 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         func set(_ key: String, _ value: Int?) {
             if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.int(value), isSecret: false) }
         }
+        func set(_ key: String, _ value: Double?) {
+            if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.double(value), isSecret: false) }
+        }
+        func set(_ key: String, _ value: [String]) {
+            if !value.isEmpty { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.stringArray(value), isSecret: false) }
+        }
         set("eventstore.host", self.host)
         set("eventstore.port", self.port)
         set("eventstore.dataDir", self.dataDir)
         set("eventstore.topicsFile", self.topicsFile)
-        if !self.fileSystemAllowedRoots.isEmpty {
-            values[AbsoluteConfigKey(["eventstore", "fs", "allowedRoots"])] = .init(.stringArray(self.fileSystemAllowedRoots), isSecret: false)
-        }
+        set("eventstore.fs.allowedRoots", self.fileSystemAllowedRoots)
         set("eventstore.logLevel", self.logLevel)
         set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)
         set("eventstore.limits.maxBatchSize", self.maxBatchSize)
@@ -122,6 +157,14 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.limits.maxMetadataKeyLength", self.maxMetadataKeyLength)
         set("eventstore.limits.maxMetadataValueLength", self.maxMetadataValueLength)
         set("eventstore.limits.maxPageSize", self.maxPageSize)
+        set("eventstore.webhooks.allow", self.webhookAllow)
+        set("eventstore.webhooks.deny", self.webhookDeny)
+        set("eventstore.webhooks.timeoutSeconds", self.webhookTimeout)
+        set("eventstore.webhooks.maxAttempts", self.webhookMaxAttempts)
+        set("eventstore.webhooks.backoffBaseSeconds", self.webhookBackoffBase)
+        set("eventstore.webhooks.backoffCapSeconds", self.webhookBackoffCap)
+        set("eventstore.webhooks.retentionSeconds", self.webhookRetention)
+        set("eventstore.webhooks.maxSubscriptions", self.maxSubscriptions)
         return values
     }
 }

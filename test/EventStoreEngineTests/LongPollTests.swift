@@ -85,3 +85,28 @@ import Testing
         #expect(error?.code == .invalidArgument)
     }
 }
+
+@Suite struct DetachedTopicWaitTests {
+    @Test func closingTheWatchWakesWaitersAndAnswersLaterWaitsAtOnce() async throws {
+        let watch = HeadWatch(head: 0)
+        let waiting = Task { await watch.wait(forHeadBeyond: 0, until: .now + .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        watch.close()
+        #expect(await waiting.value)
+        #expect(await watch.wait(forHeadBeyond: 100, until: .now + .seconds(30)))
+    }
+
+    @Test func aLongPollOnATopicThatIsDeletedAnswersNotFoundAtOnce() async throws {
+        let registry = TopicRegistry()
+        let orders = try TopicName("orders")
+        let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: MemoryTopicCatalog(), logger: quietLogger)
+        _ = try await topics.createTopic(TopicConfiguration(name: orders, adapter: .memory), logger: quietLogger)
+        let reader = EventReader(topics: registry, limits: ReadLimits())
+        let started = ContinuousClock.now
+        let read = Task { try await reader.readEvents(EventQuery(topic: orders, wait: .seconds(30)), logger: quietLogger) }
+        try await Task.sleep(for: .milliseconds(50))
+        try await topics.deleteTopic(orders, logger: quietLogger)
+        await #expect(throws: EventStoreError.self) { try await read.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}

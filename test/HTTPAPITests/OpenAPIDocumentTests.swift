@@ -41,12 +41,16 @@ import Testing
             catalog: MemoryTopicCatalog(),
             logger: Logger(label: "test")
         )
+        let reader = EventReader(topics: registry, limits: ReadLimits())
+        let subscriptions = SubscriptionService(registry: registry, reader: reader, sender: RefusingSender(), logger: Logger(label: "test"))
         let router = EventStoreRouter.build(
             .init(
                 topicCommands: topics,
                 topicQueries: topics,
                 eventCommands: EventPublisher(topics: registry, limits: EventLimits()),
-                eventQueries: EventReader(topics: registry, limits: ReadLimits()),
+                eventQueries: reader,
+                subscriptionCommands: subscriptions,
+                subscriptionQueries: subscriptions,
                 limits: HTTPLimits(),
                 defaultPageSize: 100,
                 version: "test",
@@ -89,5 +93,16 @@ import Testing
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
+
+/// A callback sender for tests that only need the routes: it refuses every destination.
+private struct RefusingSender: CallbackSender {
+    func checkDestination(_ url: CallbackURL, logger: Logger) async throws(EventStoreError) {
+        throw EventStoreError(.callbackRefused, "no callbacks in this test")
+    }
+
+    func deliver(_ callback: Callback, logger: Logger) async -> CallbackOutcome {
+        .failed(reason: "no callbacks in this test", retryAfter: nil)
     }
 }

@@ -172,6 +172,122 @@ struct BadInputTests {
             detail: "different configuration"
         ),
         Case(name: "delete unknown topic", method: .DELETE, path: "/topics/missing", status: 404, detail: "does not exist"),
+        Case(name: "subscribe: not an object", path: "/topics/orders/subscribe", body: "[]", status: 400, detail: "must be a JSON object"),
+        Case(name: "subscribe: no callback_url", path: "/topics/orders/subscribe", body: "{}", status: 400, detail: "callback_url is required"),
+        Case(
+            name: "subscribe: non-string callback_url",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": 5}"#,
+            status: 400,
+            detail: "callback_url must be a string"
+        ),
+        Case(
+            name: "subscribe: unknown field",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://127.0.0.1:9/h", "url": "x"}"#,
+            status: 400,
+            detail: "unknown field 'url'"
+        ),
+        Case(
+            name: "subscribe: relative URL",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "/hooks/x"}"#,
+            status: 400,
+            detail: "absolute http or https URL"
+        ),
+        Case(
+            name: "subscribe: ftp URL",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "ftp://127.0.0.1/x"}"#,
+            status: 400,
+            detail: "must use http or https"
+        ),
+        Case(
+            name: "subscribe: credentials in the URL",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://user:secret@127.0.0.1:9/h"}"#,
+            status: 400,
+            detail: "must not carry credentials"
+        ),
+        Case(
+            name: "subscribe: cloud metadata address",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://169.254.169.254/latest/meta-data/"}"#,
+            status: 422,
+            detail: "never allowed"
+        ),
+        Case(
+            name: "subscribe: IPv6 link-local address",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://[fe80::1]:8080/h"}"#,
+            status: 422,
+            detail: "never allowed"
+        ),
+        Case(
+            name: "subscribe: IPv4-mapped metadata address",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://[::ffff:169.254.169.254]/h"}"#,
+            status: 422,
+            detail: "never allowed"
+        ),
+        Case(
+            name: "subscribe: host that does not resolve",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://nowhere.invalid/h"}"#,
+            status: 422,
+            detail: "does not resolve"
+        ),
+        Case(
+            name: "subscribe: zero batch_size",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://127.0.0.1:9/h", "batch_size": 0}"#,
+            status: 400,
+            detail: "batch_size must be between 1 and 1000"
+        ),
+        Case(
+            name: "subscribe: non-integer batch_size",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://127.0.0.1:9/h", "batch_size": "10"}"#,
+            status: 400,
+            detail: "batch_size must be an integer"
+        ),
+        Case(
+            name: "subscribe: types not an array",
+            path: "/topics/orders/subscribe",
+            body: #"{"callback_url": "http://127.0.0.1:9/h", "types": "A"}"#,
+            status: 400,
+            detail: "types must be an array"
+        ),
+        Case(
+            name: "subscribe: negative from",
+            path: "/topics/orders/subscribe?from=-1",
+            body: #"{"callback_url": "http://127.0.0.1:9/h"}"#,
+            status: 400,
+            detail: "from must be a non-negative integer"
+        ),
+        Case(
+            name: "subscribe: unknown topic",
+            path: "/topics/missing/subscribe",
+            body: #"{"callback_url": "http://127.0.0.1:9/h"}"#,
+            status: 404,
+            detail: "topic 'missing' does not exist"
+        ),
+        Case(
+            name: "subscription: unknown id",
+            method: .GET,
+            path: "/topics/orders/subscriptions/6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11",
+            status: 404,
+            detail: "has no subscription"
+        ),
+        Case(name: "subscription: malformed id", method: .GET, path: "/topics/orders/subscriptions/xyz", status: 404, detail: "has no subscription"),
+        Case(
+            name: "unsubscribe: unknown id",
+            method: .DELETE,
+            path: "/topics/orders/subscriptions/6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11",
+            status: 404,
+            detail: "has no subscription"
+        ),
+        Case(name: "subscriptions of an unknown topic", method: .GET, path: "/topics/missing/subscriptions", status: 404, detail: "does not exist"),
         Case(
             name: "failed condition",
             body: #"{"events": [{"type": "A"}], "condition": {"expected_next_offset": 0}}"#,
@@ -209,6 +325,7 @@ struct BadInputTests {
         #expect(health.status == 200)
         #expect(try await server.get("/topics/orders/events?limit=1000").body == eventsBefore, "stored events are intact")
         #expect(try await server.get("/topics").body == topicsBefore, "topics are unchanged")
+        #expect(try await server.get("/topics/orders/subscriptions").body == #"{"subscriptions":[]}"#, "no subscription was made")
         #expect(server.isRunning)
     }
 

@@ -15,6 +15,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case conditionFailed
             case storageUnavailable
             case storageCorrupted
+            case subscriptionNotFound
+            case callbackRefused
         }
         private let base: Base
 
@@ -36,6 +38,10 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let storageUnavailable = Code(base: .storageUnavailable)
         /// The topic's storage holds data that fails its integrity checks.
         public static let storageCorrupted = Code(base: .storageCorrupted)
+        /// No subscription of that id exists on the topic.
+        public static let subscriptionNotFound = Code(base: .subscriptionNotFound)
+        /// A callback URL is well formed but the delivery policy forbids its destination.
+        public static let callbackRefused = Code(base: .callbackRefused)
 
         public var description: String { self.base.rawValue }
     }

@@ -11,6 +11,8 @@ public final class HeadWatch: Sendable {
 
     private struct State {
         var head: Int64
+        /// Set when the topic is detached: every wait answers at once, so waiters re-read and find it gone.
+        var closed = false
         var nextID = 0
         var waiters: [Int: Waiter] = [:]
         /// Ids handed out whose waiter has not registered yet.
@@ -23,6 +25,11 @@ public final class HeadWatch: Sendable {
 
     public init(head: Int64) {
         self.state = Mutex(State(head: head))
+    }
+
+    /// The highest head recorded: the offset the next event will get.
+    public var head: Int64 {
+        self.state.withLock { $0.head }
     }
 
     /// Records that the topic's head reached `head` and wakes the waiters it satisfies. The head only moves
@@ -42,9 +49,20 @@ public final class HeadWatch: Sendable {
         return true
     }
 
+    /// Wakes every waiter and answers every later wait at once: the topic was detached, and waiters that look
+    /// again find that out instead of waiting for an append that will never come.
+    public func close() {
+        let woken = self.state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            state.closed = true
+            defer { state.waiters.removeAll() }
+            return state.waiters.values.map(\.continuation)
+        }
+        for continuation in woken { continuation.resume(returning: true) }
+    }
+
     /// Waits until the head passes `offset` (an event exists at `offset` or later), the deadline passes, or the task
     /// is cancelled.
-    /// - Returns: true when the head passed `offset`.
+    /// - Returns: true when the head passed `offset` or the watch was closed.
     public func wait(forHeadBeyond offset: Int64, until deadline: ContinuousClock.Instant) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitUntilBeyond(offset) }
@@ -69,7 +87,7 @@ public final class HeadWatch: Sendable {
                 let immediate = self.state.withLock { state -> Bool? in
                     state.unregistered.remove(id)
                     if state.cancelled.remove(id) != nil { return false }
-                    if state.head > offset { return true }
+                    if state.head > offset || state.closed { return true }
                     state.waiters[id] = Waiter(threshold: offset, continuation: continuation)
                     return nil
                 }

@@ -114,6 +114,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic is still attached")
         }
         if let topic = self.registry.remove(name) {
+            topic.headWatch.close()
             try? await topic.log?.close(logger: logger)
         }
         logger.info("Detached topic", metadata: ["topic": "\(name)"])

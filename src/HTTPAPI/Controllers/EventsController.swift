@@ -1,5 +1,6 @@
 import EventJSON
 import EventStoreCore
+import EventWire
 import Hummingbird
 import Logging
 

@@ -41,6 +41,8 @@ struct ProblemDetails: Sendable {
         case .conditionFailed: (.conflict, "condition-failed", "Append condition failed")
         case .storageUnavailable: (.serviceUnavailable, "storage-unavailable", "Storage unavailable")
         case .storageCorrupted: (.serviceUnavailable, "storage-corrupted", "Storage corrupted")
+        case .subscriptionNotFound: (.notFound, "subscription-not-found", "Subscription not found")
+        case .callbackRefused: (.unprocessableContent, "callback-refused", "Callback destination refused")
         default: (.internalServerError, "internal", "Internal error")
         }
     }

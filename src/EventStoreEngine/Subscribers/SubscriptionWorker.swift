@@ -1,0 +1,156 @@
+import EventStoreCore
+import Logging
+import Synchronization
+
+/// Delivers one subscription: reads a batch from storage at its position, sends it until the receiver acknowledges
+/// it, moves on; when caught up, waits for the topic's append notification.
+///
+/// Catch-up and live delivery are the same loop reading the same log, so the switch-over has no gap and no
+/// duplicate. Memory is bounded by one batch: events are read from storage, never buffered per subscriber.
+struct SubscriptionWorker: Sendable {
+    let subscription: Subscription
+    let reader: any EventQueries
+    let sender: any CallbackSender
+    let policy: DeliveryPolicy
+    let registry: TopicRegistry
+    /// The append notification of the topic as it was when the subscription started. A topic deleted and created
+    /// again under the same name has another one: the subscription does not carry over to it.
+    let topicWatch: HeadWatch
+    /// Called once the subscription stopped for good and its retention passed: removes it from the service.
+    let retire: @Sendable () -> Void
+    let logger: Logger
+
+    /// How long a caught-up worker sleeps without an append notification before it looks again.
+    static let idleCheck = Duration.seconds(30)
+
+    func run() async {
+        var generator = SystemRandomNumberGenerator()
+        var storageFailures = 0
+        while !Task.isCancelled {
+            let position = self.subscription.progress.withLock { $0.position }
+            let page: EventPage
+            do {
+                page = try await self.reader.readEvents(
+                    EventQuery(topic: self.subscription.topic, from: position, limit: self.subscription.batchSize, filter: self.subscription.filter),
+                    logger: self.logger
+                )
+                storageFailures = 0
+            } catch let error as EventStoreError where error.code == .topicNotFound {
+                await self.finish(.failed, reason: "topic '\(self.subscription.topic)' was deleted")
+                return
+            } catch {
+                // Storage trouble is not the receiver's fault: wait and read again, without spending the retry budget.
+                storageFailures += 1
+                let reason = (error as? EventStoreError)?.message ?? "reading the topic failed"
+                self.subscription.progress.withLock { $0.lastError = reason }
+                self.logger.warning("Subscription cannot read its topic", metadata: self.metadata(["error": "\(reason)"]))
+                try? await Task.sleep(for: self.policy.backoff.delay(afterFailures: storageFailures, using: &generator))
+                continue
+            }
+            guard self.registry.attached(self.subscription.topic)?.headWatch === self.topicWatch else {
+                await self.finish(.failed, reason: "topic '\(self.subscription.topic)' was deleted")
+                return
+            }
+            self.subscription.metrics.recordLag(page.head - position)
+            guard let first = page.events.first else {
+                let examined = max(position, page.nextOffset)
+                if examined > position {
+                    self.subscription.progress.withLock { $0.position = max($0.position, examined) }
+                }
+                // Caught up: sleep until an event exists at `examined` (or the topic is detached).
+                _ = await self.topicWatch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck)
+                continue
+            }
+            let callback = Callback(
+                messageID: "msg_\(self.subscription.id)_\(first.offset)",
+                subscriptionID: self.subscription.id,
+                topic: self.subscription.topic,
+                url: self.subscription.callbackURL,
+                secret: self.subscription.secret,
+                events: page.events,
+                nextOffset: page.nextOffset,
+                timeout: self.policy.timeout
+            )
+            guard await self.deliver(callback, using: &generator) else { return }
+        }
+    }
+
+    /// Sends one batch until it is acknowledged, the receiver is gone, the retry budget is spent or the worker is
+    /// cancelled.
+    /// - Returns: whether delivery goes on.
+    private func deliver(_ callback: Callback, using generator: inout SystemRandomNumberGenerator) async -> Bool {
+        var failures = 0
+        while !Task.isCancelled {
+            let outcome = await self.sender.deliver(callback, logger: self.logger)
+            if Task.isCancelled { return false }
+            switch outcome {
+            case .delivered:
+                let lastOffset = callback.events[callback.events.count - 1].offset
+                self.subscription.progress.withLock { progress in
+                    progress.cursor = lastOffset
+                    progress.position = callback.nextOffset
+                    progress.delivered += Int64(callback.events.count)
+                    progress.consecutiveFailures = 0
+                    progress.lastError = nil
+                    progress.state = .active
+                }
+                self.subscription.metrics.recordDelivered(events: callback.events.count)
+                self.subscription.metrics.recordLag(self.topicWatch.head - callback.nextOffset)
+                self.logger.trace(
+                    "Callback delivered",
+                    metadata: self.metadata(["events": "\(callback.events.count)", "next_offset": "\(callback.nextOffset)"])
+                )
+                return true
+            case .gone:
+                self.subscription.metrics.recordFailure()
+                await self.finish(.ended, reason: "the receiver answered 410 Gone")
+                return false
+            case .failed(let reason, let retryAfter):
+                failures += 1
+                self.subscription.metrics.recordFailure()
+                self.subscription.progress.withLock { progress in
+                    progress.consecutiveFailures = failures
+                    progress.lastError = reason
+                    progress.state = .retrying
+                }
+                guard failures < self.policy.maxAttempts else {
+                    await self.finish(.failed, reason: "gave up after \(failures) attempts; last: \(reason)")
+                    return false
+                }
+                let delay = self.policy.backoff.delay(afterFailures: failures, retryAfter: retryAfter, using: &generator)
+                self.logger.warning(
+                    "Callback failed; retrying",
+                    metadata: self.metadata([
+                        "error": "\(reason)", "attempt": "\(failures)", "retry_in": "\(delay)", "message_id": "\(callback.messageID)",
+                    ])
+                )
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return false
+                }
+                self.subscription.metrics.recordRetry()
+            }
+        }
+        return false
+    }
+
+    /// Stops delivery for good, keeps the subscription visible for the retention period, then retires it.
+    private func finish(_ state: SubscriptionState, reason: String) async {
+        self.subscription.progress.withLock { progress in
+            progress.state = state
+            progress.lastError = reason
+        }
+        self.logger.error("Subscription stopped", metadata: self.metadata(["state": "\(state)", "reason": "\(reason)"]))
+        do {
+            try await Task.sleep(for: self.policy.retention)
+        } catch {
+            return  // unsubscribed or shutting down: whoever cancelled removes it
+        }
+        self.retire()
+    }
+
+    private func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        extra.merging(["topic": "\(self.subscription.topic)", "subscription": "\(self.subscription.id)"]) { $1 }
+    }
+}

@@ -1,0 +1,75 @@
+import EventJSON
+import EventStoreCore
+import Hummingbird
+import Logging
+
+/// Webhook subscriptions: `POST /topics/{topic}/subscribe`, `GET /topics/{topic}/subscriptions[/{id}]`,
+/// `DELETE /topics/{topic}/subscriptions/{id}`.
+struct SubscriptionsController<Context: RequestContext>: Sendable {
+    let commands: any SubscriptionCommands
+    let queries: any SubscriptionQueries
+    let limits: HTTPLimits
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("/topics/{topic}/subscribe", use: self.subscribe)
+        router.get("/topics/{topic}/subscriptions", use: self.list)
+        router.get("/topics/{topic}/subscriptions/{id}", use: self.show)
+        router.delete("/topics/{topic}/subscriptions/{id}", use: self.delete)
+    }
+
+    @Sendable func subscribe(_ request: Request, context: Context) async throws -> Response {
+        let topic = try context.parameters.topicName()
+        let fromText = request.uri.queryParameters.get("from")
+        var from: Int64 = 0
+        if let fromText {
+            guard let value = Int64(fromText), value >= 0 else {
+                throw EventStoreError(.invalidArgument, "from must be a non-negative integer, got '\(fromText.prefix(32))'")
+            }
+            from = value
+        }
+        var request = request
+        let body = try await request.collectJSONBody(limit: self.limits.maxBodyBytes)
+        let subscribe = try SubscribeRequestDecoder.decode(body, topic: topic, from: from)
+        let created = try await self.commands.subscribe(subscribe, logger: context.logger)
+        var writer = JSONWriter(capacity: 512)
+        writer.subscription(created.subscription, secret: created.secret)
+        return .json(.created, writer, headers: [.location: "/topics/\(topic)/subscriptions/\(created.subscription.id)"])
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let subscriptions = try await self.queries.subscriptions(of: try context.parameters.topicName())
+        var writer = JSONWriter(capacity: 64 + 400 * subscriptions.count)
+        writer.raw("{")
+        writer.key("subscriptions")
+        writer.raw("[")
+        for (index, subscription) in subscriptions.enumerated() {
+            if index > 0 { writer.raw(",") }
+            writer.subscription(subscription)
+        }
+        writer.raw("]}")
+        return .json(.ok, writer)
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        let topic = try context.parameters.topicName()
+        let subscription = try await self.queries.subscription(try Self.id(context.parameters, topic: topic), of: topic)
+        var writer = JSONWriter(capacity: 512)
+        writer.subscription(subscription)
+        return .json(.ok, writer)
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let topic = try context.parameters.topicName()
+        try await self.commands.unsubscribe(try Self.id(context.parameters, topic: topic), from: topic, logger: context.logger)
+        return Response(status: .noContent)
+    }
+
+    /// The `{id}` path parameter; text that cannot be an id names no subscription.
+    private static func id(_ parameters: Parameters, topic: TopicName) throws -> SubscriptionID {
+        let text = try parameters.require("id")
+        guard let id = SubscriptionID(text) else {
+            throw EventStoreError(.subscriptionNotFound, "topic '\(topic)' has no subscription '\(text.prefix(64))'")
+        }
+        return id
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Checks callback signatures with the reference implementation of the Standard Webhooks specification, the
+/// `standardwebhooks` Python package (`pip install standardwebhooks`; `.ci/run` installs it): not the project's own
+/// code.
+enum ReferenceWebhookVerifier {
+    static let script = """
+        import json, sys
+        from standardwebhooks import Webhook
+        request = json.load(sys.stdin)
+        hook = Webhook(request["secret"])
+        for delivery in request["deliveries"]:
+            headers = {"webhook-id": delivery["id"], "webhook-timestamp": delivery["timestamp"], "webhook-signature": delivery["signature"]}
+            hook.verify(delivery["body"], headers)
+            try:
+                hook.verify(delivery["body"] + " ", headers)
+            except Exception:
+                pass
+            else:
+                sys.exit("a tampered body verified")
+        print(len(request["deliveries"]))
+        """
+
+    /// Whether the package can be imported; CI (`CI` set) must have it.
+    static var isAvailable: Bool {
+        ProcessInfo.processInfo.environment["CI"] != nil || (try? run(input: Data(), arguments: ["-c", "import standardwebhooks"]).status) == 0
+    }
+
+    /// Verifies every delivery's signature with `secret`.
+    /// - Returns: the number of deliveries verified.
+    /// - Throws: when one fails to verify (the output says which and why).
+    static func verify(_ deliveries: [WebhookReceiver.Delivery], secret: String) throws -> Int {
+        let request: [String: Any] = [
+            "secret": secret,
+            "deliveries": deliveries.map { ["id": $0.webhookID, "timestamp": $0.timestamp, "signature": $0.signature, "body": $0.body] },
+        ]
+        let (status, output) = try self.run(input: try JSONSerialization.data(withJSONObject: request), arguments: ["-c", Self.script])
+        guard status == 0, let count = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw VerificationFailed(output: output)
+        }
+        return count
+    }
+
+    struct VerificationFailed: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "the reference verifier refused a signature:\n\(self.output)" }
+    }
+
+    private static func run(input: Data, arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stdout
+        try process.run()
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
