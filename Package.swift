@@ -173,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WebhookCallbacksTests",
-            dependencies: ["WebhookCallbacks", "EventStoreCore", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: ["WebhookCallbacks", "EventStoreCore", "EventJSON", "EventWire", .product(name: "NIOPosix", package: "swift-nio")],
             path: "test/WebhookCallbacksTests"
         ),
         .testTarget(

@@ -117,6 +117,7 @@ public struct ServerSettings: Sendable {
                 base: try Self.duration(webhooks.double(forKey: "backoffBaseSeconds", default: 0.5), "webhook backoff base"),
                 cap: try Self.duration(webhooks.double(forKey: "backoffCapSeconds", default: 60), "webhook backoff cap")
             ),
+            linger: try Self.duration(webhooks.double(forKey: "lingerSeconds", default: 0), "webhook linger"),
             maxAttempts: try Self.int(webhooks.int(forKey: "maxAttempts", default: delivery.maxAttempts), "webhook max attempts", positive),
             retention: try Self.duration(webhooks.double(forKey: "retentionSeconds", default: 900), "webhook retention"),
             maxSubscriptions: try Self.int(

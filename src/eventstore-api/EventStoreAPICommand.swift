@@ -94,6 +94,11 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     @Option(help: "Longest retry backoff in seconds (EVENTSTORE_WEBHOOKS_BACKOFF_CAP_SECONDS). Default: 60.")
     var webhookBackoffCap: Double?
 
+    @Option(
+        help: "Seconds a caught-up subscription waits before reading again, so more events share a callback (EVENTSTORE_WEBHOOKS_LINGER_SECONDS). Default: 0."
+    )
+    var webhookLinger: Double?
+
     @Option(help: "Seconds a failed or ended subscription stays visible (EVENTSTORE_WEBHOOKS_RETENTION_SECONDS). Default: 900.")
     var webhookRetention: Double?
 
@@ -163,6 +168,7 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.webhooks.maxAttempts", self.webhookMaxAttempts)
         set("eventstore.webhooks.backoffBaseSeconds", self.webhookBackoffBase)
         set("eventstore.webhooks.backoffCapSeconds", self.webhookBackoffCap)
+        set("eventstore.webhooks.lingerSeconds", self.webhookLinger)
         set("eventstore.webhooks.retentionSeconds", self.webhookRetention)
         set("eventstore.webhooks.maxSubscriptions", self.maxSubscriptions)
         return values

@@ -184,6 +184,23 @@ final class ScriptedSender: CallbackSender {
         await service.stopAll()
     }
 
+    @Test func lingeringGathersATrickleIntoFewerCallbacks() async throws {
+        let sender = ScriptedSender()
+        var policy = fastPolicy
+        policy.linger = .milliseconds(300)
+        let (_, publisher, service) = try await setUp(sender: sender, policy: policy)
+        let subscription = try await subscribe(service)
+        try await Task.sleep(for: .milliseconds(50))  // caught up and waiting
+        for index in 0..<10 {
+            try await publish(publisher, ["E\(index)"])
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await eventually("10 events delivered") { try await service.subscription(subscription.id, of: orders).delivered == 10 }
+        #expect(sender.recorded.flatMap(\.events).map(\.offset) == Array(0..<10))
+        #expect(sender.recorded.count <= 2, "ten events 10 ms apart share the callbacks of a 300 ms linger: \(sender.recorded.count)")
+        await service.stopAll()
+    }
+
     @Test func deletingTheTopicFailsItsSubscriptions() async throws {
         let (topics, _, service) = try await setUp(sender: ScriptedSender())
         let subscription = try await subscribe(service)

@@ -1,11 +1,11 @@
 import EventJSON
 import EventStoreCore
-import EventWire
 
 extension JSONWriter {
     /// A callback's body: `{"subscription_id", "topic", "events": [...], "next_offset"}`. `next_offset` is where a
     /// client subscribing again should start to miss nothing after this batch.
-    mutating func callback(_ callback: Callback) {
+    /// The events come from `cache`, which renders those it does not hold.
+    mutating func callback(_ callback: Callback, cache: RenderedEventCache) {
         self.raw("{")
         self.key("subscription_id")
         self.string(callback.subscriptionID.description)
@@ -15,10 +15,7 @@ extension JSONWriter {
         self.raw(",")
         self.key("events")
         self.raw("[")
-        for (index, event) in callback.events.enumerated() {
-            if index > 0 { self.raw(",") }
-            self.event(event, topic: callback.topic)
-        }
+        cache.write(callback.events, topic: callback.topic, into: &self)
         self.raw("],")
         self.key("next_offset")
         self.int(callback.nextOffset)

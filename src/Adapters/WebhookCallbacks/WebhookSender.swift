@@ -17,6 +17,7 @@ public final class WebhookSender: CallbackSender {
     private let resolver: HostResolver
     private let session: URLSession
     private let userAgent: String
+    private let renderedEvents = RenderedEventCache(capacityBytes: 64 << 20)
 
     /// - Parameters:
     ///   - policy: which destinations may be called.
@@ -51,7 +52,7 @@ public final class WebhookSender: CallbackSender {
             return .failed(reason: "destination refused: \(refusal)", retryAfter: nil)
         }
         var writer = JSONWriter(capacity: 128 + 400 * callback.events.count)
-        writer.callback(callback)
+        writer.callback(callback, cache: self.renderedEvents)
         let body = writer.bytes
         let timestamp = Int64(Date().timeIntervalSince1970)
 

@@ -15,14 +15,10 @@ enum WebhookSignature {
     ///   - messageID: the `webhook-id` header.
     ///   - timestamp: the `webhook-timestamp` header, in seconds since 1970.
     static func sign(messageID: String, timestamp: Int64, body: [UInt8], secret: SigningSecret) -> String {
-        var content: [UInt8] = []
-        content.reserveCapacity(messageID.utf8.count + 24 + body.count)
-        content.append(contentsOf: messageID.utf8)
-        content.append(UInt8(ascii: "."))
-        content.append(contentsOf: String(timestamp).utf8)
-        content.append(UInt8(ascii: "."))
-        content.append(contentsOf: body)
-        let code = HMAC<SHA256>.authenticationCode(for: content, using: SymmetricKey(data: secret.bytes))
-        return "v1," + Data(code).base64EncodedString()
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: secret.bytes))
+        let prefix = Array("\(messageID).\(timestamp).".utf8)
+        prefix.withUnsafeBytes { hmac.update(data: $0) }
+        body.withUnsafeBytes { hmac.update(data: $0) }
+        return "v1," + Data(hmac.finalize()).base64EncodedString()
     }
 }

@@ -26,7 +26,11 @@ struct SubscriptionWorker: Sendable {
     func run() async {
         var generator = SystemRandomNumberGenerator()
         var storageFailures = 0
+        var lingering = false
         while !Task.isCancelled {
+            if lingering, self.policy.linger > .zero {
+                try? await Task.sleep(for: self.policy.linger)
+            }
             let position = self.subscription.progress.withLock { $0.position }
             let page: EventPage
             do {
@@ -59,8 +63,11 @@ struct SubscriptionWorker: Sendable {
                 }
                 // Caught up: sleep until an event exists at `examined` (or the topic is detached).
                 _ = await self.topicWatch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck)
+                lingering = true
                 continue
             }
+            // A page that is not full means delivery has caught up: let the next one gather events for a linger.
+            lingering = page.events.count < self.subscription.batchSize
             let callback = Callback(
                 messageID: "msg_\(self.subscription.id)_\(first.offset)",
                 subscriptionID: self.subscription.id,
