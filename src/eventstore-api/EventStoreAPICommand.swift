@@ -95,7 +95,8 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     var webhookBackoffCap: Double?
 
     @Option(
-        help: "Seconds a caught-up subscription waits before reading again, so more events share a callback (EVENTSTORE_WEBHOOKS_LINGER_SECONDS). Default: 0."
+        help:
+            "Seconds a caught-up subscription waits before reading again, so more events share a callback (EVENTSTORE_WEBHOOKS_LINGER_SECONDS). Default: 0."
     )
     var webhookLinger: Double?
 

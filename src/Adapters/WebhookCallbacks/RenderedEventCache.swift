@@ -17,6 +17,7 @@ final class RenderedEventCache: Sendable {
         var offset: Int64
     }
 
+    /// Events by topic, then offset, so a batch hashes its topic's name once.
     private struct Entry {
         /// Guards against a topic deleted and created again: its offsets hold other events.
         var id: UUID
@@ -24,7 +25,7 @@ final class RenderedEventCache: Sendable {
     }
 
     private struct State {
-        var entries: [Key: Entry] = [:]
+        var entries: [TopicName: [Int64: Entry]] = [:]
         /// Insertion order, for eviction; `head` is the oldest live index.
         var order: [Key] = []
         var head = 0
@@ -41,7 +42,8 @@ final class RenderedEventCache: Sendable {
     /// Writes `events` as a JSON array's elements (comma-separated), rendering only those not cached.
     func write(_ events: [Event], topic: TopicName, into writer: inout JSONWriter) {
         let cached = self.state.withLock { state in
-            events.map { event in state.entries[Key(topic: topic, offset: event.offset)].flatMap { $0.id == event.id ? $0.bytes : nil } }
+            let entries = state.entries[topic] ?? [:]
+            return events.map { event in entries[event.offset].flatMap { $0.id == event.id ? $0.bytes : nil } }
         }
         var rendered: [(Key, Entry)] = []
         for (index, event) in events.enumerated() {
@@ -58,7 +60,7 @@ final class RenderedEventCache: Sendable {
         guard !rendered.isEmpty else { return }
         self.state.withLock { state in
             for (key, entry) in rendered where entry.bytes.count <= self.capacityBytes {
-                if let old = state.entries.updateValue(entry, forKey: key) {
+                if let old = state.entries[key.topic, default: [:]].updateValue(entry, forKey: key.offset) {
                     state.bytes -= old.bytes.count
                 } else {
                     state.order.append(key)
@@ -68,7 +70,8 @@ final class RenderedEventCache: Sendable {
             while state.bytes > self.capacityBytes, state.head < state.order.count {
                 let oldest = state.order[state.head]
                 state.head += 1
-                if let evicted = state.entries.removeValue(forKey: oldest) { state.bytes -= evicted.bytes.count }
+                if let evicted = state.entries[oldest.topic]?.removeValue(forKey: oldest.offset) { state.bytes -= evicted.bytes.count }
+                if state.entries[oldest.topic]?.isEmpty == true { state.entries[oldest.topic] = nil }
             }
             if state.head > 4096, state.head * 2 > state.order.count {
                 state.order.removeFirst(state.head)
