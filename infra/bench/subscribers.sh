@@ -5,13 +5,13 @@
 #      subscriber's lag (callback arrival minus the oldest event's timestamp in the batch).
 #      Fan-out subscriptions use batch_size FANOUT_BATCH and the server runs with --webhook-linger LINGER seconds.
 # Usage: infra/bench/subscribers.sh
-#   (EVENTS=1000000 SUBSCRIBERS=100 FANOUT_BATCH=1000 LINGER=0.1 PAUSE_MS=10 CONNECTIONS=55 DURATION=20s)
+#   (EVENTS=1000000 SUBSCRIBERS=100 FANOUT_BATCH=1000 LINGER=0.1 PAUSE_MS=20 CONNECTIONS=128 DURATION=20s)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EVENTS=${EVENTS:-1000000}
 SUBSCRIBERS=${SUBSCRIBERS:-100}
-export PAUSE_MS=${PAUSE_MS:-10}
-CONNECTIONS=${CONNECTIONS:-55}
+export PAUSE_MS=${PAUSE_MS:-20}
+CONNECTIONS=${CONNECTIONS:-128}
 FANOUT_BATCH=${FANOUT_BATCH:-1000}
 LINGER=${LINGER:-0.1}
 DURATION=${DURATION:-20s}
@@ -56,7 +56,7 @@ curl -sf -X DELETE "$HOOKS/stats"
 echo "== fan-out: $SUBSCRIBERS subscriptions (batch $FANOUT_BATCH, linger $LINGER s), paced publishing ($CONNECTIONS connections, ${PAUSE_MS} ms pause, $DURATION)"
 create_topic live '"adapter":"memory"'
 for i in $(seq 1 "$SUBSCRIBERS"); do subscribe live "s$i" "$FANOUT_BATCH"; done
-RESULT=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$LUA/paced_publish.lua" "$BASE/topics/live/events" | grep '^RESULT')
+RESULT=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$LUA/publish.lua" "$BASE/topics/live/events" | grep '^RESULT')
 echo "$RESULT"
 head=$(topic_head live)
 for _ in $(seq 1 60); do

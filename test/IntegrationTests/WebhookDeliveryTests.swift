@@ -20,6 +20,19 @@ struct WebhookDeliveryTests {
         return server
     }
 
+    /// A receiver, and a server (with `arguments`) holding the memory topic `orders`.
+    func startServerAndReceiver(_ arguments: [String] = []) async throws -> (ServerProcess, WebhookReceiver) {
+        let receiver = try await WebhookReceiver.start()
+        return (try await startServer(arguments), receiver)
+    }
+
+    static func stop(_ server: ServerProcess, _ receiver: WebhookReceiver) {
+        Task {
+            try await server.stop()
+            await receiver.stop()
+        }
+    }
+
     func subscribe(_ server: ServerProcess, _ body: String, from: Int? = nil) async throws -> Subscribed {
         let reply = try await server.post("/topics/orders/subscribe\(from.map { "?from=\($0)" } ?? "")", json: body)
         try #require(reply.status == 201, "\(reply.body)")
@@ -49,14 +62,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func catchUpWhilePublishingDeliversEveryEventOnceInOrderSigned() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer()
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver()
+        defer { Self.stop(server, receiver) }
         for _ in 0..<5 { try await publish(server, types: Array(repeating: "Placed", count: 50)) }
 
         let subscribed = try await subscribe(server, #"{"callback_url": "\#(receiver.url("all"))"}"#)
@@ -102,14 +109,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func aReceiverThatFailsThenRecoversGetsOnlyTheFailedBatchAgainWithItsID() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer()
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver()
+        defer { Self.stop(server, receiver) }
         try await publish(server, types: ["A", "B", "C", "D", "E", "F"])
         receiver.behave("flaky") { delivery, attempt in
             guard delivery.offsets.first == 2 else { return .init() }
@@ -135,14 +136,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func deadGoneRedirectingAndSlowReceivers() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer(["--webhook-max-attempts", "3", "--webhook-timeout", "1"])
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver(["--webhook-max-attempts", "3", "--webhook-timeout", "1"])
+        defer { Self.stop(server, receiver) }
         try await publish(server, types: ["A", "B"])
         receiver.behave("gone") { _, _ in .init(status: .gone) }
         receiver.behave("redirect") { _, _ in .init(status: .found, headers: [.location: receiver.url("target")]) }
@@ -179,14 +174,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func filtersAndAStartInTheMiddle() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer()
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver()
+        defer { Self.stop(server, receiver) }
         try await publish(server, types: ["Placed", "Paid", "Placed"], key: "a")
         try await publish(server, types: ["Placed", "Paid"], key: "b")
         _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("typed"))", "types": ["Paid"]}"#)
@@ -205,14 +194,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func aHundredSubscriptionsAtOnceEachGetEverything() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer()
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver()
+        defer { Self.stop(server, receiver) }
         try await publish(server, types: Array(repeating: "A", count: 100))
         for index in 0..<100 {
             let url = receiver.url("s\(index)")
@@ -228,14 +211,8 @@ struct WebhookDeliveryTests {
     }
 
     @Test func deletingASubscriptionStopsItsDeliveries() async throws {
-        let receiver = try await WebhookReceiver.start()
-        let server = try await startServer()
-        defer {
-            Task {
-                try await server.stop()
-                await receiver.stop()
-            }
-        }
+        let (server, receiver) = try await startServerAndReceiver()
+        defer { Self.stop(server, receiver) }
         let subscribed = try await subscribe(server, #"{"callback_url": "\#(receiver.url("stop"))"}"#)
         try await publish(server, types: ["A"])
         try await eventually("the first event arrived") { receiver.acknowledgedOffsets("stop") == [0] }
