@@ -71,6 +71,23 @@ let package = Package(
             ],
             path: "src/Adapters/FileSystemCatalog"
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "src/Adapters/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "EventStoreCore",
+                "EventJSON",
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/PostgresStorage"
+        ),
         .target(
             name: "WebhookCallbacks",
             dependencies: [
@@ -102,7 +119,7 @@ let package = Package(
             name: "EventStoreServer",
             dependencies: [
                 "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "HTTPAPI",
-                "WebhookCallbacks",
+                "WebhookCallbacks", "PostgresStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,6 +187,15 @@ let package = Package(
             name: "FileSystemCatalogTests",
             dependencies: ["FileSystemCatalog", "EventStoreTesting", .product(name: "Logging", package: "swift-log")],
             path: "test/FileSystemCatalogTests"
+        ),
+        .testTarget(
+            name: "PostgresStorageTests",
+            dependencies: [
+                "PostgresStorage", "EventStoreTesting", "EventStoreCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "test/PostgresStorageTests"
         ),
         .testTarget(
             name: "WebhookCallbacksTests",

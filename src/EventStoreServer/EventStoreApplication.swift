@@ -7,6 +7,7 @@ public import Hummingbird
 public import Logging
 import MemoryStorage
 import NIOPosix
+import PostgresStorage
 import WebhookCallbacks
 
 #if canImport(FoundationEssentials)
@@ -18,11 +19,20 @@ import Foundation
 /// Wires the hexagon together: adapters behind the engine, the REST API in front, one lifecycle for all.
 public enum EventStoreApplication {
     /// The storage adapters this build includes.
-    static func storageAdapters(settings: ServerSettings, threadPool: NIOThreadPool) throws -> [any StorageAdapter] {
+    /// - Parameters:
+    ///   - threadPool: runs the file adapters' blocking calls.
+    ///   - databaseThreads: runs libpq's blocking calls, apart, so a slow database never holds up file topics.
+    static func storageAdapters(
+        settings: ServerSettings,
+        threadPool: NIOThreadPool,
+        databaseThreads: NIOThreadPool,
+        logger: Logger
+    ) throws -> [any StorageAdapter] {
         let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory] : settings.fileSystemAllowedRoots
         return [
             MemoryStorageAdapter(),
             try FileSystemStorageAdapter(allowedRoots: roots, threadPool: threadPool),
+            PostgresStorageAdapter(threadPool: databaseThreads, logger: logger),
         ]
     }
 
@@ -45,10 +55,12 @@ public enum EventStoreApplication {
     ) async throws -> some ApplicationProtocol {
         let storageThreads = NIOThreadPool(numberOfThreads: 4)
         storageThreads.start()
+        let databaseThreads = NIOThreadPool(numberOfThreads: 16)
+        databaseThreads.start()
         let registry = TopicRegistry()
         let topics = TopicService(
             registry: registry,
-            adapters: try self.storageAdapters(settings: settings, threadPool: storageThreads),
+            adapters: try self.storageAdapters(settings: settings, threadPool: storageThreads, databaseThreads: databaseThreads, logger: logger),
             catalog: FileSystemTopicCatalog(directory: settings.dataDirectory),
             logger: logger
         )
@@ -89,7 +101,7 @@ public enum EventStoreApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
-            services: [ThreadPoolService(threadPool: storageThreads), topics, subscriptions],
+            services: [ThreadPoolService(threadPool: storageThreads), ThreadPoolService(threadPool: databaseThreads), topics, subscriptions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])

@@ -144,11 +144,25 @@ struct BadInputTests {
             detail: "outside the directories fs topics may use"
         ),
         Case(
-            name: "topic: postgres not built",
+            name: "topic: blob not built",
             path: "/topics",
-            body: #"{"name": "t", "adapter": "postgres", "connection": "postgres://x"}"#,
+            body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=a", "options": {"container": "c"}}"#,
             status: 422,
             detail: "not available in this build"
+        ),
+        Case(
+            name: "topic: postgres unknown option",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "postgres", "connection": "postgresql://127.0.0.1:1/x", "options": {"pool": 3}}"#,
+            status: 422,
+            detail: "unknown postgres option 'pool'"
+        ),
+        Case(
+            name: "topic: postgres unreachable",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "postgres", "connection": "postgresql://postgres@127.0.0.1:1/x?connect_timeout=2"}"#,
+            status: 503,
+            detail: "cannot be used"
         ),
         Case(
             name: "topic: blob without container",

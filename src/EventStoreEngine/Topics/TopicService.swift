@@ -79,6 +79,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             let log = try await self.open(configuration)
             let head = (try? await log.head(logger: logger)) ?? 0
             if existing.headWatch.advance(to: head) { existing.metrics.recordHead(head) }
+            Self.observeExternalAppends(of: log, headWatch: existing.headWatch, metrics: existing.metrics)
             let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics, headWatch: existing.headWatch)
             self.registry.put(reopened)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
@@ -159,7 +160,16 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         let head = try await log.head(logger: logger)
         let metrics = TopicMetrics(topic: configuration.name)
         metrics.recordHead(head)
-        return AttachedTopic(configuration: configuration, log: log, metrics: metrics, headWatch: HeadWatch(head: head))
+        let headWatch = HeadWatch(head: head)
+        Self.observeExternalAppends(of: log, headWatch: headWatch, metrics: metrics)
+        return AttachedTopic(configuration: configuration, log: log, metrics: metrics, headWatch: headWatch)
+    }
+
+    /// Heads committed by other processes (shared storage) wake this process's readers and subscribers too.
+    private static func observeExternalAppends(of log: any EventLog, headWatch: HeadWatch, metrics: TopicMetrics) {
+        log.observeExternalAppends { head in
+            if headWatch.advance(to: head) { metrics.recordHead(head) }
+        }
     }
 
     private func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {

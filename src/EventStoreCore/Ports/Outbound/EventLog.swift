@@ -27,4 +27,13 @@ public protocol EventLog: Sendable {
 
     /// Releases the log's resources once in-flight appends are done. The log is not used afterwards.
     func close(logger: Logger) async throws
+
+    /// Asks the log to report heads that other processes commit to the same storage, so this process's waiting
+    /// readers and subscribers wake for them too. Logs that only this process writes need not do anything.
+    func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void)
+}
+
+extension EventLog {
+    /// Only this process writes the log: nothing to observe.
+    public func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void) {}
 }

@@ -1,0 +1,2 @@
+// libpq, the PostgreSQL client library (apt: libpq-dev).
+#include <libpq-fe.h>

@@ -1,0 +1,364 @@
+import EventJSON
+public import EventStoreCore
+public import Logging
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A topic's log in a PostgreSQL table.
+///
+/// Appends are serialised per topic across every process by locking the topic's row in the metadata table
+/// (`SELECT ... FOR UPDATE`) inside the append transaction, then numbering from its `next_offset`: offsets are
+/// gap-free and commit in order, so a reader never sees N+1 before N, while other topics write in parallel.
+/// Concurrent publishes in this process share one transaction (group commit). Conditions and idempotency are checked
+/// inside it against every committed event.
+public final class PostgresEventLog: EventLog {
+    private struct Pending {
+        var events: [NewEvent]
+        var condition: AppendCondition?
+        var continuation: CheckedContinuation<AppendResult, any Error>
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var writing = false
+    }
+
+    let topic: TopicName
+    let table: PostgresTable
+    private let pool: PGConnectionPool
+    private let notifier: PostgresNotifier
+    private let queue = Mutex(Queue())
+    private let observation = Mutex<Int?>(nil)
+    private let logger: Logger
+
+    init(topic: TopicName, table: PostgresTable, pool: PGConnectionPool, notifier: PostgresNotifier, logger: Logger) {
+        self.topic = topic
+        self.table = table
+        self.pool = pool
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Creates the table, its indexes and the topic's metadata row when missing (idempotent; several processes may
+    /// do it at once).
+    /// - Throws: `EventStoreError.topicConflict` when the schema's metadata binds the topic to another table.
+    func createSchema() async throws {
+        let table = self.table
+        let topic = self.topic.rawValue
+        let boundTable = try await self.pool.withConnection { connection -> String? in
+            try Self.transaction(connection) {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext('eventstore schema'))")
+                for statement in PostgresSchema.statements(for: table) { try connection.query(statement) }
+                try connection.query(
+                    "INSERT INTO \(table.topicsTable) (topic, table_name, schema_version) VALUES ($1, $2, $3) ON CONFLICT (topic) DO NOTHING",
+                    [topic, table.table, String(PostgresSchema.version)]
+                )
+                return try connection.query("SELECT table_name FROM \(table.topicsTable) WHERE topic = $1", [topic]).string(0, 0)
+            }
+        }
+        guard boundTable == table.table else {
+            throw EventStoreError(
+                .topicConflict,
+                "topic '\(topic)' is bound to table '\(boundTable ?? "?")' in schema '\(table.schema)', not '\(table.table)'"
+            )
+        }
+    }
+
+    public func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
+        for event in events {
+            if let field = Self.fieldWithNUL(event) {
+                throw EventStoreError(.invalidArgument, "PostgreSQL cannot store the NUL character (\\u0000) in an event's \(field)")
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            let startWriter = self.queue.withLock { queue -> Bool in
+                queue.pending.append(Pending(events: events, condition: condition, continuation: continuation))
+                guard !queue.writing else { return false }
+                queue.writing = true
+                return true
+            }
+            if startWriter {
+                Task { await self.writeQueued() }
+            }
+        }
+    }
+
+    /// Commits every queued append in one transaction per round, until the queue is empty.
+    private func writeQueued() async {
+        while true {
+            let group = self.queue.withLock { queue -> [Pending] in
+                defer { queue.pending.removeAll() }
+                if queue.pending.isEmpty { queue.writing = false }
+                return queue.pending
+            }
+            guard !group.isEmpty else { return }
+            let requests = group.map { ($0.events, $0.condition) }
+            do {
+                let results = try await self.pool.withConnection { [table, topic] connection in
+                    try Self.commit(requests, table: table, topic: topic, connection: connection)
+                }
+                for (pending, result) in zip(group, results) { pending.continuation.resume(with: result) }
+            } catch {
+                self.logger.error("PostgreSQL append failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+                let failure = EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(self.topic)' failed; nothing was written")
+                for pending in group { pending.continuation.resume(throwing: failure) }
+            }
+        }
+    }
+
+    /// One group's transaction: lock the topic's row, plan every append in order, insert, advance the head, notify.
+    private static func commit(
+        _ requests: [([NewEvent], AppendCondition?)],
+        table: PostgresTable,
+        topic: TopicName,
+        connection: PGConnection
+    ) throws -> [Result<AppendResult, any Error>] {
+        try transaction(connection) {
+            guard
+                let head = try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1 FOR UPDATE", [topic.rawValue]).int(
+                    0,
+                    0
+                )
+            else {
+                throw PostgresError(message: "the metadata row of topic '\(topic)' is missing", connectionLost: false)
+            }
+            let ids = requests.flatMap { $0.0.map { $0.id.uuidString } }
+            let stored = try connection.query("SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", [PGArray.literal(ids)])
+            var known: [UUID: Int64] = [:]
+            for row in 0..<stored.count {
+                if let id = stored.string(row, 0).flatMap(UUID.init(uuidString:)), let offset = stored.int(row, 1) { known[id] = offset }
+            }
+            var next = head
+            var written: [Event] = []
+            var results: [Result<AppendResult, any Error>] = []
+            for (events, condition) in requests {
+                var storedOffsets: [UUID: Int64] = [:]
+                for event in events { if let offset = known[event.id] { storedOffsets[event.id] = offset } }
+                var matched = false
+                if let condition, let filter = condition.failIfEventsMatch {
+                    let first = AppendPlanner.firstOffsetChecked(by: condition)
+                    matched = written.contains { $0.offset >= first && filter.matches($0) }
+                    if !matched, first < head {
+                        matched = try Self.anyMatch(filter, from: first, table: table, connection: connection)
+                    }
+                }
+                do {
+                    switch try AppendPlanner.plan(events, condition: condition, head: next, storedOffsets: storedOffsets, conditionMatched: matched) {
+                    case .alreadyStored(let result):
+                        results.append(.success(result))
+                    case .write(let recorded, let result):
+                        written.append(contentsOf: recorded)
+                        for event in recorded { known[event.id] = event.offset }
+                        next += Int64(recorded.count)
+                        results.append(.success(result))
+                    }
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            if !written.isEmpty {
+                try Self.insert(written, table: table, connection: connection)
+                try connection.query("UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", [topic.rawValue, String(next)])
+                try connection.query(
+                    "SELECT pg_notify($1, $2)",
+                    [PostgresNotifier.channel, PostgresNotifier.payload(schema: table.schema, topic: topic.rawValue, head: next)]
+                )
+            }
+            return results
+        }
+    }
+
+    private static func insert(_ events: [Event], table: PostgresTable, connection: PGConnection) throws {
+        var metadataTexts: [String?] = []
+        var tags: [String?] = []
+        var data: [String?] = []
+        for event in events {
+            var metadata = JSONWriter(capacity: 64)
+            metadata.stringMap(event.metadata)
+            metadataTexts.append(String(decoding: metadata.bytes, as: UTF8.self))
+            tags.append(PGArray.literal(event.tags))
+            data.append(String(decoding: event.data.bytes, as: UTF8.self))
+        }
+        try connection.query(
+            """
+            INSERT INTO \(table.qualified) ("offset", id, type, key, tags, data, metadata, "timestamp")
+            SELECT o, i, ty, k, tg::text[], d::json, m::jsonb, 'epoch'::timestamptz + us * interval '1 microsecond'
+            FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+                AS u(o, i, ty, k, tg, d, m, us)
+            """,
+            [
+                PGArray.literal(events.map { String($0.offset) }),
+                PGArray.literal(events.map { $0.id.uuidString }),
+                PGArray.literal(events.map(\.type)),
+                PGArray.literal(events.map(\.key)),
+                PGArray.literal(tags),
+                PGArray.literal(data),
+                PGArray.literal(metadataTexts),
+                PGArray.literal(events.map { String(Self.microseconds($0.timestamp)) }),
+            ]
+        )
+    }
+
+    /// Whether a committed event at `from` or later matches `filter`.
+    private static func anyMatch(_ filter: EventFilter, from: Int64, table: PostgresTable, connection: PGConnection) throws -> Bool {
+        let (clause, parameters) = Self.filterClause(filter, firstParameter: 2)
+        let rows = try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM \(table.qualified) WHERE \"offset\" >= $1\(clause))",
+            [String(from)] + parameters
+        )
+        return rows.string(0, 0) == "t"
+    }
+
+    /// ` AND ...` conditions selecting `filter`'s events, numbering parameters from `firstParameter`.
+    private static func filterClause(_ filter: EventFilter, firstParameter: Int) -> (String, [String?]) {
+        var clause = ""
+        var parameters: [String?] = []
+        if !filter.types.isEmpty {
+            parameters.append(PGArray.literal(filter.types))
+            clause += " AND type = ANY($\(firstParameter + parameters.count - 1)::text[])"
+        }
+        if !filter.keys.isEmpty {
+            parameters.append(PGArray.literal(filter.keys))
+            clause += " AND key = ANY($\(firstParameter + parameters.count - 1)::text[])"
+        }
+        if !filter.tags.isEmpty {
+            parameters.append(PGArray.literal(filter.tags))
+            clause += " AND tags @> $\(firstParameter + parameters.count - 1)::text[]"
+        }
+        return (clause, parameters)
+    }
+
+    public func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        if let field = Self.filterFieldWithNUL(filter) {
+            throw EventStoreError(.invalidArgument, "a filter's \(field) cannot hold the NUL character (\\u0000)")
+        }
+        let (clause, filterParameters) = Self.filterClause(filter, firstParameter: 4)
+        let sql = """
+            SELECT h.next_offset, e."offset", e.id, e.type, e.key, array_to_json(e.tags), e.data, e.metadata,
+                (extract(epoch FROM e."timestamp") * 1000000)::bigint
+            FROM (SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1) h
+            LEFT JOIN LATERAL (
+                SELECT * FROM \(table.qualified)
+                WHERE "offset" >= $2 AND "offset" < h.next_offset\(clause)
+                ORDER BY "offset" LIMIT $3
+            ) e ON true
+            """
+        let parameters: [String?] = [self.topic.rawValue, String(offset), String(limit)] + filterParameters
+        let rows = try await self.pool.withConnection { connection in try connection.query(sql, parameters) }
+        guard rows.count > 0, let head = rows.int(0, 0) else {
+            throw EventStoreError(.storageUnavailable, "the metadata row of topic '\(self.topic)' is missing")
+        }
+        var events: [Event] = []
+        events.reserveCapacity(rows.count)
+        for row in 0..<rows.count where rows.rows[row][1] != nil {
+            events.append(try Self.event(rows, row))
+        }
+        let nextOffset = events.count == limit ? events[events.count - 1].offset + 1 : max(offset, head)
+        return EventPage(events: events, nextOffset: nextOffset, head: head)
+    }
+
+    private static func event(_ rows: PGRows, _ row: Int) throws(EventStoreError) -> Event {
+        func corrupted() -> EventStoreError {
+            EventStoreError(.storageCorrupted, "a row of the PostgreSQL table cannot be read as an event")
+        }
+        guard let offset = rows.int(row, 1), let id = rows.string(row, 2).flatMap(UUID.init(uuidString:)), let type = rows.string(row, 3),
+            let tagsJSON = rows.rows[row][5], let data = rows.rows[row][6], let metadataJSON = rows.rows[row][7], let micros = rows.int(row, 8)
+        else { throw corrupted() }
+        do throws(JSONParseError) {
+            var tags: [String] = []
+            var reader = JSONReader(tagsJSON)
+            try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
+            var metadata: [String: String] = [:]
+            reader = JSONReader(metadataJSON)
+            try reader.readObject { key, reader throws(JSONParseError) in metadata[key] = try reader.readString() }
+            return Event(
+                id: id,
+                offset: offset,
+                type: type,
+                key: rows.string(row, 4),
+                tags: tags,
+                data: RawJSON(validatedBytes: data),
+                metadata: metadata,
+                timestamp: Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+            )
+        } catch {
+            throw corrupted()
+        }
+    }
+
+    public func head(logger: Logger) async throws -> Int64 {
+        let rows = try await self.pool.withConnection { [table, topic] connection in
+            try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1", [topic.rawValue])
+        }
+        guard let head = rows.int(0, 0) else {
+            throw EventStoreError(.storageUnavailable, "the metadata row of topic '\(self.topic)' is missing")
+        }
+        return head
+    }
+
+    public func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void) {
+        let token = self.notifier.observe(
+            schema: self.table.schema,
+            topic: self.topic.rawValue,
+            PostgresNotifier.Observer(
+                onHead: onHead,
+                onResync: { [weak self] in
+                    guard let self else { return }
+                    Task { if let head = try? await self.head(logger: self.logger) { onHead(head) } }
+                }
+            )
+        )
+        let previous = self.observation.withLock { observation in
+            defer { observation = token }
+            return observation
+        }
+        if let previous { self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: previous) }
+    }
+
+    public func close(logger: Logger) async throws {
+        if let token = self.observation.withLock({ $0 }) {
+            self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: token)
+        }
+        // Appends already queued finish: the writer drains the queue before it stops.
+        while self.queue.withLock({ $0.writing }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    static func transaction<Value>(_ connection: PGConnection, _ body: () throws -> Value) throws -> Value {
+        try connection.query("BEGIN")
+        do {
+            let value = try body()
+            try connection.query("COMMIT")
+            return value
+        } catch {
+            _ = try? connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    static func microseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
+    private static func fieldWithNUL(_ event: NewEvent) -> String? {
+        if event.type.contains("\0") { return "type" }
+        if event.key?.contains("\0") == true { return "key" }
+        if event.tags.contains(where: { $0.contains("\0") }) { return "tags" }
+        if event.metadata.contains(where: { $0.key.contains("\0") || $0.value.contains("\0") }) { return "metadata" }
+        return nil
+    }
+
+    private static func filterFieldWithNUL(_ filter: EventFilter) -> String? {
+        if filter.types.contains(where: { $0.contains("\0") }) { return "types" }
+        if filter.keys.contains(where: { $0.contains("\0") }) { return "keys" }
+        if filter.tags.contains(where: { $0.contains("\0") }) { return "tags" }
+        return nil
+    }
+}

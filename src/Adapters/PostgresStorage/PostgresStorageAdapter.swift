@@ -1,0 +1,94 @@
+public import EventStoreCore
+public import Logging
+public import NIOPosix
+import Synchronization
+
+/// The `postgres` adapter: a topic is a table (`schema`, `table`; default `public.events_<topic>`) in the database
+/// its `connection` names (a `postgres://` URL or libpq `key=value` string).
+///
+/// Topics on the same server share one bounded connection pool and one notification listener. Option:
+/// `poolSize` (connections to that server, default 8; the first topic to open a server sets it).
+public final class PostgresStorageAdapter: StorageAdapter {
+    public static let knownOptions: Set<String> = ["poolSize"]
+
+    private struct Server {
+        var pool: PGConnectionPool
+        var notifier: PostgresNotifier
+    }
+
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let servers = Mutex<[String: Server]>([:])
+    public let defaultPoolSize: Int
+
+    /// - Parameters:
+    ///   - threadPool: runs every libpq call (they block).
+    ///   - logger: for the notification listeners.
+    public init(threadPool: NIOThreadPool, defaultPoolSize: Int = 8, logger: Logger) {
+        self.threadPool = threadPool
+        self.defaultPoolSize = defaultPoolSize
+        self.logger = logger
+    }
+
+    deinit {
+        for server in self.servers.withLock({ Array($0.values) }) {
+            server.notifier.stop()
+            server.pool.close()
+        }
+    }
+
+    public var kind: AdapterKind { .postgres }
+
+    public func validate(_ configuration: TopicConfiguration) throws {
+        _ = try self.poolSize(for: configuration)
+        _ = try PostgresTable(configuration: configuration)
+        guard let connection = configuration.connection, !connection.contains("\0") else {
+            throw EventStoreError(.unsupportedConfiguration, "adapter 'postgres' requires connection")
+        }
+    }
+
+    public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        try self.validate(configuration)
+        let connection = configuration.connection ?? ""
+        let size = try self.poolSize(for: configuration)
+        let (server, isNew) = self.servers.withLock { servers in
+            if let server = servers[connection] { return (server, false) }
+            let server = Server(
+                pool: PGConnectionPool(connectionString: connection, size: size, threadPool: self.threadPool),
+                notifier: PostgresNotifier(connectionString: connection, logger: self.logger)
+            )
+            servers[connection] = server
+            return (server, true)
+        }
+        let log = PostgresEventLog(
+            topic: configuration.name,
+            table: try PostgresTable(configuration: configuration),
+            pool: server.pool,
+            notifier: server.notifier,
+            logger: logger
+        )
+        do {
+            try await log.createSchema()
+        } catch let error as PostgresError {
+            if isNew {  // a server no topic uses keeps no listener
+                self.servers.withLock { $0[connection] = nil }
+                server.notifier.stop()
+                server.pool.close()
+            }
+            logger.error("PostgreSQL topic could not be opened", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
+            throw EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(configuration.name)' cannot be used: \(error.message)")
+        }
+        return log
+    }
+
+    private func poolSize(for configuration: TopicConfiguration) throws(EventStoreError) -> Int {
+        if let unknown = configuration.options.keys.filter({ !Self.knownOptions.contains($0) }).sorted().first {
+            throw EventStoreError(.unsupportedConfiguration, "unknown postgres option '\(unknown)'; known: poolSize")
+        }
+        guard let text = configuration.options["poolSize"] else { return self.defaultPoolSize }
+        guard let size = Int(text), (1...1000).contains(size) else {
+            throw EventStoreError(.unsupportedConfiguration, "options.poolSize must be an integer from 1 to 1000")
+        }
+        return size
+    }
+}

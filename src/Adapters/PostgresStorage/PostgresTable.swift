@@ -1,0 +1,81 @@
+import EventStoreCore
+
+/// Where a topic's events live: `"schema"."table"`, with the topics' metadata table beside it.
+///
+/// Names are always double-quoted (a quote inside doubled), so any name PostgreSQL allows is safe in SQL and no
+/// name can inject SQL. Values never appear in SQL text: they travel as parameters.
+struct PostgresTable: Sendable, Hashable {
+    let schema: String
+    let table: String
+
+    /// The configured schema and table, or `public` and `events_<topic>`.
+    /// - Throws: `EventStoreError.unsupportedConfiguration` for a name PostgreSQL cannot hold.
+    init(configuration: TopicConfiguration) throws(EventStoreError) {
+        self.schema = configuration.schema ?? "public"
+        self.table = configuration.table ?? Self.defaultTable(for: configuration.name)
+        for (field, name) in [("schema", self.schema), ("table", self.table)] {
+            guard !name.isEmpty, name.utf8.count <= 63, !name.contains("\0") else {
+                throw EventStoreError(.unsupportedConfiguration, "\(field) must be 1 to 63 bytes without NUL characters")
+            }
+        }
+    }
+
+    /// `events_<topic>`; a name too long for PostgreSQL's 63 bytes is shortened and given a hash of the whole.
+    static func defaultTable(for topic: TopicName) -> String {
+        let name = "events_" + topic.rawValue
+        guard name.utf8.count > 63 else { return name }
+        return String(name.prefix(50)) + "_" + Self.hash(topic.rawValue)
+    }
+
+    /// `"schema"."table"`.
+    var qualified: String { Self.quote(self.schema) + "." + Self.quote(self.table) }
+
+    /// The schema's topic metadata table: each topic's next offset.
+    var topicsTable: String { Self.quote(self.schema) + ".eventstore_topics" }
+
+    /// An index name unique to this table and `purpose`, within 63 bytes.
+    func indexName(_ purpose: String) -> String {
+        Self.quote("eventstore_\(Self.hash(self.schema + "." + self.table))_\(purpose)")
+    }
+
+    /// `name` as a quoted identifier.
+    static func quote(_ name: String) -> String {
+        var quoted = "\""
+        for character in name {
+            if character == "\"" { quoted.append("\"") }
+            quoted.append(character)
+        }
+        return quoted + "\""
+    }
+
+    /// 8 hex digits of FNV-1a over `text`.
+    private static func hash(_ text: String) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in text.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 8 - hex.count) + hex
+    }
+}
+
+/// PostgreSQL array literals (`{"a","b",NULL}`) for array parameters.
+enum PGArray {
+    static func literal(_ values: [String?]) -> String {
+        var text = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            guard let value else {
+                text += "NULL"
+                continue
+            }
+            text += "\""
+            for character in value.unicodeScalars {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.unicodeScalars.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Synchronization
+
+/// A throwaway PostgreSQL cluster for tests: `initdb` in a temporary directory, a free port on 127.0.0.1, trust
+/// authentication; run as the `postgres` user when the tests run as root (PostgreSQL refuses root). Binaries come
+/// from `EVENTSTORE_TEST_PG_BIN` or `/usr/lib/postgresql/<version>/bin`.
+///
+/// `EVENTSTORE_TEST_POSTGRES_URL` replaces it with an existing server (tests then create and drop their own
+/// databases in it; stopping and starting it is not possible).
+public final class PostgresCluster: Sendable {
+    /// The `postgres` database's URL.
+    public let url: String
+    public let port: Int
+    private let directory: String?
+    private let binaries: String
+
+    /// The cluster shared by a test process, started on first use and removed when the process exits.
+    public static func shared() throws -> PostgresCluster {
+        try sharedCluster.withLock { cluster in
+            if let cluster { return cluster }
+            let started = try PostgresCluster.start()
+            cluster = started
+            atexit { try? PostgresCluster.sharedCluster.withLock { $0 }?.destroy() }
+            return started
+        }
+    }
+
+    private static let sharedCluster = Mutex<PostgresCluster?>(nil)
+
+    /// Starts a new cluster of its own (or uses the server of `EVENTSTORE_TEST_POSTGRES_URL`).
+    public static func start() throws -> PostgresCluster {
+        if let url = ProcessInfo.processInfo.environment["EVENTSTORE_TEST_POSTGRES_URL"] {
+            return PostgresCluster(url: url, port: 0, directory: nil, binaries: "")
+        }
+        let binaries = try Self.findBinaries()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-pg-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
+        try Self.run("\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], asPostgres: true)
+        let port = try Self.freePort()
+        let cluster = PostgresCluster(url: "postgresql://postgres@127.0.0.1:\(port)/postgres", port: port, directory: directory, binaries: binaries)
+        try cluster.startServer()
+        return cluster
+    }
+
+    private init(url: String, port: Int, directory: String?, binaries: String) {
+        self.url = url
+        self.port = port
+        self.directory = directory
+        self.binaries = binaries
+    }
+
+    /// Creates an empty database and returns its URL.
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try self.psql("CREATE DATABASE \(name)")
+        var components = URLComponents(string: self.url)!
+        components.path = "/" + name
+        return components.string!
+    }
+
+    /// Runs SQL with `psql` against the `postgres` database.
+    public func psql(_ sql: String, database: String? = nil) throws {
+        let psql = self.binaries.isEmpty ? "/usr/bin/psql" : "\(self.binaries)/psql"
+        try Self.run(psql, [database ?? self.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut).
+    public func stopServer() throws {
+        guard let directory else { throw ClusterError(message: "an external server cannot be stopped by the tests") }
+        try Self.run("\(self.binaries)/pg_ctl", ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"], asPostgres: true)
+    }
+
+    /// Starts the server again on its port.
+    public func startServer() throws {
+        guard let directory else { return }
+        let options = "-p \(self.port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
+        try Self.run(
+            "\(self.binaries)/pg_ctl",
+            ["-D", "\(directory)/data", "-o", options, "-l", "\(directory)/server.log", "-w", "-t", "60", "start"],
+            asPostgres: true
+        )
+    }
+
+    /// Stops the server and removes its directory.
+    public func destroy() throws {
+        guard let directory else { return }
+        try? self.stopServer()
+        try FileManager.default.removeItem(atPath: directory)
+    }
+
+    struct ClusterError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { self.message }
+    }
+
+    private static func findBinaries() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["EVENTSTORE_TEST_PG_BIN"] { return path }
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        for version in versions.sorted(by: { (Int($0) ?? 0) > (Int($1) ?? 0) })
+        where FileManager.default.isExecutableFile(atPath: "\(root)/\(version)/bin/initdb") {
+            return "\(root)/\(version)/bin"
+        }
+        throw ClusterError(
+            message: "PostgreSQL server binaries not found under \(root) (apt install postgresql), and EVENTSTORE_TEST_PG_BIN is not set"
+        )
+    }
+
+    private static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+        }
+        guard bound else { throw ClusterError(message: "no free port on 127.0.0.1") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs a command to its end, its output into a temporary file (shown when it fails). Spawned directly rather
+    /// than with `Process`: `pg_ctl start` leaves the server running with the descriptors it inherited, and `Process`
+    /// would wait for those to close.
+    private static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws {
+        let command = asPostgres && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-pg-cmd-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
+        guard spawned == 0 else { throw ClusterError(message: "cannot start \(command[0]): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        guard status == 0 else {
+            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw ClusterError(message: "\(command.joined(separator: " ")) failed (status \(status)):\n\(output)")
+        }
+    }
+}

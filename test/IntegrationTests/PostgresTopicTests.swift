@@ -1,0 +1,94 @@
+import EventStoreTesting
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// `postgres` topics through live servers and a real, throwaway PostgreSQL.
+@Suite("PostgreSQL topics, live servers", .serialized)
+struct PostgresTopicTests {
+    func createTopic(_ server: ServerProcess, database: String) async throws {
+        let reply = try await server.post("/topics", json: #"{"name": "orders", "adapter": "postgres", "connection": "\#(database)"}"#)
+        try #require(reply.status == 201 || reply.status == 200, "\(reply.body)")
+    }
+
+    @Test func twoServersShareATopicGapFreeAndWakeEachOther() async throws {
+        let database = try PostgresCluster.shared().createDatabase()
+        let first = try await ServerProcess.start()
+        let second = try await ServerProcess.start()
+        defer {
+            Task {
+                try await first.stop()
+                try await second.stop()
+            }
+        }
+        try await createTopic(first, database: database)
+        try await createTopic(second, database: database)
+
+        // A long poll on the second server wakes for an event published through the first.
+        let waiting = Task { try await second.get("/topics/orders/events?from=0&wait=20") }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        #expect(try await first.post("/topics/orders/events", json: #"{"type": "Opened"}"#).status == 201)
+        let woken = try await waiting.value
+        #expect((woken.json["events"] as? [[String: Any]])?.count == 1, "\(woken.body)")
+        #expect(ContinuousClock.now - started < .seconds(5))
+
+        // Concurrent publishes through both servers: every acknowledged event once, offsets without gaps.
+        let acknowledged = try await withThrowingTaskGroup(of: [(String, Int)].self) { group in
+            for server in [first, second] {
+                for _ in 0..<4 {
+                    group.addTask {
+                        var stored: [(String, Int)] = []
+                        for _ in 0..<15 {
+                            let id = UUID().uuidString.lowercased()
+                            let reply = try await server.post("/topics/orders/events", json: #"{"type": "Placed", "id": "\#(id)"}"#)
+                            guard reply.status == 201, let offset = reply.json["first_offset"] as? Int else { continue }
+                            stored.append((id, offset))
+                        }
+                        return stored
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(acknowledged.count == 120)
+        let page = try await first.get("/topics/orders/events?limit=1000")
+        let events = page.json["events"] as? [[String: Any]] ?? []
+        #expect(events.compactMap { $0["offset"] as? Int } == Array(0..<121), "gap-free, in order")
+        let stored = Dictionary(
+            uniqueKeysWithValues: events.compactMap { event in (event["id"] as? String).map { ($0, event["offset"] as? Int ?? -1) } }
+        )
+        for (id, offset) in acknowledged {
+            #expect(stored[id] == offset, "acknowledged \(id) at \(offset)")
+        }
+        #expect(try await second.get("/topics/orders").json["head"] as? Int == 121)
+    }
+
+    @Test func aPostgresRestartIsA503WhileDownAndLosesNothing() async throws {
+        let cluster = try PostgresCluster.start()
+        defer { try? cluster.destroy() }
+        let server = try await ServerProcess.start()
+        defer { Task { try await server.stop() } }
+        let database = try cluster.createDatabase()
+        try await createTopic(server, database: database + "?connect_timeout=2")
+        for index in 0..<5 {
+            #expect(try await server.post("/topics/orders/events", json: #"{"type": "Before\#(index)"}"#).status == 201)
+        }
+
+        try cluster.stopServer()
+        let down = try await server.post("/topics/orders/events", json: #"{"type": "WhileDown"}"#)
+        #expect(down.status == 503, "\(down.body)")
+        #expect(down.headers.first(name: "content-type") == "application/problem+json")
+        #expect(try await server.get("/topics/orders/events").status == 503)
+
+        try cluster.startServer()
+        var recovered = false
+        for _ in 0..<50 where !recovered {
+            recovered = try await server.post("/topics/orders/events", json: #"{"type": "After"}"#).status == 201
+            if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(recovered, "the adapter reconnects by itself")
+        let types = (try await server.get("/topics/orders/events").json["events"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
+        #expect(types == ["Before0", "Before1", "Before2", "Before3", "Before4", "After"], "nothing lost, nothing half-written")
+    }
+}

@@ -1,0 +1,128 @@
+import EventStoreCore
+import EventStoreTesting
+import Foundation
+import Logging
+import NIOPosix
+import Synchronization
+import Testing
+
+@testable import PostgresStorage
+
+let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+/// The `postgres` adapter against a real, throwaway PostgreSQL.
+@Suite struct PostgresEventLogTests {
+    static let threadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    static func adapter() -> PostgresStorageAdapter {
+        PostgresStorageAdapter(threadPool: Self.threadPool, logger: quietLogger)
+    }
+
+    /// A topic in a database of its own.
+    static func openLog(
+        _ adapter: PostgresStorageAdapter,
+        name: String = "orders",
+        schema: String? = nil,
+        table: String? = nil
+    ) async throws -> any EventLog {
+        let database = try PostgresCluster.shared().createDatabase()
+        return try await adapter.openLog(
+            for: TopicConfiguration(name: try TopicName(name), adapter: .postgres, connection: database, schema: schema, table: table),
+            logger: quietLogger
+        )
+    }
+
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformance(_ check: EventLogConformance.Check) async throws {
+        let adapter = Self.adapter()
+        try await EventLogConformance { try await Self.openLog(adapter) }.run(check)
+    }
+
+    @Test func hostileNamesAndValuesAreStoredAsData() async throws {
+        let adapter = Self.adapter()
+        let log = try await Self.openLog(adapter, name: "x.y-z", schema: #"we"ird; DROP SCHEMA public"#, table: #"t"; DROP TABLE x; --"#)
+        let hostile = #"'); DROP TABLE eventstore_topics; --"#
+        let event = NewEvent(
+            id: UUID(),
+            type: hostile,
+            key: #"k" OR 1=1 --"#,
+            tags: [#"{"a","b"}"#, #"\"#, "NULL"],
+            data: RawJSON(validatedBytes: Array(#"{"q": "'; SELECT 1; --"}"#.utf8)),
+            metadata: [hostile: #"$1"#],
+            timestamp: Date(timeIntervalSince1970: 1_795_000_000.123456)
+        )
+        _ = try await log.append([event], condition: nil, logger: quietLogger)
+        let page = try await log.read(
+            from: 0,
+            limit: 10,
+            filter: EventFilter(types: [hostile], keys: [#"k" OR 1=1 --"#], tags: ["NULL", #"\"#]),
+            logger: quietLogger
+        )
+        let stored = try #require(page.events.first)
+        #expect(stored.type == hostile)
+        #expect(stored.tags == event.tags)
+        #expect(stored.metadata == event.metadata)
+        #expect(stored.data == event.data)
+        #expect(stored.timestamp == event.timestamp)
+        #expect(try await log.read(from: 0, limit: 10, filter: EventFilter(keys: ["' OR '1'='1"]), logger: quietLogger).events.isEmpty)
+    }
+
+    @Test func nulCharactersAreRefusedNotTruncated() async throws {
+        let log = try await Self.openLog(Self.adapter())
+        let event = NewEvent(id: UUID(), type: "A\u{0}B", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())
+        await #expect(throws: EventStoreError.self) { try await log.append([event], condition: nil, logger: quietLogger) }
+        #expect(try await log.head(logger: quietLogger) == 0)
+    }
+
+    @Test func anotherProcessAppendIsReportedThroughNotifications() async throws {
+        let database = try PostgresCluster.shared().createDatabase()
+        let configuration = TopicConfiguration(name: try TopicName("shared"), adapter: .postgres, connection: database)
+        // Two adapters stand for two server processes: separate pools and listeners.
+        let writer = try await Self.adapter().openLog(for: configuration, logger: quietLogger)
+        let reader = try await Self.adapter().openLog(for: configuration, logger: quietLogger)
+        let heads = Mutex<[Int64]>([])
+        reader.observeExternalAppends { head in heads.withLock { $0.append(head) } }
+        try await Task.sleep(for: .milliseconds(300))  // the listener is connected
+        _ = try await writer.append(
+            [NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
+            condition: nil,
+            logger: quietLogger
+        )
+        let deadline = ContinuousClock.now + .seconds(10)
+        while heads.withLock({ $0 }).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(heads.withLock { $0 }.last == 1)
+    }
+
+    @Test func aTopicBoundToAnotherTableIsAConflict() async throws {
+        let database = try PostgresCluster.shared().createDatabase()
+        let adapter = Self.adapter()
+        _ = try await adapter.openLog(
+            for: TopicConfiguration(name: try TopicName("t"), adapter: .postgres, connection: database, table: "first"),
+            logger: quietLogger
+        )
+        await #expect(throws: EventStoreError.self) {
+            _ = try await adapter.openLog(
+                for: TopicConfiguration(name: try TopicName("t"), adapter: .postgres, connection: database, table: "second"),
+                logger: quietLogger
+            )
+        }
+    }
+
+    @Test func anUnreachableServerIsUnavailable() async throws {
+        let configuration = TopicConfiguration(
+            name: try TopicName("t"),
+            adapter: .postgres,
+            connection: "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2"
+        )
+        do {
+            _ = try await Self.adapter().openLog(for: configuration, logger: quietLogger)
+            Issue.record("opened a log on a closed port")
+        } catch let error as EventStoreError {
+            #expect(error.code == .storageUnavailable)
+        }
+    }
+}
