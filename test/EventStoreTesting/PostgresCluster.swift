@@ -37,7 +37,7 @@ public final class PostgresCluster: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
         try Self.run("\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], asPostgres: true)
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let cluster = PostgresCluster(url: "postgresql://postgres@127.0.0.1:\(port)/postgres", port: port, directory: directory, binaries: binaries)
         try cluster.startServer()
         return cluster
@@ -105,20 +105,6 @@ public final class PostgresCluster: Sendable {
         throw ClusterError(
             message: "PostgreSQL server binaries not found under \(root) (apt install postgresql), and EVENTSTORE_TEST_PG_BIN is not set"
         )
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard bound else { throw ClusterError(message: "no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Runs a command to its end, its output into a temporary file (shown when it fails). Spawned directly rather

@@ -1,3 +1,4 @@
+import EventStoreTesting
 import Foundation
 import HTTPTypes
 import NIOHTTP1
@@ -143,7 +144,7 @@ struct WebhookDeliveryTests {
         receiver.behave("redirect") { _, _ in .init(status: .found, headers: [.location: receiver.url("target")]) }
         receiver.behave("slow") { _, _ in .init(status: .ok, delay: .seconds(3)) }
 
-        let dead = try await subscribe(server, #"{"callback_url": "http://127.0.0.1:\#(try freePort())/hooks/nobody"}"#)
+        let dead = try await subscribe(server, #"{"callback_url": "http://127.0.0.1:\#(try LoopbackPort.free())/hooks/nobody"}"#)
         let gone = try await subscribe(server, #"{"callback_url": "\#(receiver.url("gone"))"}"#)
         let redirect = try await subscribe(server, #"{"callback_url": "\#(receiver.url("redirect"))"}"#)
         let slow = try await subscribe(server, #"{"callback_url": "\#(receiver.url("slow"))"}"#)
@@ -243,21 +244,5 @@ struct WebhookDeliveryTests {
         #expect(try await allowing.get("/topics/orders/subscriptions").body == #"{"subscriptions":[]}"#)
         try await allowing.stop()
         #expect(receiver.received("x").isEmpty)
-    }
-
-    /// A port on 127.0.0.1 that nothing listens on.
-    func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
