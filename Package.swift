@@ -199,7 +199,9 @@ let package = Package(
         ),
         .testTarget(
             name: "WebhookCallbacksTests",
-            dependencies: ["WebhookCallbacks", "EventStoreCore", "EventJSON", "EventWire", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire", .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "test/WebhookCallbacksTests"
         ),
         .testTarget(

@@ -108,24 +108,32 @@ public struct ServerSettings: Sendable {
         let delivery = DeliveryPolicy()
         self.callbackAllow = webhooks.stringArray(forKey: "allow", default: [])
         self.callbackDeny = webhooks.stringArray(forKey: "deny", default: [])
+        func seconds(_ key: ConfigKey, _ name: String, default value: Duration) throws -> Duration {
+            try Self.duration(webhooks.double(forKey: key, default: Self.seconds(value)), name)
+        }
         let maxBatchSize = min(delivery.maxBatchSize, maxPageSize)
         self.deliveryPolicy = DeliveryPolicy(
             defaultBatchSize: min(delivery.defaultBatchSize, maxBatchSize),
             maxBatchSize: maxBatchSize,
-            timeout: try Self.duration(webhooks.double(forKey: "timeoutSeconds", default: 10), "webhook timeout"),
+            timeout: try seconds("timeoutSeconds", "webhook timeout", default: delivery.timeout),
             backoff: Backoff(
-                base: try Self.duration(webhooks.double(forKey: "backoffBaseSeconds", default: 0.5), "webhook backoff base"),
-                cap: try Self.duration(webhooks.double(forKey: "backoffCapSeconds", default: 60), "webhook backoff cap")
+                base: try seconds("backoffBaseSeconds", "webhook backoff base", default: delivery.backoff.base),
+                cap: try seconds("backoffCapSeconds", "webhook backoff cap", default: delivery.backoff.cap)
             ),
-            linger: try Self.duration(webhooks.double(forKey: "lingerSeconds", default: 0), "webhook linger"),
+            linger: try seconds("lingerSeconds", "webhook linger", default: delivery.linger),
             maxAttempts: try Self.int(webhooks.int(forKey: "maxAttempts", default: delivery.maxAttempts), "webhook max attempts", positive),
-            retention: try Self.duration(webhooks.double(forKey: "retentionSeconds", default: 900), "webhook retention"),
+            retention: try seconds("retentionSeconds", "webhook retention", default: delivery.retention),
             maxSubscriptions: try Self.int(
                 webhooks.int(forKey: "maxSubscriptions", default: delivery.maxSubscriptions),
                 "max subscriptions",
                 positive
             )
         )
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     private static func duration(_ seconds: Double, _ name: String) throws -> Duration {

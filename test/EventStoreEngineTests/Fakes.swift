@@ -7,9 +7,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// A logger that discards everything.
-let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-
 /// A storage error that is not an `EventStoreError`, as a real adapter might throw.
 struct DiskOnFire: Error {}
 

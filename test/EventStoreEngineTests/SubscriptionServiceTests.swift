@@ -1,5 +1,6 @@
 import EventStoreCore
 import EventStoreEngine
+import EventStoreTesting
 import Logging
 import MemoryStorage
 import Synchronization
@@ -58,16 +59,6 @@ final class ScriptedSender: CallbackSender {
 
     func publish(_ publisher: EventPublisher, _ types: [String], key: String? = nil) async throws {
         _ = try await publisher.publish(types.map { EventDraft(type: $0, key: key) }, condition: nil, to: orders, logger: quietLogger)
-    }
-
-    /// Polls `condition` every 10 ms for up to 10 s.
-    func eventually(_ what: Comment, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        Issue.record("timed out waiting: \(what)")
     }
 
     func subscribe(
@@ -211,6 +202,30 @@ final class ScriptedSender: CallbackSender {
         // same name is not the one it subscribed to.
         try await eventually("failed") { try await service.subscription(subscription.id, of: orders).state == .failed }
         #expect(try await service.subscription(subscription.id, of: orders).lastError == "topic 'orders' was deleted")
+        await service.stopAll()
+    }
+
+    @Test func unreadableStorageIsRetriedWithoutSpendingTheReceiversBudget() async throws {
+        let sender = ScriptedSender()
+        let topics = TopicService(
+            registry: registry,
+            adapters: [ScriptedStorageAdapter(kind: .memory) { _ in BrokenEventLog() }],
+            catalog: MemoryTopicCatalog(),
+            logger: quietLogger
+        )
+        _ = try await topics.createTopic(TopicConfiguration(name: orders, adapter: .memory), logger: quietLogger)
+        let reader = EventReader(topics: registry, limits: ReadLimits())
+        let service = SubscriptionService(registry: registry, reader: reader, sender: sender, policy: fastPolicy, logger: quietLogger)
+        let subscription = try await subscribe(service)
+        try await eventually("the read failure is reported") {
+            try await service.subscription(subscription.id, of: orders).lastError != nil
+        }
+        try await Task.sleep(for: .milliseconds(100))  // several more failed reads, at backoff pace
+        let info = try await service.subscription(subscription.id, of: orders)
+        #expect(info.lastError == "the storage of topic 'orders' failed; nothing was changed")
+        #expect(info.state == .active, "storage trouble is not the receiver's: the subscription keeps trying")
+        #expect(info.consecutiveFailures == 0)
+        #expect(sender.recorded.isEmpty)
         await service.stopAll()
     }
 

@@ -1,5 +1,6 @@
 import EventStoreCore
 import EventStoreEngine
+import EventStoreTesting
 import MemoryStorage
 import Testing
 

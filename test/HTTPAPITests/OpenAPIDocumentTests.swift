@@ -1,5 +1,6 @@
 import EventStoreCore
 import EventStoreEngine
+import EventStoreTesting
 import Foundation
 import Hummingbird
 import Logging
@@ -74,25 +75,12 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID()).yaml")
         try Data(OpenAPIDocument.yaml.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let (status, output) = try Self.run(["python3", "-m", "openapi_spec_validator", file.path])
+        let (status, output) = try ExternalTool.run(["python3", "-m", "openapi_spec_validator", file.path])
         #expect(status == 0, "\(output)")
     }
 
     static func validatorIsInstalled() -> Bool {
-        (try? run(["python3", "-c", "import openapi_spec_validator"]).0) == 0
-    }
-
-    static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        (try? ExternalTool.run(["python3", "-c", "import openapi_spec_validator"]).0) == 0
     }
 }
 

@@ -158,6 +158,13 @@ struct BadInputTests {
             detail: "unknown postgres option 'pool'"
         ),
         Case(
+            name: "topic: postgres pool size out of range",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "postgres", "connection": "postgresql://127.0.0.1:1/x", "options": {"poolSize": 0}}"#,
+            status: 422,
+            detail: "options.poolSize must be an integer from 1 to 1000"
+        ),
+        Case(
             name: "topic: postgres unreachable",
             path: "/topics",
             body: #"{"name": "t", "adapter": "postgres", "connection": "postgresql://postgres@127.0.0.1:1/x?connect_timeout=2"}"#,

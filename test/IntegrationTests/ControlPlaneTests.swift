@@ -87,6 +87,23 @@ struct ControlPlaneTests {
         }
     }
 
+    @Test func unusableWebhookSettingsStopStartupNamingThem() async throws {
+        for (arguments, message) in [
+            (["--webhook-deny", "a*.example.com"], "callback rule 'a*.example.com' is not a host name"),
+            (["--webhook-timeout", "90000"], "webhook timeout must be between 0 and 86400 seconds"),
+            (["--webhook-max-attempts", "0"], "webhook max attempts must be in 1..."),
+        ] {
+            do {
+                let server = try await ServerProcess.start(arguments: arguments)
+                try await server.stop()
+                Issue.record("the server started with \(arguments)")
+            } catch ServerProcessError.exited(let status, let output) {
+                #expect(status != 0)
+                #expect(output.contains(message), "\(arguments): \(output)")
+            }
+        }
+    }
+
     @Test func secretsNeverAppearInResponsesOrLogs() async throws {
         let server = try await ServerProcess.start(arguments: ["--log-level", "trace"])
         defer { Task { try await server.stop() } }

@@ -1,3 +1,4 @@
+import EventStoreTesting
 import Foundation
 import Testing
 
@@ -24,7 +25,7 @@ enum ReferenceWebhookVerifier {
 
     /// Whether the package can be imported; CI (`CI` set) must have it.
     static var isAvailable: Bool {
-        ProcessInfo.processInfo.environment["CI"] != nil || (try? run(input: Data(), arguments: ["-c", "import standardwebhooks"]).status) == 0
+        ProcessInfo.processInfo.environment["CI"] != nil || (try? ExternalTool.run(["python3", "-c", "import standardwebhooks"]).status) == 0
     }
 
     /// Expects every delivery's signature to verify with `secret`. Without the package the check is skipped with a
@@ -45,7 +46,7 @@ enum ReferenceWebhookVerifier {
             "secret": secret,
             "deliveries": deliveries.map { ["id": $0.webhookID, "timestamp": $0.timestamp, "signature": $0.signature, "body": $0.body] },
         ]
-        let (status, output) = try self.run(input: try JSONSerialization.data(withJSONObject: request), arguments: ["-c", Self.script])
+        let (status, output) = try ExternalTool.run(["python3", "-c", Self.script], input: try JSONSerialization.data(withJSONObject: request))
         guard status == 0, let count = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw VerificationFailed(output: output)
         }
@@ -55,22 +56,5 @@ enum ReferenceWebhookVerifier {
     struct VerificationFailed: Error, CustomStringConvertible {
         var output: String
         var description: String { "the reference verifier refused a signature:\n\(self.output)" }
-    }
-
-    private static func run(input: Data, arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 }

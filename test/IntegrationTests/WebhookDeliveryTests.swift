@@ -52,16 +52,6 @@ struct WebhookDeliveryTests {
         try await server.get("/topics/orders/subscriptions/\(id)").json
     }
 
-    /// Polls `condition` every 20 ms for up to 20 s.
-    func eventually(_ what: Comment, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting: \(what)")
-    }
-
     @Test func catchUpWhilePublishingDeliversEveryEventOnceInOrderSigned() async throws {
         let (server, receiver) = try await startServerAndReceiver()
         defer { Self.stop(server, receiver) }

@@ -8,8 +8,6 @@ import Testing
 
 @testable import PostgresStorage
 
-let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-
 /// The `postgres` adapter against a real, throwaway PostgreSQL.
 @Suite struct PostgresEventLogTests {
     static let threadPool: NIOThreadPool = {
@@ -78,6 +76,53 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
         #expect(try await log.head(logger: quietLogger) == 0)
     }
 
+    @Test func aFilterWithNULIsRefused() async throws {
+        let log = try await Self.openLog(Self.adapter())
+        await #expect(throws: EventStoreError.self) {
+            try await log.read(from: 0, limit: 10, filter: EventFilter(keys: ["a\u{0}"]), logger: quietLogger)
+        }
+    }
+
+    @Test func aRowThatIsNotAnEventIsReportedCorrupted() async throws {
+        let database = try PostgresCluster.shared().createDatabase()
+        let log = try await Self.adapter().openLog(
+            for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
+            logger: quietLogger
+        )
+        _ = try await log.append(
+            [NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
+            condition: nil,
+            logger: quietLogger
+        )
+        try PostgresCluster.shared().psql(#"UPDATE events_orders SET metadata = '{"n": 1}'"#, database: database)
+        do {
+            _ = try await log.read(from: 0, limit: 10, filter: .all, logger: quietLogger)
+            Issue.record("a damaged row was served")
+        } catch let error as EventStoreError {
+            #expect(error.code == .storageCorrupted)
+        }
+    }
+
+    @Test func aFullPoolMakesCallersWaitForAConnection() async throws {
+        let pool = PGConnectionPool(connectionString: try PostgresCluster.shared().url, size: 2, threadPool: Self.threadPool)
+        let usage = Usage()
+        let answers = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await pool.withConnection { connection in
+                        usage.begin()
+                        defer { usage.end() }
+                        return try connection.query("SELECT pg_sleep(0.02)::text || 'ok'").string(0, 0)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers == Array(repeating: "ok", count: 20))
+        #expect(usage.most == 2, "never more connections in use than the pool's size")
+        pool.close()
+    }
+
     @Test func anotherProcessAppendIsReportedThroughNotifications() async throws {
         let database = try PostgresCluster.shared().createDatabase()
         let configuration = TopicConfiguration(name: try TopicName("shared"), adapter: .postgres, connection: database)
@@ -92,8 +137,7 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
             condition: nil,
             logger: quietLogger
         )
-        let deadline = ContinuousClock.now + .seconds(10)
-        while heads.withLock({ $0 }).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await eventually("the reader was told of the append") { !heads.withLock { $0 }.isEmpty }
         #expect(heads.withLock { $0 }.last == 1)
     }
 
@@ -124,5 +168,23 @@ let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler()
         } catch let error as EventStoreError {
             #expect(error.code == .storageUnavailable)
         }
+    }
+}
+
+/// Counts bodies running at once, and the most seen.
+private final class Usage: Sendable {
+    private let counts = Mutex((now: 0, most: 0))
+
+    var most: Int { self.counts.withLock { $0.most } }
+
+    func begin() {
+        self.counts.withLock { counts in
+            counts.now += 1
+            counts.most = max(counts.most, counts.now)
+        }
+    }
+
+    func end() {
+        self.counts.withLock { $0.now -= 1 }
     }
 }

@@ -26,6 +26,8 @@ public final class PostgresEventLog: EventLog {
     private struct Queue {
         var pending: [Pending] = []
         var writing = false
+        /// `close` calls waiting for the writer to finish.
+        var drained: [CheckedContinuation<Void, Never>] = []
     }
 
     let topic: TopicName
@@ -91,12 +93,17 @@ public final class PostgresEventLog: EventLog {
     /// Commits every queued append in one transaction per round, until the queue is empty.
     private func writeQueued() async {
         while true {
-            let group = self.queue.withLock { queue -> [Pending] in
+            let (group, drained) = self.queue.withLock { queue -> ([Pending], [CheckedContinuation<Void, Never>]) in
                 defer { queue.pending.removeAll() }
-                if queue.pending.isEmpty { queue.writing = false }
-                return queue.pending
+                guard queue.pending.isEmpty else { return (queue.pending, []) }
+                queue.writing = false
+                defer { queue.drained.removeAll() }
+                return ([], queue.drained)
             }
-            guard !group.isEmpty else { return }
+            guard !group.isEmpty else {
+                for waiter in drained { waiter.resume() }
+                return
+            }
             let requests = group.map { ($0.events, $0.condition) }
             do {
                 let results = try await self.pool.withConnection { [table, topic] connection in
@@ -325,8 +332,13 @@ public final class PostgresEventLog: EventLog {
             self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: token)
         }
         // Appends already queued finish: the writer drains the queue before it stops.
-        while self.queue.withLock({ $0.writing }) {
-            try await Task.sleep(for: .milliseconds(5))
+        await withCheckedContinuation { continuation in
+            let idle = self.queue.withLock { queue -> Bool in
+                guard queue.writing else { return true }
+                queue.drained.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
         }
     }
 

@@ -42,8 +42,8 @@ public final class PostgresStorageAdapter: StorageAdapter {
     public func validate(_ configuration: TopicConfiguration) throws {
         _ = try self.poolSize(for: configuration)
         _ = try PostgresTable(configuration: configuration)
-        guard let connection = configuration.connection, !connection.contains("\0") else {
-            throw EventStoreError(.unsupportedConfiguration, "adapter 'postgres' requires connection")
+        if configuration.connection?.contains("\0") == true {
+            throw EventStoreError(.unsupportedConfiguration, "connection must not contain NUL characters")
         }
     }
 

@@ -32,14 +32,14 @@ struct EventsController<Context: RequestContext>: Sendable {
     @Sendable func read(_ request: Request, context: Context) async throws -> Response {
         let topic = try context.parameters.topicName()
         let parameters = request.uri.queryParameters
-        let from = try Self.integer(parameters.get("from"), name: "from") ?? 0
-        let limit = try Self.integer(parameters.get("limit"), name: "limit").map(Int.init) ?? self.defaultPageSize
+        let from = try nonNegativeInteger(parameters.get("from"), name: "from") ?? 0
+        let limit = try nonNegativeInteger(parameters.get("limit"), name: "limit").map(Int.init) ?? self.defaultPageSize
         let filter = EventFilter(
             types: Self.values(parameters.getAll("type")),
             keys: Self.values(parameters.getAll("key")),
             tags: Self.values(parameters.getAll("tag"))
         )
-        let wait = try Self.integer(parameters.get("wait"), name: "wait").map { Duration.seconds($0) }
+        let wait = try nonNegativeInteger(parameters.get("wait"), name: "wait").map { Duration.seconds($0) }
         let page = try await self.queries.readEvents(
             EventQuery(topic: topic, from: from, limit: limit, filter: filter, wait: wait),
             logger: context.logger
@@ -51,21 +51,13 @@ struct EventsController<Context: RequestContext>: Sendable {
 
     @Sendable func readOne(_ request: Request, context: Context) async throws -> Response {
         let topic = try context.parameters.topicName()
-        guard let offset = try Self.integer(context.parameters.get("offset"), name: "offset") else {
+        guard let offset = try nonNegativeInteger(context.parameters.get("offset"), name: "offset") else {
             throw EventStoreError(.invalidArgument, "offset is required")
         }
         let event = try await self.queries.readEvent(at: offset, in: topic, logger: context.logger)
         var writer = JSONWriter(capacity: 512)
         writer.event(event, topic: topic)
         return .json(.ok, writer)
-    }
-
-    private static func integer(_ text: String?, name: String) throws(EventStoreError) -> Int64? {
-        guard let text else { return nil }
-        guard let value = Int64(text), value >= 0 else {
-            throw EventStoreError(.invalidArgument, "\(name) must be a non-negative integer, got '\(text.prefix(32))'")
-        }
-        return value
     }
 
     private static func values(_ raw: [String]) -> [String] {

@@ -19,14 +19,7 @@ struct SubscriptionsController<Context: RequestContext>: Sendable {
 
     @Sendable func subscribe(_ request: Request, context: Context) async throws -> Response {
         let topic = try context.parameters.topicName()
-        let fromText = request.uri.queryParameters.get("from")
-        var from: Int64 = 0
-        if let fromText {
-            guard let value = Int64(fromText), value >= 0 else {
-                throw EventStoreError(.invalidArgument, "from must be a non-negative integer, got '\(fromText.prefix(32))'")
-            }
-            from = value
-        }
+        let from = try nonNegativeInteger(request.uri.queryParameters.get("from"), name: "from") ?? 0
         var request = request
         let body = try await request.collectJSONBody(limit: self.limits.maxBodyBytes)
         let subscribe = try SubscribeRequestDecoder.decode(body, topic: topic, from: from)

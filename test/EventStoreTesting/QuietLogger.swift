@@ -1,0 +1,4 @@
+public import Logging
+
+/// A logger that discards everything.
+public let quietLogger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
