@@ -36,6 +36,14 @@ public enum EventStoreApplication {
         ]
     }
 
+    /// The topic catalog the settings name: the file in the data directory, or a PostgreSQL one that several server
+    /// processes share.
+    static func catalog(settings: ServerSettings, databaseThreads: NIOThreadPool, logger: Logger) -> any TopicCatalog {
+        guard let connection = settings.catalog else { return FileSystemTopicCatalog(directory: settings.dataDirectory) }
+        logger.info("Topic catalog in PostgreSQL", metadata: ["catalog": "\(SecretRedactor.redactConnection(connection))"])
+        return PostgresTopicCatalog(connectionString: connection, threadPool: databaseThreads, logger: logger)
+    }
+
     /// Loads the topics, then returns the application ready to listen.
     ///
     /// Startup order: the catalog's topics are attached, then the topics file's, then (when the application runs)
@@ -61,7 +69,7 @@ public enum EventStoreApplication {
         let topics = TopicService(
             registry: registry,
             adapters: try self.storageAdapters(settings: settings, threadPool: storageThreads, databaseThreads: databaseThreads, logger: logger),
-            catalog: FileSystemTopicCatalog(directory: settings.dataDirectory),
+            catalog: self.catalog(settings: settings, databaseThreads: databaseThreads, logger: logger),
             logger: logger
         )
         var declared: [TopicConfiguration] = []

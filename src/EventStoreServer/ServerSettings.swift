@@ -14,6 +14,9 @@ public struct ServerSettings: Sendable {
     public var dataDirectory: String
     /// A JSON array of topic configurations attached at startup.
     public var topicsFile: String?
+    /// Where topic configurations are kept: nil for `catalog.json` in the data directory, or a `postgres://` URL for
+    /// a catalog that several server processes share.
+    public var catalog: String?
     /// Directories inside which `fs` topics may live; the data directory when empty.
     public var fileSystemAllowedRoots: [String]
     public var logLevel: Logger.Level
@@ -33,6 +36,7 @@ public struct ServerSettings: Sendable {
         port: Int = 8080,
         dataDirectory: String = "./data",
         topicsFile: String? = nil,
+        catalog: String? = nil,
         fileSystemAllowedRoots: [String] = [],
         logLevel: Logger.Level = .info,
         httpLimits: HTTPLimits = HTTPLimits(),
@@ -46,6 +50,7 @@ public struct ServerSettings: Sendable {
         self.port = port
         self.dataDirectory = dataDirectory
         self.topicsFile = topicsFile
+        self.catalog = catalog
         self.fileSystemAllowedRoots = fileSystemAllowedRoots
         self.logLevel = logLevel
         self.httpLimits = httpLimits
@@ -68,6 +73,7 @@ public struct ServerSettings: Sendable {
         self.port = try Self.int(config.int(forKey: "port", default: defaults.port), "port", 0...65535)
         self.dataDirectory = config.string(forKey: "dataDir", default: defaults.dataDirectory)
         self.topicsFile = config.string(forKey: "topicsFile")
+        self.catalog = try Self.catalog(config.string(forKey: "catalog", isSecret: true))
         self.fileSystemAllowedRoots = config.stringArray(forKey: "fs.allowedRoots", default: [])
         let level = config.string(forKey: "logLevel", default: defaults.logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
@@ -129,6 +135,15 @@ public struct ServerSettings: Sendable {
                 positive
             )
         )
+    }
+
+    /// The catalog setting: empty or `file` is the file catalog, a PostgreSQL URL the shared one.
+    private static func catalog(_ value: String?) throws -> String? {
+        guard let value, !value.isEmpty, value != "file" else { return nil }
+        guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+            throw SettingsError("catalog must be 'file' (the default) or a postgres:// URL; the value given is neither")
+        }
+        return value
     }
 
     private static func seconds(_ duration: Duration) -> Double {

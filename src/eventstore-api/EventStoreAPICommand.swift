@@ -31,6 +31,12 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     var topicsFile: String?
 
     @Option(
+        help:
+            "Where topic configurations are kept: 'file' (catalog.json in the data directory) or a postgres:// URL shared by several server processes (EVENTSTORE_CATALOG). Default: file."
+    )
+    var catalog: String?
+
+    @Option(
         name: .customLong("fs-allowed-root"),
         help: "A directory fs topics may live in; repeat for more (EVENTSTORE_FS_ALLOWED_ROOTS, comma-separated). Default: the data directory."
     )
@@ -151,6 +157,7 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.port", self.port)
         set("eventstore.dataDir", self.dataDir)
         set("eventstore.topicsFile", self.topicsFile)
+        set("eventstore.catalog", self.catalog)
         set("eventstore.fs.allowedRoots", self.fileSystemAllowedRoots)
         set("eventstore.logLevel", self.logLevel)
         set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)

@@ -1,5 +1,7 @@
 import EventStoreCore
 import Logging
+import MemoryStorage
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -39,7 +41,7 @@ struct ScriptedStorageAdapter: StorageAdapter {
 struct ReadOnlyCatalog: TopicCatalog {
     var stored: [TopicConfiguration] = []
     func load(logger: Logger) async throws -> [TopicConfiguration] { self.stored }
-    func save(_ configuration: TopicConfiguration, logger: Logger) async throws { throw DiskOnFire() }
+    func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition { throw DiskOnFire() }
     func remove(_ name: TopicName, logger: Logger) async throws { throw DiskOnFire() }
 }
 
@@ -47,4 +49,47 @@ struct ReadOnlyCatalog: TopicCatalog {
 struct FixedClock: WallClock {
     var date = Date(timeIntervalSince1970: 1_795_000_000)
     func now() -> Date { self.date }
+}
+
+/// A working log whose storage check is given by the test: storage that stops answering while the topic is open.
+struct CheckedEventLog: EventLog {
+    var check: @Sendable () async throws -> Void
+    let storage = MemoryEventLog()
+
+    func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
+        try await self.storage.append(events, condition: condition, logger: logger)
+    }
+    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        try await self.storage.read(from: offset, limit: limit, filter: filter, logger: logger)
+    }
+    func head(logger: Logger) async throws -> Int64 { try await self.storage.head(logger: logger) }
+    func close(logger: Logger) async throws {}
+    func checkAvailability(logger: Logger) async throws { try await self.check() }
+}
+
+/// A catalog several services share, telling each of them about every change, as a PostgreSQL catalog does.
+final class SharedCatalog: TopicCatalog {
+    private let stored = MemoryTopicCatalog()
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+
+    func load(logger: Logger) async throws -> [TopicConfiguration] { try await self.stored.load(logger: logger) }
+
+    func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition {
+        let addition = try await self.stored.add(configuration, logger: logger)
+        if addition == .added { self.notify() }
+        return addition
+    }
+
+    func remove(_ name: TopicName, logger: Logger) async throws {
+        try await self.stored.remove(name, logger: logger)
+        self.notify()
+    }
+
+    func observeChanges(_ onChange: @escaping @Sendable () -> Void) {
+        self.observers.withLock { $0.append(onChange) }
+    }
+
+    private func notify() {
+        for observer in self.observers.withLock({ $0 }) { observer() }
+    }
 }

@@ -2,6 +2,7 @@ import EventStoreCore
 import EventStoreEngine
 import EventStoreTesting
 import MemoryStorage
+import Synchronization
 import Testing
 
 @Suite struct TopicServiceTests {
@@ -67,7 +68,7 @@ import Testing
     }
 
     @Test func restoresCatalogTopicsAndAddsDeclaredOnes() async throws {
-        try await catalog.save(try memoryTopic("stored"), logger: quietLogger)
+        _ = try await catalog.add(try memoryTopic("stored"), logger: quietLogger)
         let topics = service()
         try await topics.attachStoredTopics(declared: [try memoryTopic("declared"), try memoryTopic("stored")])
         #expect(await topics.listTopics(logger: quietLogger).map(\.configuration.name.rawValue) == ["declared", "stored"])
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func aDeclaredTopicConflictingWithTheCatalogStopsStartup() async throws {
-        try await catalog.save(try memoryTopic("orders"), logger: quietLogger)
+        _ = try await catalog.add(try memoryTopic("orders"), logger: quietLogger)
         let topics = service()
         let error = await #expect(throws: EventStoreError.self) {
             try await topics.attachStoredTopics(declared: [try memoryTopic("orders", options: ["other": "1"])])
@@ -85,7 +86,7 @@ import Testing
 
     @Test func aTopicWhoseStorageFailsToOpenIsAttachedAsFailed() async throws {
         let broken = ScriptedStorageAdapter(kind: .memory) { _ in throw DiskOnFire() }
-        try await catalog.save(try memoryTopic("orders"), logger: quietLogger)
+        _ = try await catalog.add(try memoryTopic("orders"), logger: quietLogger)
         let topics = service(adapters: [broken])
         try await topics.attachStoredTopics(declared: [])
         let health = await topics.health(logger: quietLogger)
@@ -116,5 +117,74 @@ import Testing
         #expect(listed.allSatisfy { $0.configuration.connection?.contains("hunter2") == false })
         // The catalog keeps the real secret: it is needed to reconnect.
         #expect(try await catalog.load(logger: quietLogger).first?.connection == configuration.connection)
+    }
+
+    @Test func healthReportsStorageThatStoppedAnsweringAsUnavailable() async throws {
+        let answering = Mutex(false)
+        let flaky = CheckedEventLog {
+            guard answering.withLock({ $0 }) else { throw EventStoreError(.storageUnavailable, "the database does not answer") }
+        }
+        let silent = CheckedEventLog { try await Task.sleep(for: .seconds(3600)) }
+        let adapter = ScriptedStorageAdapter(kind: .memory) { configuration in configuration.name.rawValue == "flaky" ? flaky : silent }
+        let topics = TopicService(
+            registry: registry,
+            adapters: [adapter],
+            catalog: catalog,
+            storageCheckTimeout: .milliseconds(100),
+            logger: quietLogger
+        )
+        _ = try await topics.createTopic(try memoryTopic("flaky"), logger: quietLogger)
+        _ = try await topics.createTopic(try memoryTopic("silent"), logger: quietLogger)
+
+        let started = ContinuousClock.now
+        let health = await topics.health(logger: quietLogger)
+        #expect(ContinuousClock.now - started < .seconds(60), "a storage that never answers does not hold /health")
+        #expect(!health.isHealthy)
+        #expect(
+            health.topics.map(\.state) == [
+                .unavailable(reason: "the database does not answer"),
+                .unavailable(reason: "its storage did not answer within 0.1 seconds"),
+            ]
+        )
+
+        answering.withLock { $0 = true }
+        #expect(await topics.health(logger: quietLogger).topics.first?.state == .ready, "available again without any action")
+    }
+
+    @Test func servicesSharingACatalogFollowEachOthersChanges() async throws {
+        let shared = SharedCatalog()
+        let otherRegistry = TopicRegistry()
+        let first = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: shared, logger: quietLogger)
+        let second = TopicService(registry: otherRegistry, adapters: [MemoryStorageAdapter()], catalog: shared, logger: quietLogger)
+        try await first.attachStoredTopics(declared: [])
+        try await second.attachStoredTopics(declared: [])
+        let orders = try TopicName("orders")
+
+        #expect(try await first.createTopic(try memoryTopic("orders"), logger: quietLogger).created)
+        try await eventually("the other service attaches the new topic") {
+            otherRegistry.attached(orders)?.configuration == (try memoryTopic("orders"))
+        }
+
+        let again = try await second.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        #expect(!again.created, "the same topic created through another process is a repeat")
+        let conflict = await #expect(throws: EventStoreError.self) {
+            try await second.createTopic(try memoryTopic("orders", options: ["other": "1"]), logger: quietLogger)
+        }
+        #expect(conflict?.code == .topicConflict)
+
+        let watch = try #require(otherRegistry.attached(orders)?.headWatch)
+        try await first.deleteTopic(orders, logger: quietLogger)
+        try await eventually("the other service detaches the deleted topic") { otherRegistry.attached(orders) == nil }
+        #expect(
+            await watch.wait(forHeadBeyond: 1000, until: .now + .seconds(10)),
+            "readers waiting in the other process learn at once that the topic is gone"
+        )
+
+        // A topic another process re-creates differently is re-bound here too.
+        _ = try await second.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        try await eventually("the first service attaches the topic again") { registry.attached(orders) != nil }
+        try await second.deleteTopic(orders, logger: quietLogger)
+        _ = try await second.createTopic(try memoryTopic("orders", options: ["other": "1"]), logger: quietLogger)
+        try await eventually("the first service re-binds the topic") { registry.attached(orders)?.configuration.options == ["other": "1"] }
     }
 }

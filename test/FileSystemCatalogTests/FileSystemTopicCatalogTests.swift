@@ -15,9 +15,10 @@ import Testing
     @Test func persistsAcrossInstances() async throws {
         let catalog = FileSystemTopicCatalog(directory: directory)
         #expect(try await catalog.load(logger: logger).isEmpty)
-        try await catalog.save(try topic("b"), logger: logger)
-        try await catalog.save(try topic("a", connection: "secret-connection"), logger: logger)
-        try await catalog.save(try topic("c"), logger: logger)
+        _ = try await catalog.add(try topic("b"), logger: logger)
+        _ = try await catalog.add(try topic("a", connection: "secret-connection"), logger: logger)
+        _ = try await catalog.add(try topic("c"), logger: logger)
+        #expect(try await catalog.add(try topic("b", connection: "other"), logger: logger) == .alreadyStored(try topic("b")))
         try await catalog.remove(try TopicName("c"), logger: logger)
         try await catalog.remove(try TopicName("never-there"), logger: logger)
 
@@ -27,7 +28,7 @@ import Testing
 
     @Test func writesAnOwnerOnlyFileAndLeavesNoTemporaryFiles() async throws {
         let catalog = FileSystemTopicCatalog(directory: directory)
-        try await catalog.save(try topic("a"), logger: logger)
+        _ = try await catalog.add(try topic("a"), logger: logger)
         let attributes = try FileManager.default.attributesOfItem(atPath: catalog.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["catalog.json"])
@@ -39,7 +40,7 @@ import Testing
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: path))
         let catalog = FileSystemTopicCatalog(directory: directory)
         await #expect(throws: CatalogError.self) { try await catalog.load(logger: logger) }
-        await #expect(throws: CatalogError.self) { try await catalog.save(try topic("a"), logger: logger) }
+        await #expect(throws: CatalogError.self) { _ = try await catalog.add(try topic("a"), logger: logger) }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{not json")
     }
 
@@ -54,7 +55,7 @@ import Testing
         let catalog = FileSystemTopicCatalog(directory: directory)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<20 {
-                group.addTask { try await catalog.save(try topic("t\(index)"), logger: logger) }
+                group.addTask { _ = try await catalog.add(try topic("t\(index)"), logger: logger) }
             }
             try await group.waitForAll()
         }

@@ -1,3 +1,4 @@
+import EventStoreTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -100,6 +101,24 @@ struct ControlPlaneTests {
             } catch ServerProcessError.exited(let status, let output) {
                 #expect(status != 0)
                 #expect(output.contains(message), "\(arguments): \(output)")
+            }
+        }
+    }
+
+    @Test func anUnusableCatalogStopsStartupNamingItWithoutItsSecret() async throws {
+        let port = try LoopbackPort.free()
+        for (catalog, message) in [
+            ("mysql://db/events", "catalog must be 'file' (the default) or a postgres:// URL"),
+            ("postgres://app:hunter2@127.0.0.1:\(port)/events?connect_timeout=2", "the PostgreSQL topic catalog could not be read"),
+        ] {
+            do {
+                let server = try await ServerProcess.start(arguments: ["--catalog", catalog, "--log-level", "trace"])
+                try await server.stop()
+                Issue.record("the server started with catalog \(catalog)")
+            } catch ServerProcessError.exited(let status, let output) {
+                #expect(status != 0)
+                #expect(output.contains(message), "\(catalog): \(output)")
+                #expect(!output.contains("hunter2"), "\(output)")
             }
         }
     }

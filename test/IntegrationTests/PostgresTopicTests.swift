@@ -80,6 +80,12 @@ struct PostgresTopicTests {
         #expect(down.status == 503, "\(down.body)")
         #expect(down.headers.first(name: "content-type") == "application/problem+json")
         #expect(try await server.get("/topics/orders/events").status == 503)
+        let degraded = try await server.get("/health")
+        #expect(degraded.status == 503)
+        #expect(degraded.json["status"] as? String == "degraded")
+        let topic = (degraded.json["topics"] as? [[String: Any]])?.first
+        #expect(topic?["state"] as? String == "unavailable", "\(degraded.body)")
+        #expect((topic?["reason"] as? String)?.contains("PostgreSQL does not answer") == true, "\(degraded.body)")
 
         try cluster.startServer()
         var recovered = false
@@ -88,7 +94,57 @@ struct PostgresTopicTests {
             if !recovered { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(recovered, "the adapter reconnects by itself")
+        let healthy = try await server.get("/health")
+        #expect(healthy.status == 200, "\(healthy.body)")
+        #expect((healthy.json["topics"] as? [[String: Any]])?.first?["state"] as? String == "ready")
         let types = (try await server.get("/topics/orders/events").json["events"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
         #expect(types == ["Before0", "Before1", "Before2", "Before3", "Before4", "After"], "nothing lost, nothing half-written")
+    }
+
+    @Test func serversSharingACatalogSeeTheSameTopicsAndSubscribersWakeAcrossThem() async throws {
+        let cluster = try PostgresCluster.shared()
+        let catalog = try cluster.createDatabase()
+        let database = try cluster.createDatabase()
+        let first = try await ServerProcess.start(arguments: ["--catalog", catalog])
+        let second = try await ServerProcess.start(arguments: ["--catalog", catalog])
+        let receiver = try await WebhookReceiver.start()
+        defer {
+            Task {
+                try await first.stop()
+                try await second.stop()
+                await receiver.stop()
+            }
+        }
+
+        try await createTopic(first, database: database)
+        try await eventually("the second server attaches the topic created through the first") {
+            try await second.get("/topics/orders").status == 200
+        }
+        let conflict = try await second.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+        #expect(conflict.status == 409, "\(conflict.body)")
+        #expect(try await second.post("/topics", json: #"{"name": "orders", "adapter": "postgres", "connection": "\#(database)"}"#).status == 200)
+
+        // A subscriber on the second server is woken by publishes through the first.
+        let subscribed = try await second.post("/topics/orders/subscribe", json: #"{"callback_url": "\#(receiver.url("orders"))"}"#)
+        #expect(subscribed.status == 201, "\(subscribed.body)")
+        for index in 0..<20 {
+            #expect(try await first.post("/topics/orders/events", json: #"{"type": "Placed\#(index)"}"#).status == 201)
+        }
+        try await eventually("the subscriber gets every event") { receiver.acknowledgedOffsets("orders").count >= 20 }
+        #expect(receiver.acknowledgedOffsets("orders") == Array(0..<20), "in order, exactly once")
+
+        // A server started later loads the topics from the shared catalog.
+        let third = try await ServerProcess.start(arguments: ["--catalog", catalog])
+        defer { Task { try await third.stop() } }
+        #expect(try await third.get("/topics/orders").json["head"] as? Int == 20)
+
+        // A deletion through one server detaches the topic everywhere; the stored events are kept.
+        #expect(try await first.request(.DELETE, "/topics/orders").status == 204)
+        for server in [second, third] {
+            try await eventually("every server detaches the deleted topic") { try await server.get("/topics/orders").status == 404 }
+        }
+        try await createTopic(third, database: database)
+        try await eventually("the re-created topic is back on the first server") { try await first.get("/topics/orders").status == 200 }
+        #expect(try await first.get("/topics/orders").json["head"] as? Int == 20)
     }
 }

@@ -43,24 +43,36 @@ public final class FileSystemTopicCatalog: TopicCatalog {
         }
     }
 
-    public func save(_ configuration: TopicConfiguration, logger: Logger) async throws {
-        try await self.update(logger: logger) { $0[configuration.name] = configuration }
+    public func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition {
+        try await self.update(logger: logger) { configurations in
+            if let stored = configurations[configuration.name] { return .alreadyStored(stored) }
+            configurations[configuration.name] = configuration
+            return .added
+        }
     }
 
     public func remove(_ name: TopicName, logger: Logger) async throws {
-        try await self.update(logger: logger) { $0.removeValue(forKey: name) }
+        _ = try await self.update(logger: logger) { $0.removeValue(forKey: name) }
     }
 
-    private func update(logger: Logger, _ change: @escaping @Sendable (inout [TopicName: TopicConfiguration]) -> Void) async throws {
+    /// Applies `change` and rewrites the file when it changed anything.
+    private func update<Outcome: Sendable>(
+        logger: Logger,
+        _ change: @escaping @Sendable (inout [TopicName: TopicConfiguration]) -> Outcome
+    ) async throws -> Outcome {
         try await self.threadPool.runIfActive {
             try self.cache.withLock { cache in
-                var configurations = try cache ?? self.readFile()
-                change(&configurations)
-                try self.writeFile(configurations)
+                let before = try cache ?? self.readFile()
+                var configurations = before
+                let outcome = change(&configurations)
+                if configurations != before {
+                    try self.writeFile(configurations)
+                    logger.debug("Wrote topic catalog", metadata: ["path": "\(self.path)"])
+                }
                 cache = configurations
+                return outcome
             }
         }
-        logger.debug("Wrote topic catalog", metadata: ["path": "\(self.path)"])
     }
 
     private func readFile() throws -> [TopicName: TopicConfiguration] {

@@ -14,8 +14,12 @@ public final class MemoryTopicCatalog: TopicCatalog {
         self.configurations.withLock { $0.values.sorted { $0.name < $1.name } }
     }
 
-    public func save(_ configuration: TopicConfiguration, logger: Logger) async throws {
-        self.configurations.withLock { $0[configuration.name] = configuration }
+    public func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition {
+        self.configurations.withLock { configurations in
+            if let stored = configurations[configuration.name] { return .alreadyStored(stored) }
+            configurations[configuration.name] = configuration
+            return .added
+        }
     }
 
     public func remove(_ name: TopicName, logger: Logger) async throws {

@@ -33,6 +33,14 @@ final class PGConnection: @unchecked Sendable {
     /// Whether the connection can still be used.
     var isOpen: Bool { PQstatus(self.handle) == CONNECTION_OK }
 
+    /// Whether a connection that sat idle in the pool can still be used. Nothing arrives on an idle connection, so any
+    /// readable input (a restarted server's goodbye, or end of file) means it is gone. One `poll` that does not wait.
+    var isUsableAfterIdle: Bool {
+        guard self.isOpen else { return false }
+        var descriptor = pollfd(fd: self.socket, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 0
+    }
+
     /// The socket, for waiting on notifications.
     var socket: Int32 { PQsocket(self.handle) }
 
@@ -53,6 +61,19 @@ final class PGConnection: @unchecked Sendable {
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.text(PQerrorMessage(self.handle))
             throw PostgresError(sqlState: state, message: message, connectionLost: !self.isOpen)
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    func transaction<Value>(_ body: () throws -> Value) throws -> Value {
+        try self.query("BEGIN")
+        do {
+            let value = try body()
+            try self.query("COMMIT")
+            return value
+        } catch {
+            _ = try? self.query("ROLLBACK")
+            throw error
         }
     }
 

@@ -4,8 +4,8 @@ import Synchronization
 /// A bounded pool of connections to one PostgreSQL server, shared by every topic that uses it.
 ///
 /// `withConnection` runs its body on the thread pool (libpq blocks) with a connection of its own. A connection
-/// that failed is closed instead of being returned, and the next caller connects again: that is how the adapter
-/// recovers when the server comes back.
+/// that failed is closed instead of being returned, and an idle one that the server closed meanwhile (a restart) is
+/// replaced before use: that is how the adapter recovers by itself when the server comes back.
 final class PGConnectionPool: Sendable {
     private struct State {
         var idle: [PGConnection] = []
@@ -34,7 +34,11 @@ final class PGConnectionPool: Sendable {
             (connection, outcome) = try await self.threadPool.runIfActive { () -> (PGConnection?, Result<Value, any Error>) in
                 let usable: PGConnection
                 do {
-                    usable = try idle ?? PGConnection(connectionString: self.connectionString)
+                    if let idle, idle.isUsableAfterIdle {
+                        usable = idle
+                    } else {
+                        usable = try PGConnection(connectionString: self.connectionString)
+                    }
                 } catch {
                     return (nil, .failure(error))
                 }

@@ -53,7 +53,7 @@ public final class PostgresEventLog: EventLog {
         let table = self.table
         let topic = self.topic.rawValue
         let boundTable = try await self.pool.withConnection { connection -> String? in
-            try Self.transaction(connection) {
+            try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext('eventstore schema'))")
                 for statement in PostgresSchema.statements(for: table) { try connection.query(statement) }
                 try connection.query(
@@ -125,7 +125,7 @@ public final class PostgresEventLog: EventLog {
         topic: TopicName,
         connection: PGConnection
     ) throws -> [Result<AppendResult, any Error>] {
-        try transaction(connection) {
+        try connection.transaction {
             guard
                 let head = try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1 FOR UPDATE", [topic.rawValue]).int(
                     0,
@@ -308,6 +308,15 @@ public final class PostgresEventLog: EventLog {
         return head
     }
 
+    /// Reads the topic's head: PostgreSQL answers and the topic's metadata row is there.
+    public func checkAvailability(logger: Logger) async throws {
+        do {
+            _ = try await self.head(logger: logger)
+        } catch let error as PostgresError {
+            throw EventStoreError(.storageUnavailable, "PostgreSQL does not answer: \(error.message)")
+        }
+    }
+
     public func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void) {
         let token = self.notifier.observe(
             schema: self.table.schema,
@@ -339,19 +348,6 @@ public final class PostgresEventLog: EventLog {
                 return false
             }
             if idle { continuation.resume() }
-        }
-    }
-
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    static func transaction<Value>(_ connection: PGConnection, _ body: () throws -> Value) throws -> Value {
-        try connection.query("BEGIN")
-        do {
-            let value = try body()
-            try connection.query("COMMIT")
-            return value
-        } catch {
-            _ = try? connection.query("ROLLBACK")
-            throw error
         }
     }
 

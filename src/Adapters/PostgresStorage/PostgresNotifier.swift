@@ -1,19 +1,9 @@
-import Foundation
 import Logging
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Listens for other processes' appends on one PostgreSQL server (`LISTEN eventstore`) and tells the logs of this
-/// process: the cross-process half of the engine's append notification.
-///
-/// A dedicated thread blocks in `poll` on the listening connection's socket (no polling loop of queries). When the
-/// connection drops it reconnects every second, and after reconnecting tells every log to look at its head again,
-/// since notifications sent meanwhile are lost.
+/// Tells the logs of this process about other processes' appends on one PostgreSQL server (`LISTEN eventstore`):
+/// the cross-process half of the engine's append notification. After the listener reconnects, every log looks at
+/// its head again, since notifications sent meanwhile are lost.
 final class PostgresNotifier: Sendable {
     /// The channel appends notify on; the payload is `schema<TAB>topic<TAB>head`.
     static let channel = "eventstore"
@@ -25,18 +15,18 @@ final class PostgresNotifier: Sendable {
         var onResync: @Sendable () -> Void
     }
 
-    private let connectionString: String
-    private let logger: Logger
     private let observers = Mutex<[String: [Int: Observer]]>([:])
     private let nextID = Atomic<Int>(0)
-    private let stopped = Atomic<Bool>(false)
+    private let listener: PostgresListener
 
     init(connectionString: String, logger: Logger) {
-        self.connectionString = connectionString
-        self.logger = logger
-        let thread = Thread { [self] in self.listen() }
-        thread.name = "eventstore-pg-listen"
-        thread.start()
+        self.listener = PostgresListener(connectionString: connectionString, channel: Self.channel, logger: logger)
+        self.listener.start(
+            onPayload: { [weak self] payload in self?.deliver(payload) },
+            onResync: { [weak self] in
+                for observer in self?.observers.withLock({ $0.values.flatMap(\.values) }) ?? [] { observer.onResync() }
+            }
+        )
     }
 
     /// Registers an observer of a topic's heads.
@@ -53,7 +43,7 @@ final class PostgresNotifier: Sendable {
 
     /// Ends the listening thread within a second.
     func stop() {
-        self.stopped.store(true, ordering: .relaxed)
+        self.listener.stop()
     }
 
     /// The payload announcing `head` for a topic.
@@ -62,32 +52,6 @@ final class PostgresNotifier: Sendable {
     }
 
     private static func key(_ schema: String, _ topic: String) -> String { schema + "\t" + topic }
-
-    private func listen() {
-        var connected = false
-        while !self.stopped.load(ordering: .relaxed) {
-            do {
-                let connection = try PGConnection(connectionString: self.connectionString)
-                try connection.query("LISTEN \(Self.channel)")
-                if connected {
-                    self.logger.info("PostgreSQL notifications resumed; re-reading heads")
-                    for observer in self.observers.withLock({ $0.values.flatMap(\.values) }) { observer.onResync() }
-                }
-                connected = true
-                while !self.stopped.load(ordering: .relaxed) {
-                    var descriptor = pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0)
-                    let ready = poll(&descriptor, 1, 1000)
-                    guard ready > 0 else { continue }
-                    for (_, payload) in try connection.notifications() { self.deliver(payload) }
-                }
-            } catch {
-                if connected {
-                    self.logger.warning("PostgreSQL notifications interrupted; reconnecting", metadata: ["error": "\(error)"])
-                }
-                Thread.sleep(forTimeInterval: 1)
-            }
-        }
-    }
 
     private func deliver(_ payload: String) {
         let fields = payload.split(separator: "\t", omittingEmptySubsequences: false)

@@ -56,6 +56,36 @@ public final class AttachedTopic: Sendable {
         }
     }
 
+    /// The topic's state now: a ready topic whose storage does not answer within `timeout` is unavailable.
+    ///
+    /// The check is not cancelled when time is up (a blocked storage call cannot be); the caller just stops waiting.
+    func currentState(timeout: Duration, logger: Logger) async -> TopicState {
+        guard self.state.isReady, let log = self.log else { return self.state }
+        let (answers, answer) = AsyncStream.makeStream(of: TopicState.self)
+        let name = self.name
+        Task {
+            do {
+                try await log.checkAvailability(logger: logger)
+                answer.yield(.ready)
+            } catch let error as EventStoreError {
+                answer.yield(.unavailable(reason: error.message))
+            } catch {
+                logger.error("Storage check failed", metadata: ["topic": "\(name)", "error": "\(String(reflecting: error))"])
+                answer.yield(.unavailable(reason: "its storage does not answer"))
+            }
+        }
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            answer.yield(.unavailable(reason: "its storage did not answer within \(timeout)"))
+        }
+        defer {
+            timer.cancel()
+            answer.finish()
+        }
+        var first = answers.makeAsyncIterator()
+        return await first.next() ?? .unavailable(reason: "its storage check was cancelled")
+    }
+
     /// The topic as the query side reports it.
     func info(logger: Logger) async -> TopicInfo {
         var head: Int64?

@@ -12,12 +12,26 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     private let adapters: [AdapterKind: any StorageAdapter]
     private let catalog: any TopicCatalog
     private let logger: Logger
+    private var changing = false
+    /// Set at shutdown: catalog changes no longer attach anything.
+    private var stopped = false
+    private var waitingChanges: [CheckedContinuation<Void, Never>] = []
+    /// How long `health` waits for a topic's storage to answer before reporting it unavailable.
+    public nonisolated let storageCheckTimeout: Duration
 
     /// - Parameters:
     ///   - adapters: the storage adapters this build offers.
     ///   - catalog: where topic configurations are persisted.
-    public init(registry: TopicRegistry, adapters: [any StorageAdapter], catalog: any TopicCatalog, logger: Logger) {
+    ///   - storageCheckTimeout: how long `health` waits for each topic's storage.
+    public init(
+        registry: TopicRegistry,
+        adapters: [any StorageAdapter],
+        catalog: any TopicCatalog,
+        storageCheckTimeout: Duration = .seconds(2),
+        logger: Logger
+    ) {
         self.registry = registry
+        self.storageCheckTimeout = storageCheckTimeout
         self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { $1 })
         self.catalog = catalog
         self.logger = logger
@@ -28,43 +42,60 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         AdapterKind.all.filter { kind in self.adapters.keys.contains(kind) }
     }
 
-    /// Attaches every topic in the catalog, then every topic of `declared` that is not there yet (persisting it).
+    /// Attaches every topic in the catalog, then every topic of `declared` that is not there yet (persisting it),
+    /// and from then on follows the changes other processes make to a shared catalog.
     ///
     /// A catalog topic whose storage fails to open is attached in the failed state (visible in health) rather than
     /// stopping the service. A declared topic that conflicts with the catalog stops startup: a topic is never
     /// silently re-bound to other storage.
     /// - Throws: `EventStoreError` for a conflicting or invalid declared topic, or errors loading the catalog.
     public func attachStoredTopics(declared: [TopicConfiguration]) async throws {
-        for configuration in try await self.catalog.load(logger: self.logger) {
-            do {
-                let log = try await self.open(configuration)
-                self.registry.put(try await Self.attach(configuration, log: log, logger: self.logger))
-                self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
-            } catch {
-                let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
-                self.registry.put(
-                    AttachedTopic(
-                        configuration: configuration,
-                        failure: reason,
-                        metrics: TopicMetrics(topic: configuration.name),
-                        headWatch: HeadWatch(head: 0)
+        self.catalog.observeChanges { [weak self] in
+            Task { await self?.followCatalog() }
+        }
+        try await self.exclusively {
+            for configuration in try await self.catalog.load(logger: self.logger) {
+                await self.attachStored(configuration)
+            }
+            for configuration in declared {
+                if let existing = self.registry.attached(configuration.name), existing.configuration != configuration {
+                    throw EventStoreError(
+                        .topicConflict,
+                        "topic '\(configuration.name)' in the topics file differs from the one in the catalog; delete it first to re-bind it"
                     )
-                )
-                self.logger.error("Topic failed to open", metadata: ["topic": "\(configuration.name)", "reason": "\(reason)"])
+                }
+                _ = try await self.create(configuration, logger: self.logger)
             }
         }
-        for configuration in declared {
-            if let existing = self.registry.attached(configuration.name), existing.configuration != configuration {
-                throw EventStoreError(
-                    .topicConflict,
-                    "topic '\(configuration.name)' in the topics file differs from the one in the catalog; delete it first to re-bind it"
-                )
+    }
+
+    /// Brings the attached topics in line with a catalog another process changed: topics it added are attached,
+    /// topics it removed (or re-bound) are detached here too. A catalog that cannot be read changes nothing.
+    func followCatalog() async {
+        await self.exclusively {
+            guard !self.stopped else { return }
+            let stored: [TopicConfiguration]
+            do {
+                stored = try await self.catalog.load(logger: self.logger)
+            } catch {
+                self.logger.warning("Topic catalog could not be read; topics stay as they are", metadata: ["error": "\(error)"])
+                return
             }
-            _ = try await self.createTopic(configuration, logger: self.logger)
+            let wanted = Dictionary(stored.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+            for topic in self.registry.all() where wanted[topic.name] != topic.configuration {
+                await self.detach(topic.name, logger: self.logger)
+            }
+            for configuration in stored where self.registry.attached(configuration.name) == nil {
+                await self.attachStored(configuration)
+            }
         }
     }
 
     public func createTopic(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
+        try await self.exclusively { try await self.create(configuration, logger: logger) }
+    }
+
+    private func create(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
         try configuration.validate()
         let adapter = try self.adapter(for: configuration)
         try adapter.validate(configuration)
@@ -92,33 +123,79 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             try? await log.close(logger: logger)
             throw EventStoreError(.storageUnavailable, "the storage of topic '\(configuration.name)' could not be read")
         }
+        let addition: CatalogAddition
         do {
-            try await self.catalog.save(configuration, logger: logger)
+            addition = try await self.catalog.add(configuration, logger: logger)
         } catch {
             try? await log.close(logger: logger)
             logger.error("Catalog write failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
             throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic was not created")
         }
+        if case .alreadyStored(let stored) = addition, stored != configuration {
+            // Another process created the topic differently a moment ago.
+            try? await log.close(logger: logger)
+            throw EventStoreError(.topicConflict, "topic '\(configuration.name)' exists with a different configuration")
+        }
         self.registry.put(topic)
         logger.info("Created topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
-        return TopicCreation(created: true, topic: await topic.info(logger: logger))
+        return TopicCreation(created: addition == .added, topic: await topic.info(logger: logger))
     }
 
     public func deleteTopic(_ name: TopicName, logger: Logger) async throws {
-        guard self.registry.attached(name) != nil else {
-            throw EventStoreError(.topicNotFound, "topic '\(name)' does not exist")
+        try await self.exclusively {
+            guard self.registry.attached(name) != nil else {
+                throw EventStoreError(.topicNotFound, "topic '\(name)' does not exist")
+            }
+            do {
+                try await self.catalog.remove(name, logger: logger)
+            } catch {
+                logger.error("Catalog write failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic is still attached")
+            }
+            await self.detach(name, logger: logger)
         }
-        do {
-            try await self.catalog.remove(name, logger: logger)
-        } catch {
-            logger.error("Catalog write failed", metadata: ["topic": "\(name)", "error": "\(error)"])
-            throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic is still attached")
-        }
-        if let topic = self.registry.remove(name) {
-            topic.headWatch.close()
-            try? await topic.log?.close(logger: logger)
-        }
+    }
+
+    /// Takes a topic out of service: waiting readers and subscriptions learn it is gone, then its log is closed.
+    private func detach(_ name: TopicName, logger: Logger) async {
+        guard let topic = self.registry.remove(name) else { return }
+        topic.headWatch.close()
+        try? await topic.log?.close(logger: logger)
         logger.info("Detached topic", metadata: ["topic": "\(name)"])
+    }
+
+    /// Attaches a topic read from the catalog; one whose storage fails to open is attached as failed.
+    private func attachStored(_ configuration: TopicConfiguration) async {
+        do {
+            let log = try await self.open(configuration)
+            self.registry.put(try await Self.attach(configuration, log: log, logger: self.logger))
+            self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
+        } catch {
+            let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
+            self.registry.put(
+                AttachedTopic(
+                    configuration: configuration,
+                    failure: reason,
+                    metrics: TopicMetrics(topic: configuration.name),
+                    headWatch: HeadWatch(head: 0)
+                )
+            )
+            self.logger.error("Topic failed to open", metadata: ["topic": "\(configuration.name)", "reason": "\(reason)"])
+        }
+    }
+
+    /// Runs control-plane changes one at a time, across their suspension points (the actor alone would interleave
+    /// them there), so a topic is never opened twice by a create racing a catalog change.
+    private func exclusively<Value>(_ body: () async throws -> Value) async rethrows -> Value {
+        while self.changing {
+            await withCheckedContinuation { self.waitingChanges.append($0) }
+        }
+        self.changing = true
+        defer {
+            self.changing = false
+            if !self.waitingChanges.isEmpty { self.waitingChanges.removeFirst().resume() }
+        }
+        return try await body()
     }
 
     public nonisolated func listTopics(logger: Logger) async -> [TopicInfo] {
@@ -136,20 +213,33 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         return await topic.info(logger: logger)
     }
 
+    /// Every topic's state, its storage checked now (all at once, each waited for up to `storageCheckTimeout`).
     public nonisolated func health(logger: Logger) async -> ServiceHealth {
-        ServiceHealth(
-            topics: self.registry.all().map { .init(name: $0.name, adapter: $0.configuration.adapter, state: $0.state) }
+        let topics = self.registry.all()
+        let states = await withTaskGroup(of: (Int, TopicState).self) { group in
+            for (index, topic) in topics.enumerated() {
+                group.addTask { (index, await topic.currentState(timeout: self.storageCheckTimeout, logger: logger)) }
+            }
+            var states = [TopicState](repeating: .ready, count: topics.count)
+            for await (index, state) in group { states[index] = state }
+            return states
+        }
+        return ServiceHealth(
+            topics: zip(topics, states).map { topic, state in .init(name: topic.name, adapter: topic.configuration.adapter, state: state) }
         )
     }
 
     /// Waits for graceful shutdown, then closes every log.
     public func run() async throws {
         try? await gracefulShutdown()
-        for topic in self.registry.removeAll() {
-            do {
-                try await topic.log?.close(logger: self.logger)
-            } catch {
-                self.logger.error("Closing topic failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+        await self.exclusively {
+            self.stopped = true
+            for topic in self.registry.removeAll() {
+                do {
+                    try await topic.log?.close(logger: self.logger)
+                } catch {
+                    self.logger.error("Closing topic failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+                }
             }
         }
         self.logger.info("Closed all topics")

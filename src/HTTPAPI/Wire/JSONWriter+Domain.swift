@@ -116,11 +116,11 @@ extension JSONWriter {
         self.raw("]}")
     }
 
-    /// `"state": "ready"` or `"state": "failed", "reason": "..."`.
+    /// `"state": "ready"`, or `"state": "failed"` / `"unavailable"` with `"reason": "..."`.
     mutating func topicState(_ state: TopicState) {
         self.key("state")
         self.string(state.description)
-        if case .failed(let reason) = state {
+        if let reason = state.reason {
             self.raw(",")
             self.key("reason")
             self.string(reason)

@@ -28,12 +28,20 @@ public protocol EventLog: Sendable {
     /// Releases the log's resources once in-flight appends are done. The log is not used afterwards.
     func close(logger: Logger) async throws
 
+    /// Checks that the storage answers now. Called by every `GET /health`, so it must be cheap; it need not bound
+    /// its own duration (the caller stops waiting after a while).
+    /// - Throws: `EventStoreError.storageUnavailable` saying what does not answer (no secret in the message).
+    func checkAvailability(logger: Logger) async throws
+
     /// Asks the log to report heads that other processes commit to the same storage, so this process's waiting
     /// readers and subscribers wake for them too. Logs that only this process writes need not do anything.
     func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void)
 }
 
 extension EventLog {
+    /// Storage that is open stays available (local files, memory): nothing to check.
+    public func checkAvailability(logger: Logger) async throws {}
+
     /// Only this process writes the log: nothing to observe.
     public func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void) {}
 }
