@@ -29,6 +29,9 @@ import Foundation
         #expect(events[0].id == given)
         #expect(events[1].id != given)
         #expect(events.allSatisfy { $0.timestamp == now })
+        #expect(!events[0].idWasGenerated, "a client's id is looked up for idempotency")
+        #expect(events[1].idWasGenerated)
+        #expect(events[1].id.uuidString.hasPrefix("0000000F-4240-7"), "generated ids start with the time (1,000,000 ms) and version 7")
     }
 
     @Test(arguments: [

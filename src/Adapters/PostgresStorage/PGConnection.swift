@@ -9,7 +9,14 @@ import Darwin
 /// One libpq connection. Every call blocks: it runs on a thread pool, never on Swift's cooperative pool, and one
 /// thread at a time uses it (the pool hands it out exclusively), which is why it may cross threads.
 final class PGConnection: @unchecked Sendable {
+    /// Most statements one connection keeps prepared; SQL beyond them runs unprepared.
+    static let preparedStatementLimit = 256
+
     private let handle: OpaquePointer
+    /// The name each prepared statement got, by its SQL.
+    private var preparedNames: [String: String] = [:]
+    /// Set when a pipeline could not be brought back to a known state: the connection is not used again.
+    private var broken = false
 
     /// Connects with a libpq connection string: a `postgres://` URL or `key=value` pairs, so libpq's own features
     /// (TLS by `sslmode`, several hosts with `target_session_attrs`, passwords from `~/.pgpass`) work.
@@ -31,7 +38,7 @@ final class PGConnection: @unchecked Sendable {
     }
 
     /// Whether the connection can still be used.
-    var isOpen: Bool { PQstatus(self.handle) == CONNECTION_OK }
+    var isOpen: Bool { !self.broken && PQstatus(self.handle) == CONNECTION_OK }
 
     /// Whether a connection that sat idle in the pool can still be used. Nothing arrives on an idle connection, so any
     /// readable input (a restarted server's goodbye, or end of file) means it is gone. One `poll` that does not wait.
@@ -45,23 +52,68 @@ final class PGConnection: @unchecked Sendable {
     var socket: Int32 { PQsocket(self.handle) }
 
     /// Runs one statement with text parameters (`$1`, `$2`, ...; nil is SQL NULL) and returns its rows as text.
+    /// - Parameter prepared: prepare the statement once on this connection and execute it by name afterwards, so
+    ///   the server parses and plans it once: for statements run again and again (not DDL).
     @discardableResult
-    func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PGRows {
-        let result: OpaquePointer? = Self.withCStrings(parameters) { values in
-            PQexecParams(self.handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+    func query(_ sql: String, _ parameters: [String?] = [], prepared: Bool = false) throws(PostgresError) -> PGRows {
+        let parameters = parameters.map { $0.map { Array($0.utf8) } }
+        let name = prepared ? try self.preparedName(for: sql) : nil
+        let result: OpaquePointer? = Self.withTerminated(parameters) { values in
+            if let name {
+                PQexecPrepared(self.handle, name, Int32(parameters.count), values, nil, nil, 0)
+            } else {
+                PQexecParams(self.handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
         }
         guard let result else {
             throw PostgresError(message: Self.text(PQerrorMessage(self.handle)), connectionLost: !self.isOpen)
         }
         defer { PQclear(result) }
-        switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
-            return PGRows(result)
-        default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.text(PQerrorMessage(self.handle))
-            throw PostgresError(sqlState: state, message: message, connectionLost: !self.isOpen)
+        return try self.rows(of: result)
+    }
+
+    /// Runs statements in one round trip (libpq pipeline mode), each prepared once on this connection.
+    ///
+    /// The server runs them in order and stops at the first that fails (inside a transaction, the transaction is
+    /// then aborted and must be rolled back).
+    /// - Returns: every statement's rows, in order.
+    /// - Throws: the first failing statement's error.
+    @discardableResult
+    func pipeline(_ statements: [PGStatement]) throws(PostgresError) -> [PGRows] {
+        var names: [String?] = []
+        for statement in statements { names.append(try self.preparedName(for: statement.sql)) }
+        guard PQenterPipelineMode(self.handle) == 1 else { throw self.connectionError() }
+        for (statement, name) in zip(statements, names) {
+            let sent = Self.withTerminated(statement.parameters) { values in
+                if let name {
+                    PQsendQueryPrepared(self.handle, name, Int32(statement.parameters.count), values, nil, nil, 0)
+                } else {
+                    PQsendQueryParams(self.handle, statement.sql, Int32(statement.parameters.count), nil, values, nil, nil, 0)
+                }
+            }
+            guard sent == 1 else { throw self.abandonPipeline() }
         }
+        guard PQpipelineSync(self.handle) == 1 else { throw self.abandonPipeline() }
+        var rows: [PGRows] = []
+        var failure: PostgresError?
+        for _ in statements {
+            guard let result = PQgetResult(self.handle) else { throw self.abandonPipeline() }
+            if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                do throws(PostgresError) {
+                    rows.append(try self.rows(of: result))
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            PQclear(result)
+            while let extra = PQgetResult(self.handle) { PQclear(extra) }  // the end of this statement's results
+        }
+        guard let sync = PQgetResult(self.handle) else { throw self.abandonPipeline() }
+        let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
+        PQclear(sync)
+        guard synced, PQexitPipelineMode(self.handle) == 1 else { throw self.abandonPipeline() }
+        if let failure { throw failure }
+        return rows
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
@@ -90,14 +142,82 @@ final class PGConnection: @unchecked Sendable {
         return received
     }
 
+    /// The name of `sql` prepared on this connection, preparing it now if needed; nil past the limit.
+    private func preparedName(for sql: String) throws(PostgresError) -> String? {
+        if let name = self.preparedNames[sql] { return name }
+        guard self.preparedNames.count < Self.preparedStatementLimit else { return nil }
+        let name = "eventstore_\(self.preparedNames.count)"
+        guard let result = PQprepare(self.handle, name, sql, 0, nil) else { throw self.connectionError() }
+        defer { PQclear(result) }
+        _ = try self.rows(of: result)
+        self.preparedNames[sql] = name
+        return name
+    }
+
+    /// The rows of a successful result, or its error.
+    private func rows(of result: OpaquePointer) throws(PostgresError) -> PGRows {
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
+            return PGRows(result)
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.text(PQerrorMessage(self.handle))
+            throw PostgresError(sqlState: state, message: message, connectionLost: !self.isOpen)
+        }
+    }
+
+    private func connectionError() -> PostgresError {
+        PostgresError(message: Self.text(PQerrorMessage(self.handle)), connectionLost: !self.isOpen)
+    }
+
+    /// A pipeline that cannot be finished leaves the connection in an unknown state: it is closed, not reused.
+    private func abandonPipeline() -> PostgresError {
+        let error = PostgresError(message: Self.text(PQerrorMessage(self.handle)), connectionLost: true)
+        self.broken = true
+        return error
+    }
+
     private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         pointer.map { String(cString: $0).trimmingSuffix() } ?? "unknown libpq error"
     }
 
-    private static func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
-        defer { for pointer in pointers { free(pointer) } }
-        return body(pointers.map { $0.map { UnsafePointer($0) } })
+    /// Calls `body` with a NUL-terminated C string per parameter (nil stays nil), all copied into one buffer.
+    private static func withTerminated<R>(_ parameters: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(parameters.reduce(0) { $0 + ($1?.count ?? 0) + 1 })
+        var starts: [Int?] = []
+        starts.reserveCapacity(parameters.count)
+        for parameter in parameters {
+            guard let parameter else {
+                starts.append(nil)
+                continue
+            }
+            starts.append(buffer.count)
+            buffer.append(contentsOf: parameter)
+            buffer.append(0)
+        }
+        return buffer.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { characters in
+                body(starts.map { start in start.map { UnsafePointer(characters.baseAddress! + $0) } })
+            }
+        }
+    }
+}
+
+/// One statement of a pipeline: SQL with `$n` parameters in text form (nil is SQL NULL).
+struct PGStatement {
+    var sql: String
+    /// Each parameter's text form as UTF-8 bytes.
+    var parameters: [[UInt8]?]
+
+    init(sql: String, parameters: [String?] = []) {
+        self.sql = sql
+        self.parameters = parameters.map { $0.map { Array($0.utf8) } }
+    }
+
+    init(sql: String, bytes: [[UInt8]?]) {
+        self.sql = sql
+        self.parameters = bytes
     }
 }
 

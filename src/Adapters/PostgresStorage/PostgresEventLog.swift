@@ -118,27 +118,36 @@ public final class PostgresEventLog: EventLog {
         }
     }
 
-    /// One group's transaction: lock the topic's row, plan every append in order, insert, advance the head, notify.
+    /// One group's transaction in two round trips: begin, lock the topic's row and look up the group's ids; then plan
+    /// every append in order and insert, advance the head, notify and commit. Statements are prepared per connection.
     private static func commit(
         _ requests: [([NewEvent], AppendCondition?)],
         table: PostgresTable,
         topic: TopicName,
         connection: PGConnection
     ) throws -> [Result<AppendResult, any Error>] {
-        try connection.transaction {
-            guard
-                let head = try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1 FOR UPDATE", [topic.rawValue]).int(
-                    0,
-                    0
+        // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
+        let ids = requests.flatMap { $0.0.filter { !$0.idWasGenerated }.map { $0.id.uuidString } }
+        do {
+            var opening = [
+                PGStatement(sql: "BEGIN"),
+                PGStatement(sql: "SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1 FOR UPDATE", parameters: [topic.rawValue]),
+            ]
+            if !ids.isEmpty {
+                // Runs after the lock is granted, so it sees every event committed before.
+                opening.append(
+                    PGStatement(sql: "SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", parameters: [PGArray.literal(ids)])
                 )
-            else {
+            }
+            let opened = try connection.pipeline(opening)
+            guard let head = opened[1].int(0, 0) else {
                 throw PostgresError(message: "the metadata row of topic '\(topic)' is missing", connectionLost: false)
             }
-            let ids = requests.flatMap { $0.0.map { $0.id.uuidString } }
-            let stored = try connection.query("SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", [PGArray.literal(ids)])
             var known: [UUID: Int64] = [:]
-            for row in 0..<stored.count {
-                if let id = stored.string(row, 0).flatMap(UUID.init(uuidString:)), let offset = stored.int(row, 1) { known[id] = offset }
+            if let stored = opened.count > 2 ? opened[2] : nil {
+                for row in 0..<stored.count {
+                    if let id = stored.string(row, 0).flatMap(UUID.init(uuidString:)), let offset = stored.int(row, 1) { known[id] = offset }
+                }
             }
             var next = head
             var written: [Event] = []
@@ -168,45 +177,55 @@ public final class PostgresEventLog: EventLog {
                     results.append(.failure(error))
                 }
             }
+            var closing: [PGStatement] = []
             if !written.isEmpty {
-                try Self.insert(written, table: table, connection: connection)
-                try connection.query("UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", [topic.rawValue, String(next)])
-                try connection.query(
-                    "SELECT pg_notify($1, $2)",
-                    [PostgresNotifier.channel, PostgresNotifier.payload(schema: table.schema, topic: topic.rawValue, head: next)]
+                closing.append(Self.insertStatement(written, table: table))
+                closing.append(
+                    PGStatement(sql: "UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", parameters: [topic.rawValue, String(next)])
+                )
+                closing.append(
+                    PGStatement(
+                        sql: "SELECT pg_notify($1, $2)",
+                        parameters: [PostgresNotifier.channel, PostgresNotifier.payload(schema: table.schema, topic: topic.rawValue, head: next)]
+                    )
                 )
             }
+            closing.append(PGStatement(sql: "COMMIT"))
+            try connection.pipeline(closing)
             return results
+        } catch {
+            if connection.isOpen { _ = try? connection.query("ROLLBACK") }
+            throw error
         }
     }
 
-    private static func insert(_ events: [Event], table: PostgresTable, connection: PGConnection) throws {
-        var metadataTexts: [String?] = []
-        var tags: [String?] = []
-        var data: [String?] = []
+    private static func insertStatement(_ events: [Event], table: PostgresTable) -> PGStatement {
+        var metadata: [[UInt8]?] = []
+        var tags: [[UInt8]?] = []
+        var data: [[UInt8]?] = []
         for event in events {
-            var metadata = JSONWriter(capacity: 64)
-            metadata.stringMap(event.metadata)
-            metadataTexts.append(String(decoding: metadata.bytes, as: UTF8.self))
-            tags.append(PGArray.literal(event.tags))
-            data.append(String(decoding: event.data.bytes, as: UTF8.self))
+            var writer = JSONWriter(capacity: 64)
+            writer.stringMap(event.metadata)
+            metadata.append(writer.bytes)
+            tags.append(PGArray.bytes(event.tags.map(\.utf8)))
+            data.append(event.data.bytes)
         }
-        try connection.query(
-            """
-            INSERT INTO \(table.qualified) ("offset", id, type, key, tags, data, metadata, "timestamp")
-            SELECT o, i, ty, k, tg::text[], d::json, m::jsonb, 'epoch'::timestamptz + us * interval '1 microsecond'
-            FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-                AS u(o, i, ty, k, tg, d, m, us)
-            """,
-            [
-                PGArray.literal(events.map { String($0.offset) }),
-                PGArray.literal(events.map { $0.id.uuidString }),
-                PGArray.literal(events.map(\.type)),
-                PGArray.literal(events.map(\.key)),
-                PGArray.literal(tags),
-                PGArray.literal(data),
-                PGArray.literal(metadataTexts),
-                PGArray.literal(events.map { String(Self.microseconds($0.timestamp)) }),
+        return PGStatement(
+            sql: """
+                INSERT INTO \(table.qualified) ("offset", id, type, key, tags, data, metadata, "timestamp")
+                SELECT o, i, ty, k, tg::text[], d::json, m::jsonb, 'epoch'::timestamptz + us * interval '1 microsecond'
+                FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+                    AS u(o, i, ty, k, tg, d, m, us)
+                """,
+            bytes: [
+                PGArray.bytes(events.map { String($0.offset).utf8 }),
+                PGArray.bytes(events.map { $0.id.uuidString.utf8 }),
+                PGArray.bytes(events.map(\.type.utf8)),
+                PGArray.bytes(events.map { $0.key?.utf8 }),
+                PGArray.bytes(tags),
+                PGArray.bytes(data),
+                PGArray.bytes(metadata),
+                PGArray.bytes(events.map { String(Self.microseconds($0.timestamp)).utf8 }),
             ]
         )
     }
@@ -216,7 +235,8 @@ public final class PostgresEventLog: EventLog {
         let (clause, parameters) = Self.filterClause(filter, firstParameter: 2)
         let rows = try connection.query(
             "SELECT EXISTS (SELECT 1 FROM \(table.qualified) WHERE \"offset\" >= $1\(clause))",
-            [String(from)] + parameters
+            [String(from)] + parameters,
+            prepared: true
         )
         return rows.string(0, 0) == "t"
     }
@@ -256,7 +276,7 @@ public final class PostgresEventLog: EventLog {
             ) e ON true
             """
         let parameters: [String?] = [self.topic.rawValue, String(offset), String(limit)] + filterParameters
-        let rows = try await self.pool.withConnection { connection in try connection.query(sql, parameters) }
+        let rows = try await self.pool.withConnection { connection in try connection.query(sql, parameters, prepared: true) }
         guard rows.count > 0, let head = rows.int(0, 0) else {
             throw EventStoreError(.storageUnavailable, "the metadata row of topic '\(self.topic)' is missing")
         }
@@ -300,7 +320,7 @@ public final class PostgresEventLog: EventLog {
 
     public func head(logger: Logger) async throws -> Int64 {
         let rows = try await self.pool.withConnection { [table, topic] connection in
-            try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1", [topic.rawValue])
+            try connection.query("SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1", [topic.rawValue], prepared: true)
         }
         guard let head = rows.int(0, 0) else {
             throw EventStoreError(.storageUnavailable, "the metadata row of topic '\(self.topic)' is missing")
@@ -356,17 +376,19 @@ public final class PostgresEventLog: EventLog {
     }
 
     private static func fieldWithNUL(_ event: NewEvent) -> String? {
-        if event.type.contains("\0") { return "type" }
-        if event.key?.contains("\0") == true { return "key" }
-        if event.tags.contains(where: { $0.contains("\0") }) { return "tags" }
-        if event.metadata.contains(where: { $0.key.contains("\0") || $0.value.contains("\0") }) { return "metadata" }
+        if hasNUL(event.type) { return "type" }
+        if let key = event.key, hasNUL(key) { return "key" }
+        if event.tags.contains(where: hasNUL) { return "tags" }
+        if event.metadata.contains(where: { hasNUL($0.key) || hasNUL($0.value) }) { return "metadata" }
         return nil
     }
 
     private static func filterFieldWithNUL(_ filter: EventFilter) -> String? {
-        if filter.types.contains(where: { $0.contains("\0") }) { return "types" }
-        if filter.keys.contains(where: { $0.contains("\0") }) { return "keys" }
-        if filter.tags.contains(where: { $0.contains("\0") }) { return "tags" }
+        if filter.types.contains(where: hasNUL) { return "types" }
+        if filter.keys.contains(where: hasNUL) { return "keys" }
+        if filter.tags.contains(where: hasNUL) { return "tags" }
         return nil
     }
+
+    private static func hasNUL(_ text: String) -> Bool { text.utf8.contains(0) }
 }

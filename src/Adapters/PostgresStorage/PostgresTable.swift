@@ -62,8 +62,13 @@ struct PostgresTable: Sendable, Hashable {
 /// PostgreSQL array literals (`{"a","b",NULL}`) for array parameters.
 enum PGArray {
     static func literal(_ values: [String?]) -> String {
+        String(decoding: self.bytes(values.map { $0?.utf8 }), as: UTF8.self)
+    }
+
+    /// The literal as UTF-8 bytes, from each element's UTF-8 bytes.
+    static func bytes<Element: Collection<UInt8>>(_ values: [Element?]) -> [UInt8] {
         var bytes: [UInt8] = [UInt8(ascii: "{")]
-        bytes.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        bytes.reserveCapacity(values.reduce(2) { $0 + ($1?.count ?? 4) + 3 })
         for (index, value) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             guard let value else {
@@ -71,13 +76,13 @@ enum PGArray {
                 continue
             }
             bytes.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
+            for byte in value {
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
                 bytes.append(byte)
             }
             bytes.append(UInt8(ascii: "\""))
         }
         bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

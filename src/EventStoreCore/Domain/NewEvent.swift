@@ -13,6 +13,9 @@ public struct NewEvent: Sendable, Hashable {
     public var data: RawJSON
     public var metadata: [String: String]
     public var timestamp: Date
+    /// Whether the service generated the id (the client sent none): no stored event can have it, so an adapter may
+    /// skip the idempotency look-up for it.
+    public var idWasGenerated: Bool
 
     public init(
         id: UUID,
@@ -21,7 +24,8 @@ public struct NewEvent: Sendable, Hashable {
         tags: [String] = [],
         data: RawJSON = .null,
         metadata: [String: String] = [:],
-        timestamp: Date
+        timestamp: Date,
+        idWasGenerated: Bool = false
     ) {
         self.id = id
         self.type = type
@@ -30,6 +34,7 @@ public struct NewEvent: Sendable, Hashable {
         self.data = data
         self.metadata = metadata
         self.timestamp = timestamp
+        self.idWasGenerated = idWasGenerated
     }
 
     /// This event recorded at `offset`.

@@ -16,7 +16,7 @@ public struct EventValidator: Sendable {
         self.limits = limits
     }
 
-    /// Validates a batch and fixes each event's id (generated when absent) and timestamp.
+    /// Validates a batch and fixes each event's id (generated when absent, time-ordered) and timestamp.
     /// - Throws: `EventStoreError.invalidArgument` or `.limitExceeded`, naming the offending field.
     public func prepare(_ drafts: [EventDraft], condition: AppendCondition?, timestamp: Date) throws(EventStoreError) -> [NewEvent] {
         guard !drafts.isEmpty else {
@@ -33,7 +33,7 @@ public struct EventValidator: Sendable {
         for (index, draft) in drafts.enumerated() {
             let field = drafts.count == 1 ? "" : "events[\(index)]."
             try self.check(draft, field: field)
-            let id = draft.id ?? UUID()
+            let id = draft.id ?? UUID.timeOrdered(at: timestamp)
             guard drafts.count == 1 || seen.insert(id).inserted else {
                 throw EventStoreError(.invalidArgument, "\(field)id \(id) appears more than once in the batch")
             }
@@ -45,7 +45,8 @@ public struct EventValidator: Sendable {
                     tags: draft.tags,
                     data: draft.data,
                     metadata: draft.metadata,
-                    timestamp: timestamp
+                    timestamp: timestamp,
+                    idWasGenerated: draft.id == nil
                 )
             )
         }

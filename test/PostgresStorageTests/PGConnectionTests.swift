@@ -1,0 +1,57 @@
+import EventStoreTesting
+import Testing
+
+@testable import PostgresStorage
+
+/// The Swift layer over libpq against a real, throwaway PostgreSQL.
+@Suite struct PGConnectionTests {
+    @Test func aFailingStatementInAPipelineStopsTheRestAndLeavesTheConnectionUsable() throws {
+        let connection = try PGConnection(connectionString: try PostgresCluster.shared().createDatabase())
+        try connection.query("CREATE TABLE t (n integer)")
+        do {
+            try connection.pipeline([
+                PGStatement(sql: "BEGIN"),
+                PGStatement(sql: "INSERT INTO t VALUES ($1)", parameters: ["1"]),
+                PGStatement(sql: "SELECT 1 / $1::integer", parameters: ["0"]),
+                PGStatement(sql: "INSERT INTO t VALUES ($1)", parameters: ["2"]),
+                PGStatement(sql: "COMMIT"),
+            ])
+            Issue.record("the division by zero was not reported")
+        } catch {
+            #expect(error.sqlState == "22012", "\(error)")
+        }
+        #expect(connection.isOpen)
+        try connection.query("ROLLBACK")
+        #expect(try connection.query("SELECT count(*) FROM t").int(0, 0) == 0, "nothing of the failed transaction is kept")
+
+        let rows = try connection.pipeline([
+            PGStatement(sql: "INSERT INTO t VALUES ($1)", parameters: ["3"]),
+            PGStatement(sql: "SELECT n, $1::text FROM t", parameters: [nil]),
+        ])
+        #expect(rows.count == 2)
+        #expect(rows[1].int(0, 0) == 3)
+        #expect(rows[1].string(0, 1) == nil, "a nil parameter is SQL NULL")
+    }
+
+    @Test func preparedStatementsSurviveTheirTableBeingReplaced() throws {
+        let connection = try PGConnection(connectionString: try PostgresCluster.shared().createDatabase())
+        try connection.query("CREATE TABLE t (n integer)")
+        try connection.query("INSERT INTO t VALUES (1)")
+        #expect(try connection.query("SELECT n FROM t WHERE n >= $1", ["0"], prepared: true).int(0, 0) == 1)
+        try connection.query("DROP TABLE t")
+        try connection.query("CREATE TABLE t (n integer)")
+        try connection.query("INSERT INTO t VALUES (2)")
+        #expect(try connection.query("SELECT n FROM t WHERE n >= $1", ["0"], prepared: true).int(0, 0) == 2)
+    }
+
+    @Test func anIdleConnectionTheServerClosedIsReplacedBeforeUse() async throws {
+        let cluster = try PostgresCluster.shared()
+        let pool = PGConnectionPool(connectionString: cluster.url, size: 1, threadPool: PostgresEventLogTests.threadPool)
+        defer { pool.close() }
+        let first = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
+        try cluster.psql("SELECT pg_terminate_backend(\(first ?? "0"))")
+        try await Task.sleep(for: .milliseconds(200))
+        let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
+        #expect(second != nil && second != first, "a new connection, and no error for the caller")
+    }
+}
