@@ -112,7 +112,12 @@ public final class PostgresEventLog: EventLog {
                 for (pending, result) in zip(group, results) { pending.continuation.resume(with: result) }
             } catch {
                 self.logger.error("PostgreSQL append failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
-                let failure = EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(self.topic)' failed; nothing was written")
+                // A connection lost while committing leaves the outcome unknown; anything else rolled back.
+                let outcome =
+                    (error as? PostgresError)?.isConnectionFailure == true
+                    ? "the connection was lost, so the events may or may not be stored: publish them again with the same ids"
+                    : "nothing was written"
+                let failure = EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(self.topic)' failed; \(outcome)")
                 for pending in group { pending.continuation.resume(throwing: failure) }
             }
         }
