@@ -30,6 +30,8 @@ final class PGConnection: @unchecked Sendable {
             PQfinish(handle)
             throw PostgresError(message: message, connectionLost: true)
         }
+        // Notices ("relation already exists, skipping") would go to standard error, past the server's logger.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         self.handle = handle
     }
 
@@ -221,45 +223,75 @@ struct PGStatement {
     }
 }
 
-/// A statement's rows, copied out of the libpq result as the text form's bytes (nil for NULL).
+/// A statement's rows, copied out of the libpq result as the text form's bytes: one buffer for every value, so a
+/// page of rows costs a handful of allocations rather than one per value.
 struct PGRows {
-    let rows: [[[UInt8]?]]
+    /// Every non-NULL value's bytes, one after another.
+    private let buffer: [UInt8]
+    /// Where each value starts in `buffer` and how long it is, row after row; a length of -1 is NULL.
+    private let cells: [(start: Int, length: Int)]
+    private let columns: Int
+    /// The number of rows.
+    let count: Int
 
     init(_ result: OpaquePointer) {
-        let rowCount = PQntuples(result)
-        let columnCount = PQnfields(result)
-        var rows: [[[UInt8]?]] = []
-        rows.reserveCapacity(Int(rowCount))
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        var total = 0
         for row in 0..<rowCount {
-            var values: [[UInt8]?] = []
-            values.reserveCapacity(Int(columnCount))
-            for column in 0..<columnCount {
-                if PQgetisnull(result, row, column) == 1 {
-                    values.append(nil)
-                } else {
-                    let length = Int(PQgetlength(result, row, column))
-                    values.append(
-                        PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
-                            Array(UnsafeBufferPointer(start: $0, count: length))
-                        }
-                    )
+            for column in 0..<columnCount { total += Int(PQgetlength(result, Int32(row), Int32(column))) }
+        }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(total)
+        var cells: [(start: Int, length: Int)] = []
+        cells.reserveCapacity(rowCount * columnCount)
+        for row in 0..<Int32(rowCount) {
+            for column in 0..<Int32(columnCount) {
+                guard PQgetisnull(result, row, column) == 0 else {
+                    cells.append((buffer.count, -1))
+                    continue
+                }
+                let length = Int(PQgetlength(result, row, column))
+                cells.append((buffer.count, length))
+                PQgetvalue(result, row, column).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    buffer.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
                 }
             }
-            rows.append(values)
         }
-        self.rows = rows
+        self.buffer = buffer
+        self.cells = cells
+        self.columns = columnCount
+        self.count = rowCount
     }
 
-    var count: Int { self.rows.count }
+    /// The bytes of the value at `row`, `column`; nil for NULL.
+    func bytes(_ row: Int, _ column: Int) -> ArraySlice<UInt8>? {
+        let cell = self.cells[row * self.columns + column]
+        guard cell.length >= 0 else { return nil }
+        return self.buffer[cell.start..<cell.start + cell.length]
+    }
 
     /// The value at `row`, `column` as a string; nil for NULL.
     func string(_ row: Int, _ column: Int) -> String? {
-        self.rows[row][column].map { String(decoding: $0, as: UTF8.self) }
+        self.bytes(row, column).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The value at `row`, `column` as an integer; nil for NULL or anything else.
     func int(_ row: Int, _ column: Int) -> Int64? {
-        self.string(row, column).flatMap { Int64($0) }
+        guard let bytes = self.bytes(row, column), !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var digits = bytes[...]
+        let negative = digits.first == UInt8(ascii: "-")
+        if negative { digits = digits.dropFirst() }
+        guard !digits.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (shifted, overflowShift) = value.multipliedReportingOverflow(by: 10)
+            let (added, overflowAdd) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowShift, !overflowAdd else { return nil }
+            value = added
+        }
+        return negative ? -value : value
     }
 }
 

@@ -151,7 +151,7 @@ public final class PostgresEventLog: EventLog {
             var known: [UUID: Int64] = [:]
             if let stored = opened.count > 2 ? opened[2] : nil {
                 for row in 0..<stored.count {
-                    if let id = stored.string(row, 0).flatMap(UUID.init(uuidString:)), let offset = stored.int(row, 1) { known[id] = offset }
+                    if let id = stored.bytes(row, 0).flatMap({ UUID(canonicalUTF8: $0) }), let offset = stored.int(row, 1) { known[id] = offset }
                 }
             }
             var next = head
@@ -287,7 +287,7 @@ public final class PostgresEventLog: EventLog {
         }
         var events: [Event] = []
         events.reserveCapacity(rows.count)
-        for row in 0..<rows.count where rows.rows[row][1] != nil {
+        for row in 0..<rows.count where rows.bytes(row, 1) != nil {
             events.append(try Self.event(rows, row))
         }
         let nextOffset = events.count == limit ? events[events.count - 1].offset + 1 : max(offset, head)
@@ -298,15 +298,15 @@ public final class PostgresEventLog: EventLog {
         func corrupted() -> EventStoreError {
             EventStoreError(.storageCorrupted, "a row of the PostgreSQL table cannot be read as an event")
         }
-        guard let offset = rows.int(row, 1), let id = rows.string(row, 2).flatMap(UUID.init(uuidString:)), let type = rows.string(row, 3),
-            let tagsJSON = rows.rows[row][5], let data = rows.rows[row][6], let metadataJSON = rows.rows[row][7], let micros = rows.int(row, 8)
+        guard let offset = rows.int(row, 1), let id = rows.bytes(row, 2).flatMap({ UUID(canonicalUTF8: $0) }), let type = rows.string(row, 3),
+            let tagsJSON = rows.bytes(row, 5), let data = rows.bytes(row, 6), let metadataJSON = rows.bytes(row, 7), let micros = rows.int(row, 8)
         else { throw corrupted() }
         do throws(JSONParseError) {
             var tags: [String] = []
-            var reader = JSONReader(tagsJSON)
+            var reader = JSONReader(Array(tagsJSON))
             try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
             var metadata: [String: String] = [:]
-            reader = JSONReader(metadataJSON)
+            reader = JSONReader(Array(metadataJSON))
             try reader.readObject { key, reader throws(JSONParseError) in metadata[key] = try reader.readString() }
             return Event(
                 id: id,
@@ -314,7 +314,7 @@ public final class PostgresEventLog: EventLog {
                 type: type,
                 key: rows.string(row, 4),
                 tags: tags,
-                data: RawJSON(validatedBytes: data),
+                data: RawJSON(validatedBytes: Array(data)),
                 metadata: metadata,
                 timestamp: Date(timeIntervalSince1970: Double(micros) / 1_000_000)
             )

@@ -134,7 +134,7 @@ public final class PostgresTopicCatalog: TopicCatalog {
             )
         }
         do {
-            return try JSONDecoder().decode(TopicConfiguration.self, from: Data(rows.rows[row][0] ?? []))
+            return try JSONDecoder().decode(TopicConfiguration.self, from: Data(rows.bytes(row, 0) ?? []))
         } catch {
             throw CatalogUnavailable(message: "the PostgreSQL topic catalog holds a configuration this build cannot read: \(error)")
         }

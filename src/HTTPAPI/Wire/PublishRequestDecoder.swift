@@ -131,7 +131,7 @@ enum PublishRequestDecoder {
             switch field {
             case "id":
                 let text = try PublishRequestDecoder.string(&reader, "\(path())id")
-                guard let id = UUID(uuidString: text) else { throw reader.shapeError("\(path())id must be a UUID, got '\(text.prefix(64))'") }
+                guard let id = UUID(canonical: text) else { throw reader.shapeError("\(path())id must be a UUID, got '\(text.prefix(64))'") }
                 self.id = id
             case "type":
                 self.type = try PublishRequestDecoder.string(&reader, "\(path())type")
