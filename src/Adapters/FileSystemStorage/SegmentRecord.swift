@@ -89,38 +89,9 @@ enum SegmentRecord {
         }
         guard line.count > index + Self.idPrefix.count + 36,
             UnsafeRawBufferPointer(rebasing: line[index..<index + Self.idPrefix.count]).elementsEqual(Self.idPrefix),
-            let id = Self.uuid(UnsafeRawBufferPointer(rebasing: line[(index + Self.idPrefix.count)...].prefix(36)))
+            let id = UUID(canonicalUTF8: UnsafeRawBufferPointer(rebasing: line[(index + Self.idPrefix.count)...].prefix(36)))
         else { return nil }
         return (offset, id)
-    }
-
-    /// Parses the canonical 36-character form of a UUID.
-    private static func uuid(_ text: UnsafeRawBufferPointer) -> UUID? {
-        guard text.count == 36 else { return nil }
-        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let valid = withUnsafeMutableBytes(of: &bytes) { output -> Bool in
-            var position = 0
-            for byteIndex in 0..<16 {
-                if position == 8 || position == 13 || position == 18 || position == 23 {
-                    guard text[position] == UInt8(ascii: "-") else { return false }
-                    position += 1
-                }
-                guard let high = Self.nibble(text[position]), let low = Self.nibble(text[position + 1]) else { return false }
-                output[byteIndex] = high << 4 | low
-                position += 2
-            }
-            return true
-        }
-        return valid ? UUID(uuid: bytes) : nil
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Decodes an intact record.

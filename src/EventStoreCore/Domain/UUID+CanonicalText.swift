@@ -9,19 +9,25 @@ extension UUID {
     ///
     /// Equivalent to `UUID(uuidString:)` for that form, without its general parser (which costs a `sscanf` per id):
     /// ids are parsed for every event read from text storage.
+    public init?(canonicalUTF8 bytes: UnsafeRawBufferPointer) {
+        guard let value = Self.parse(bytes) else { return nil }
+        self.init(uuid: value)
+    }
+
+    /// Parses the canonical text form from its UTF-8 bytes.
     public init?(canonicalUTF8 bytes: ArraySlice<UInt8>) {
-        guard let value = bytes.withUnsafeBufferPointer(Self.parse) else { return nil }
+        guard let value = bytes.withUnsafeBytes(Self.parse) else { return nil }
         self.init(uuid: value)
     }
 
     /// Parses the canonical text form, 8-4-4-4-12 hexadecimal digits in either case.
     public init?(canonical text: String) {
         var text = text
-        guard let value = text.withUTF8(Self.parse) else { return nil }
+        guard let value = text.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
         self.init(uuid: value)
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> uuid_t? {
+    private static func parse(_ bytes: UnsafeRawBufferPointer) -> uuid_t? {
         guard bytes.count == 36 else { return nil }
         var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         let parsed = withUnsafeMutableBytes(of: &value) { output -> Bool in
