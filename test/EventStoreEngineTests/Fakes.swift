@@ -53,6 +53,8 @@ struct FixedClock: WallClock {
 
 /// A working log whose storage check is given by the test: storage that stops answering while the topic is open.
 struct CheckedEventLog: EventLog {
+    /// False stands for local storage, which `/health` does not ask.
+    var checks = true
     var check: @Sendable () async throws -> Void
     let storage = MemoryEventLog()
 
@@ -64,6 +66,7 @@ struct CheckedEventLog: EventLog {
     }
     func head(logger: Logger) async throws -> Int64 { try await self.storage.head(logger: logger) }
     func close(logger: Logger) async throws {}
+    var checksAvailability: Bool { self.checks }
     func checkAvailability(logger: Logger) async throws { try await self.check() }
 }
 

@@ -125,7 +125,14 @@ import Testing
             guard answering.withLock({ $0 }) else { throw EventStoreError(.storageUnavailable, "the database does not answer") }
         }
         let silent = CheckedEventLog { try await Task.sleep(for: .seconds(3600)) }
-        let adapter = ScriptedStorageAdapter(kind: .memory) { configuration in configuration.name.rawValue == "flaky" ? flaky : silent }
+        let local = CheckedEventLog(checks: false) { throw DiskOnFire() }
+        let adapter = ScriptedStorageAdapter(kind: .memory) { configuration in
+            switch configuration.name.rawValue {
+            case "flaky": flaky
+            case "local": local
+            default: silent
+            }
+        }
         let topics = TopicService(
             registry: registry,
             adapters: [adapter],
@@ -135,6 +142,7 @@ import Testing
         )
         _ = try await topics.createTopic(try memoryTopic("flaky"), logger: quietLogger)
         _ = try await topics.createTopic(try memoryTopic("silent"), logger: quietLogger)
+        _ = try await topics.createTopic(try memoryTopic("local"), logger: quietLogger)
 
         let started = ContinuousClock.now
         let health = await topics.health(logger: quietLogger)
@@ -143,6 +151,7 @@ import Testing
         #expect(
             health.topics.map(\.state) == [
                 .unavailable(reason: "the database does not answer"),
+                .ready,  // local storage is not asked
                 .unavailable(reason: "its storage did not answer within 0.1 seconds"),
             ]
         )

@@ -333,6 +333,9 @@ public final class PostgresEventLog: EventLog {
         return head
     }
 
+    /// PostgreSQL can go away while the topic is open.
+    public var checksAvailability: Bool { true }
+
     /// Reads the topic's head: PostgreSQL answers and the topic's metadata row is there.
     public func checkAvailability(logger: Logger) async throws {
         do {

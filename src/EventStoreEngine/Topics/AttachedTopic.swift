@@ -60,7 +60,7 @@ public final class AttachedTopic: Sendable {
     ///
     /// The check is not cancelled when time is up (a blocked storage call cannot be); the caller just stops waiting.
     func currentState(timeout: Duration, logger: Logger) async -> TopicState {
-        guard self.state.isReady, let log = self.log else { return self.state }
+        guard self.state.isReady, let log = self.log, log.checksAvailability else { return self.state }
         let (answers, answer) = AsyncStream.makeStream(of: TopicState.self)
         let name = self.name
         Task {

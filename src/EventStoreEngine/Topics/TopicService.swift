@@ -216,13 +216,15 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     /// Every topic's state, its storage checked now (all at once, each waited for up to `storageCheckTimeout`).
     public nonisolated func health(logger: Logger) async -> ServiceHealth {
         let topics = self.registry.all()
-        let states = await withTaskGroup(of: (Int, TopicState).self) { group in
-            for (index, topic) in topics.enumerated() {
-                group.addTask { (index, await topic.currentState(timeout: self.storageCheckTimeout, logger: logger)) }
+        var states = topics.map(\.state)
+        let checked = topics.indices.filter { topics[$0].state.isReady && topics[$0].log?.checksAvailability == true }
+        if !checked.isEmpty {
+            await withTaskGroup(of: (Int, TopicState).self) { group in
+                for index in checked {
+                    group.addTask { (index, await topics[index].currentState(timeout: self.storageCheckTimeout, logger: logger)) }
+                }
+                for await (index, state) in group { states[index] = state }
             }
-            var states = [TopicState](repeating: .ready, count: topics.count)
-            for await (index, state) in group { states[index] = state }
-            return states
         }
         return ServiceHealth(
             topics: zip(topics, states).map { topic, state in .init(name: topic.name, adapter: topic.configuration.adapter, state: state) }

@@ -28,8 +28,12 @@ public protocol EventLog: Sendable {
     /// Releases the log's resources once in-flight appends are done. The log is not used afterwards.
     func close(logger: Logger) async throws
 
-    /// Checks that the storage answers now. Called by every `GET /health`, so it must be cheap; it need not bound
-    /// its own duration (the caller stops waiting after a while).
+    /// Whether the storage can stop answering while the log is open (a database server), so `GET /health` must ask
+    /// it with ``checkAvailability(logger:)``.
+    var checksAvailability: Bool { get }
+
+    /// Checks that the storage answers now. Called by every `GET /health` when ``checksAvailability`` is true, so it
+    /// must be cheap; it need not bound its own duration (the caller stops waiting after a while).
     /// - Throws: `EventStoreError.storageUnavailable` saying what does not answer (no secret in the message).
     func checkAvailability(logger: Logger) async throws
 
@@ -40,6 +44,8 @@ public protocol EventLog: Sendable {
 
 extension EventLog {
     /// Storage that is open stays available (local files, memory): nothing to check.
+    public var checksAvailability: Bool { false }
+
     public func checkAvailability(logger: Logger) async throws {}
 
     /// Only this process writes the log: nothing to observe.
