@@ -619,7 +619,12 @@ enum OpenAPIDocument {
                     properties:
                       name: { type: string }
                       adapter: { type: string }
-                      state: { type: string, enum: [ready, failed] }
+                      state:
+                        type: string
+                        enum: [ready, failed, unavailable]
+                        description: >-
+                          `failed`: the storage could not be opened or is damaged. `unavailable`: the storage (a
+                          database server) does not answer right now; the topic recovers by itself when it does.
                       reason: { type: string }
         webhooks:
           subscriptionCallback:
