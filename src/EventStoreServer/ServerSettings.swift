@@ -1,4 +1,5 @@
 public import Configuration
+import EventStoreCore
 public import EventStoreEngine
 public import HTTPAPI
 public import Logging
@@ -115,7 +116,7 @@ public struct ServerSettings: Sendable {
         self.callbackAllow = webhooks.stringArray(forKey: "allow", default: [])
         self.callbackDeny = webhooks.stringArray(forKey: "deny", default: [])
         func seconds(_ key: ConfigKey, _ name: String, default value: Duration) throws -> Duration {
-            try Self.duration(webhooks.double(forKey: key, default: Self.seconds(value)), name)
+            try Self.duration(webhooks.double(forKey: key, default: value.inSeconds), name)
         }
         let maxBatchSize = min(delivery.maxBatchSize, maxPageSize)
         self.deliveryPolicy = DeliveryPolicy(
@@ -144,11 +145,6 @@ public struct ServerSettings: Sendable {
             throw SettingsError("catalog must be 'file' (the default) or a postgres:// URL; the value given is neither")
         }
         return value
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     private static func duration(_ seconds: Double, _ name: String) throws -> Duration {

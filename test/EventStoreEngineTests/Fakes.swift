@@ -74,8 +74,13 @@ struct CheckedEventLog: EventLog {
 final class SharedCatalog: TopicCatalog {
     private let stored = MemoryTopicCatalog()
     private let observers = Mutex<[@Sendable () -> Void]>([])
+    /// Makes every read fail, as a catalog database that went away.
+    let unreadable = Mutex(false)
 
-    func load(logger: Logger) async throws -> [TopicConfiguration] { try await self.stored.load(logger: logger) }
+    func load(logger: Logger) async throws -> [TopicConfiguration] {
+        if self.unreadable.withLock({ $0 }) { throw DiskOnFire() }
+        return try await self.stored.load(logger: logger)
+    }
 
     func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition {
         let addition = try await self.stored.add(configuration, logger: logger)
@@ -92,7 +97,8 @@ final class SharedCatalog: TopicCatalog {
         self.observers.withLock { $0.append(onChange) }
     }
 
-    private func notify() {
+    /// Tells every service the catalog changed, as a listener does after reconnecting.
+    func notify() {
         for observer in self.observers.withLock({ $0 }) { observer() }
     }
 }

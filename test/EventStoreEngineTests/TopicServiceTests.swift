@@ -1,9 +1,10 @@
 import EventStoreCore
-import EventStoreEngine
 import EventStoreTesting
 import MemoryStorage
 import Synchronization
 import Testing
+
+@testable import EventStoreEngine
 
 @Suite struct TopicServiceTests {
     let registry = TopicRegistry()
@@ -195,5 +196,22 @@ import Testing
         try await second.deleteTopic(orders, logger: quietLogger)
         _ = try await second.createTopic(try memoryTopic("orders", options: ["other": "1"]), logger: quietLogger)
         try await eventually("the first service re-binds the topic") { registry.attached(orders)?.configuration.options == ["other": "1"] }
+    }
+
+    @Test func anUnreadableSharedCatalogChangesNoTopics() async throws {
+        let shared = SharedCatalog()
+        let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: shared, logger: quietLogger)
+        try await topics.attachStoredTopics(declared: [])
+        _ = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
+
+        shared.unreadable.withLock { $0 = true }
+        await topics.followCatalog()
+        #expect(registry.attached(try TopicName("orders"))?.state == .ready, "a catalog that cannot be read detaches nothing")
+
+        try await shared.remove(try TopicName("orders"), logger: quietLogger)
+        #expect(registry.attached(try TopicName("orders")) != nil)
+        shared.unreadable.withLock { $0 = false }
+        shared.notify()
+        try await eventually("the removal is followed once the catalog can be read") { registry.attached(try TopicName("orders")) == nil }
     }
 }

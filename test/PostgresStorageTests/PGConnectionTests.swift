@@ -54,4 +54,30 @@ import Testing
         let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
         #expect(second != nil && second != first, "a new connection, and no error for the caller")
     }
+
+    @Test func aStatementThatCannotBePreparedIsAnErrorAndTheConnectionStaysUsable() throws {
+        let connection = try PGConnection(connectionString: try PostgresCluster.shared().url)
+        do {
+            try connection.query("SELEC 1", prepared: true)
+            Issue.record("the syntax error was not reported")
+        } catch {
+            #expect(error.sqlState == "42601", "\(error)")
+        }
+        #expect(try connection.query("SELECT 2", prepared: true).int(0, 0) == 2)
+    }
+
+    @Test func aPipelineOnAConnectionTheServerEndedFailsAndRetiresTheConnection() async throws {
+        let cluster = try PostgresCluster.shared()
+        let connection = try PGConnection(connectionString: cluster.url)
+        let pid = try #require(connection.query("SELECT pg_backend_pid()").string(0, 0))
+        try cluster.psql("SELECT pg_terminate_backend(\(pid))")
+        try await Task.sleep(for: .milliseconds(200))
+        do {
+            try connection.pipeline([PGStatement(sql: "SELECT 1"), PGStatement(sql: "SELECT 2")])
+            Issue.record("a pipeline on a dead connection succeeded")
+        } catch {
+            #expect(error.isConnectionFailure, "\(error)")
+        }
+        #expect(!connection.isOpen, "the pool drops it instead of handing it out again")
+    }
 }

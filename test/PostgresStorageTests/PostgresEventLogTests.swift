@@ -103,6 +103,59 @@ import Testing
         }
     }
 
+    @Test func aFailedAppendSaysWhetherTheEventsMayHaveBeenStored() async throws {
+        let cluster = try PostgresCluster.shared()
+        let database = try cluster.createDatabase()
+        let log = try await Self.adapter().openLog(
+            for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
+            logger: quietLogger
+        )
+        func append() async -> EventStoreError? {
+            await #expect(throws: EventStoreError.self) {
+                try await log.append(
+                    [NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
+                    condition: nil,
+                    logger: quietLogger
+                )
+            }
+        }
+
+        // A statement of the transaction fails: it is rolled back.
+        try cluster.psql(
+            """
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON events_orders FOR EACH ROW EXECUTE FUNCTION refuse();
+            """,
+            database: database
+        )
+        let refused = await append()
+        #expect(refused?.code == .storageUnavailable)
+        #expect(refused?.message.contains("nothing was written") == true, "\(String(describing: refused))")
+        #expect(try await log.head(logger: quietLogger) == 0)
+
+        // The connection dies while the commit is on its way: nobody can say whether it committed.
+        try cluster.psql(
+            """
+            DROP TRIGGER refuse ON events_orders;
+            CREATE FUNCTION vanish() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER vanish AFTER INSERT ON events_orders DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION vanish();
+            """,
+            database: database
+        )
+        let lost = await append()
+        #expect(lost?.code == .storageUnavailable)
+        #expect(lost?.message.contains("may or may not be stored") == true, "\(String(describing: lost))")
+
+        try cluster.psql("DROP TRIGGER vanish ON events_orders", database: database)
+        _ = try await log.append(
+            [NewEvent(id: UUID(), type: "B", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
+            condition: nil,
+            logger: quietLogger
+        )
+    }
+
     @Test func aFullPoolMakesCallersWaitForAConnection() async throws {
         let pool = PGConnectionPool(connectionString: try PostgresCluster.shared().url, size: 2, threadPool: Self.threadPool)
         let usage = Usage()

@@ -74,6 +74,16 @@ import Testing
         #expect(error?.message.contains("format 99") == true)
     }
 
+    @Test func refusesAConfigurationItCannotRead() async throws {
+        let database = try PostgresCluster.shared().createDatabase()
+        let catalog = self.catalog(database)
+        _ = try await catalog.add(try topic("orders"), logger: quietLogger)
+        try PostgresCluster.shared().psql(#"UPDATE eventstore_catalog SET configuration = '{"name": "orders"}'"#, database: database)
+        let error = await #expect(throws: CatalogUnavailable.self) { try await catalog.load(logger: quietLogger) }
+        #expect(error?.message.contains("cannot read") == true)
+        await #expect(throws: CatalogUnavailable.self) { try await catalog.add(try topic("orders"), logger: quietLogger) }
+    }
+
     @Test func anUnreachableCatalogIsAClearErrorWithoutSecrets() async throws {
         let port = try LoopbackPort.free()
         let catalog = self.catalog("postgres://app:hunter2@127.0.0.1:\(port)/events?connect_timeout=2")

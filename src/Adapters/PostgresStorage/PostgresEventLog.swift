@@ -112,10 +112,9 @@ public final class PostgresEventLog: EventLog {
                 for (pending, result) in zip(group, results) { pending.continuation.resume(with: result) }
             } catch {
                 self.logger.error("PostgreSQL append failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
-                // A connection lost while committing leaves the outcome unknown; anything else rolled back.
                 let outcome =
-                    (error as? PostgresError)?.isConnectionFailure == true
-                    ? "the connection was lost, so the events may or may not be stored: publish them again with the same ids"
+                    error is CommitOutcomeUnknown
+                    ? "the connection was lost while committing, so the events may or may not be stored: publish them again with the same ids"
                     : "nothing was written"
                 let failure = EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(self.topic)' failed; \(outcome)")
                 for pending in group { pending.continuation.resume(throwing: failure) }
@@ -132,7 +131,7 @@ public final class PostgresEventLog: EventLog {
         connection: PGConnection
     ) throws -> [Result<AppendResult, any Error>] {
         // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
-        let ids = requests.flatMap { $0.0.filter { !$0.idWasGenerated }.map { $0.id.uuidString } }
+        let ids = requests.flatMap { $0.0.filter { !$0.idWasGenerated }.map { $0.id.uuidString.utf8 } }
         do {
             var opening = [
                 PGStatement(sql: "BEGIN"),
@@ -141,7 +140,7 @@ public final class PostgresEventLog: EventLog {
             if !ids.isEmpty {
                 // Runs after the lock is granted, so it sees every event committed before.
                 opening.append(
-                    PGStatement(sql: "SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", parameters: [PGArray.literal(ids)])
+                    PGStatement(sql: "SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", bytes: [PGArray.bytes(ids)])
                 )
             }
             let opened = try connection.pipeline(opening)
@@ -196,7 +195,11 @@ public final class PostgresEventLog: EventLog {
                 )
             }
             closing.append(PGStatement(sql: "COMMIT"))
-            try connection.pipeline(closing)
+            do {
+                try connection.pipeline(closing)
+            } catch {
+                throw error.isConnectionFailure ? CommitOutcomeUnknown(cause: error) : error
+            }
             return results
         } catch {
             if connection.isOpen { _ = try? connection.query("ROLLBACK") }
@@ -399,4 +402,10 @@ public final class PostgresEventLog: EventLog {
     }
 
     private static func hasNUL(_ text: String) -> Bool { text.utf8.contains(0) }
+}
+
+/// The connection broke while the commit was on its way: whether the transaction committed is unknown.
+private struct CommitOutcomeUnknown: Error, CustomStringConvertible {
+    var cause: PostgresError
+    var description: String { "commit outcome unknown: \(self.cause)" }
 }

@@ -59,7 +59,7 @@ public final class WebhookSender: CallbackSender {
         var request = URLRequest(url: callback.url.url)
         request.httpMethod = "POST"
         request.httpBody = Data(body)
-        request.timeoutInterval = Self.seconds(callback.timeout)
+        request.timeoutInterval = callback.timeout.inSeconds
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue(self.userAgent, forHTTPHeaderField: "User-Agent")
         request.setValue(callback.messageID, forHTTPHeaderField: "webhook-id")
@@ -95,11 +95,6 @@ public final class WebhookSender: CallbackSender {
 
     private func refusal(_ url: CallbackURL) async -> String? {
         self.policy.refusal(host: url.host, addresses: await self.resolver.addresses(of: url.host))
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 
     private static func describe(_ error: any Error, timeout: Duration) -> String {
