@@ -16,6 +16,7 @@ import Testing
         return pool
     }()
 
+    /// A new adapter. It stops its pools and listeners when it goes away, so a test keeps it alive while it uses a log.
     static func adapter() -> PostgresStorageAdapter {
         PostgresStorageAdapter(threadPool: Self.threadPool, logger: quietLogger)
     }
@@ -42,6 +43,7 @@ import Testing
 
     @Test func hostileNamesAndValuesAreStoredAsData() async throws {
         let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
         let log = try await Self.openLog(adapter, name: "x.y-z", schema: #"we"ird; DROP SCHEMA public"#, table: #"t"; DROP TABLE x; --"#)
         let hostile = #"'); DROP TABLE eventstore_topics; --"#
         let event = NewEvent(
@@ -70,14 +72,18 @@ import Testing
     }
 
     @Test func nulCharactersAreRefusedNotTruncated() async throws {
-        let log = try await Self.openLog(Self.adapter())
+        let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
+        let log = try await Self.openLog(adapter)
         let event = NewEvent(id: UUID(), type: "A\u{0}B", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())
         await #expect(throws: EventStoreError.self) { try await log.append([event], condition: nil, logger: quietLogger) }
         #expect(try await log.head(logger: quietLogger) == 0)
     }
 
     @Test func aFilterWithNULIsRefused() async throws {
-        let log = try await Self.openLog(Self.adapter())
+        let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
+        let log = try await Self.openLog(adapter)
         await #expect(throws: EventStoreError.self) {
             try await log.read(from: 0, limit: 10, filter: EventFilter(keys: ["a\u{0}"]), logger: quietLogger)
         }
@@ -85,7 +91,9 @@ import Testing
 
     @Test func aRowThatIsNotAnEventIsReportedCorrupted() async throws {
         let database = try PostgresCluster.shared().createDatabase()
-        let log = try await Self.adapter().openLog(
+        let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
+        let log = try await adapter.openLog(
             for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
             logger: quietLogger
         )
@@ -106,7 +114,9 @@ import Testing
     @Test func aFailedAppendSaysWhetherTheEventsMayHaveBeenStored() async throws {
         let cluster = try PostgresCluster.shared()
         let database = try cluster.createDatabase()
-        let log = try await Self.adapter().openLog(
+        let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
+        let log = try await adapter.openLog(
             for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
             logger: quietLogger
         )
@@ -179,9 +189,13 @@ import Testing
     @Test func anotherProcessAppendIsReportedThroughNotifications() async throws {
         let database = try PostgresCluster.shared().createDatabase()
         let configuration = TopicConfiguration(name: try TopicName("shared"), adapter: .postgres, connection: database)
-        // Two adapters stand for two server processes: separate pools and listeners.
-        let writer = try await Self.adapter().openLog(for: configuration, logger: quietLogger)
-        let reader = try await Self.adapter().openLog(for: configuration, logger: quietLogger)
+        // Two adapters stand for two server processes: separate pools and listeners. An adapter stops its listeners
+        // when it goes away, so both live until the end of the test.
+        let writerAdapter = Self.adapter()
+        let readerAdapter = Self.adapter()
+        defer { withExtendedLifetime((writerAdapter, readerAdapter)) {} }
+        let writer = try await writerAdapter.openLog(for: configuration, logger: quietLogger)
+        let reader = try await readerAdapter.openLog(for: configuration, logger: quietLogger)
         let heads = Mutex<[Int64]>([])
         reader.observeExternalAppends { head in heads.withLock { $0.append(head) } }
         try await Task.sleep(for: .milliseconds(300))  // the listener is connected
