@@ -22,6 +22,12 @@ public struct JSONReader {
         self.bytes = bytes
     }
 
+    /// A reader that starts at `index` of `bytes`, for a caller that has read what comes before it.
+    public init(_ bytes: [UInt8], at index: Int) {
+        self.bytes = bytes
+        self.index = min(max(index, 0), bytes.count)
+    }
+
     // MARK: Structure
 
     /// The kind of the next value.
@@ -118,11 +124,13 @@ public struct JSONReader {
         try self.expect(UInt8(ascii: "\""), "a string")
         let start = self.index
         // Fast path: no escapes.
+        var isASCII = true
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
-                let string = self.bytes.withUnsafeBufferPointer {
-                    String(validating: UnsafeBufferPointer(rebasing: $0[start..<self.index]), as: UTF8.self)
+                let string = self.bytes.withUnsafeBufferPointer { bytes in
+                    let text = UnsafeBufferPointer(rebasing: bytes[start..<self.index])
+                    return isASCII ? String(decoding: text, as: UTF8.self) : Self.utf8String(text)
                 }
                 guard let string else { throw self.error("invalid UTF-8 in a string", at: start) }
                 self.index += 1
@@ -130,6 +138,7 @@ public struct JSONReader {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw self.error("unescaped control character in a string") }
+            if byte >= 0x80 { isASCII = false }
             self.index += 1
         }
         var decoded = Array(self.bytes[start..<self.index])
@@ -138,7 +147,7 @@ public struct JSONReader {
             switch byte {
             case UInt8(ascii: "\""):
                 self.index += 1
-                guard let string = String(validating: decoded, as: UTF8.self) else {
+                guard let string = decoded.withUnsafeBufferPointer({ Self.utf8String($0) }) else {
                     throw self.error("invalid UTF-8 in a string", at: start)
                 }
                 return string
@@ -248,7 +257,9 @@ public struct JSONReader {
         }
     }
 
-    private mutating func consumeLiteral(_ literal: StaticString) -> Bool {
+    /// Consumes `literal` if the input continues with exactly its bytes (no whitespace is skipped first).
+    /// - Returns: whether it did.
+    public mutating func consumeLiteral(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard self.index + count <= self.bytes.count else { return false }
         let start = self.index
@@ -269,7 +280,7 @@ public struct JSONReader {
             case UInt8(ascii: "\""):
                 if sawNonASCII {
                     let valid = self.bytes.withUnsafeBufferPointer {
-                        String(validating: UnsafeBufferPointer(rebasing: $0[start..<self.index]), as: UTF8.self) != nil
+                        Self.utf8String(UnsafeBufferPointer(rebasing: $0[start..<self.index])) != nil
                     }
                     guard valid else { throw self.error("invalid UTF-8 in a string", at: start) }
                 }
@@ -361,6 +372,17 @@ public struct JSONReader {
 
     private mutating func skipDigits() {
         while self.index < self.bytes.count, Self.isDigit(self.bytes[self.index]) { self.index += 1 }
+    }
+
+    /// The string `bytes` encode, or nil when they are not valid UTF-8.
+    ///
+    /// Decoding replaces every invalid sequence, so the result has the input's bytes exactly when the input was valid.
+    /// (`String(validating:as:)` does the same check but through an unspecialised generic path that looks up type
+    /// metadata on every call, which showed in profiles of reads and publishes.)
+    static func utf8String(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let string = String(decoding: bytes, as: UTF8.self)
+        let unchanged = string.utf8.withContiguousStorageIfAvailable { $0.elementsEqual(bytes) } ?? string.utf8.elementsEqual(bytes)
+        return unchanged ? string : nil
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }

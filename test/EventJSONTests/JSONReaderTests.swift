@@ -28,7 +28,9 @@ import Testing
     }
 
     @Test func refusesInvalidUTF8() {
-        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22]] {
+        let overlong: [UInt8] = [0x22, 0xC0, 0xAF, 0x22]
+        let afterAnEscape: [UInt8] = [0x22, 0x5C, 0x6E, 0xFF, 0x22]
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], overlong, afterAnEscape] {
             #expect(throws: JSONParseError.self) {
                 var reader = JSONReader(bytes)
                 _ = try reader.readRawValue()
@@ -38,6 +40,11 @@ import Testing
                 _ = try reader.readString()
             }
         }
+    }
+
+    @Test func keepsTheReplacementCharacterWhenItWasSent() throws {
+        var reader = JSONReader(Array("\"a\u{FFFD}b\"".utf8))
+        #expect(try reader.readString() == "a\u{FFFD}b")
     }
 
     @Test func refusesDuplicateFieldsButKeepsOpaqueValuesAsSent() throws {

@@ -69,7 +69,7 @@ struct SegmentFiles: Sendable {
             var consumed = 0
             let keepGoing = try chunk.withUnsafeBytes { bytes -> Bool in
                 var lineStart = 0
-                while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                while let newline = Self.newline(in: bytes, from: lineStart) {
                     let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
                     guard SegmentRecord.isIntact(line) else {
                         throw EventStoreError(
@@ -90,6 +90,14 @@ struct SegmentFiles: Sendable {
             }
             position += Int64(consumed)
         }
+    }
+
+    /// The index of the first newline at or after `start` (memchr: far faster than a byte loop on long chunks).
+    private static func newline(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
     }
 
     private func decode(_ line: UnsafeRawBufferPointer, segment: Segment) throws -> Event {
@@ -194,7 +202,7 @@ struct SegmentFiles: Sendable {
         var damagedAt: Int64?
         try bytes.withUnsafeBytes { bytes in
             var lineStart = 0
-            while let newline = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = Self.newline(in: bytes, from: lineStart) {
                 let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
                 let position = Int64(lineStart)
                 lineStart = newline + 1
