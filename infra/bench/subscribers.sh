@@ -83,5 +83,5 @@ print(f\"catch-up: {int(catchup['events'])} events in {catchup['seconds']} s = {
 print(f\"fan-out:  publishing {float(publish['rps']):.0f} events/s (p99 {float(publish['p99_ms']):.2f} ms, non-2xx {publish['non2xx']}), head {head}\")
 print(f'          {complete}/{subscribers} subscribers received all {head} events; {requests} callbacks ({requests / subscribers:.0f} per subscriber)')
 print(f'          lag over every callback: p50 {lags[len(lags) // 2] * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, max {worst * 1000:.1f} ms (target: every subscriber under 1 s)')
-print(f'          server RSS with {subscribers} subscriptions and the {int(catchup['events'])}-event topic of the catch-up: {$rss / 1024:.0f} MiB')
+print(f'          server RSS with {subscribers} subscriptions and the {int(catchup[\"events\"])}-event topic of the catch-up: {$rss / 1024:.0f} MiB')
 "

@@ -107,6 +107,6 @@ import Testing
         try await Task.sleep(for: .milliseconds(50))
         try await topics.deleteTopic(orders, logger: quietLogger)
         await #expect(throws: EventStoreError.self) { try await read.value }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - started < .seconds(25), "answered by the deletion, not by the end of the 30 s wait")
     }
 }

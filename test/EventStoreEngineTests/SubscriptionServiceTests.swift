@@ -152,7 +152,7 @@ final class ScriptedSender: CallbackSender {
         try await eventually("an attempt is in flight") { sender.recorded.count == 1 }
         let started = ContinuousClock.now
         try await service.unsubscribe(subscription.id, from: orders, logger: quietLogger)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(30), "not held by the callback that never answers (60 s)")
         try await publish(publisher, ["B"])
         try await Task.sleep(for: .milliseconds(100))
         #expect(sender.recorded.count == 1)

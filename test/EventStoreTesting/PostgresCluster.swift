@@ -15,20 +15,38 @@ public final class PostgresCluster: Sendable {
     private let binaries: String
 
     /// The cluster shared by a test process, started on first use and removed when the process exits.
-    public static func shared() throws -> PostgresCluster {
-        try sharedCluster.withLock { cluster in
-            if let cluster { return cluster }
-            let started = try PostgresCluster.start()
-            cluster = started
-            atexit { try? PostgresCluster.sharedCluster.withLock { $0 }?.destroy() }
-            return started
+    public static func shared() async throws -> PostgresCluster {
+        try await blocking {
+            try sharedCluster.withLock { cluster in
+                if let cluster { return cluster }
+                let started = try PostgresCluster.startBlocking()
+                cluster = started
+                atexit { try? PostgresCluster.sharedCluster.withLock { $0 }?.destroyBlocking() }
+                return started
+            }
         }
     }
 
     private static let sharedCluster = Mutex<PostgresCluster?>(nil)
 
     /// Starts a new cluster of its own (or uses the server of `EVENTSTORE_TEST_POSTGRES_URL`).
-    public static func start() throws -> PostgresCluster {
+    public static func start() async throws -> PostgresCluster {
+        try await blocking { try Self.startBlocking() }
+    }
+
+    /// Runs `body` with a cluster of its own, removed afterwards whether `body` succeeds or throws.
+    public static func withOwnCluster(_ body: (PostgresCluster) async throws -> Void) async throws {
+        let cluster = try await Self.start()
+        do {
+            try await body(cluster)
+        } catch {
+            try? await cluster.destroy()
+            throw error
+        }
+        try await cluster.destroy()
+    }
+
+    private static func startBlocking() throws -> PostgresCluster {
         if let url = ProcessInfo.processInfo.environment["EVENTSTORE_TEST_POSTGRES_URL"] {
             return PostgresCluster(url: url, port: 0, directory: nil, binaries: "")
         }
@@ -39,7 +57,7 @@ public final class PostgresCluster: Sendable {
         try Self.run("\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], asPostgres: true)
         let port = try LoopbackPort.free()
         let cluster = PostgresCluster(url: "postgresql://postgres@127.0.0.1:\(port)/postgres", port: port, directory: directory, binaries: binaries)
-        try cluster.startServer()
+        try cluster.startServerBlocking()
         return cluster
     }
 
@@ -51,28 +69,37 @@ public final class PostgresCluster: Sendable {
     }
 
     /// Creates an empty database and returns its URL.
-    public func createDatabase() throws -> String {
+    public func createDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try self.psql("CREATE DATABASE \(name)")
+        try await self.psql("CREATE DATABASE \(name)")
         var components = URLComponents(string: self.url)!
         components.path = "/" + name
         return components.string!
     }
 
     /// Runs SQL with `psql` against the `postgres` database.
-    public func psql(_ sql: String, database: String? = nil) throws {
+    public func psql(_ sql: String, database: String? = nil) async throws {
         let psql = self.binaries.isEmpty ? "/usr/bin/psql" : "\(self.binaries)/psql"
-        try Self.run(psql, [database ?? self.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        let url = self.url
+        try await blocking { try Self.run(psql, [database ?? url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]) }
     }
 
     /// Stops the server (fast shutdown: open connections are cut).
-    public func stopServer() throws {
+    public func stopServer() async throws {
+        try await blocking { try self.stopServerBlocking() }
+    }
+
+    private func stopServerBlocking() throws {
         guard let directory else { throw ClusterError(message: "an external server cannot be stopped by the tests") }
         try Self.run("\(self.binaries)/pg_ctl", ["-D", "\(directory)/data", "-m", "fast", "-w", "stop"], asPostgres: true)
     }
 
     /// Starts the server again on its port.
-    public func startServer() throws {
+    public func startServer() async throws {
+        try await blocking { try self.startServerBlocking() }
+    }
+
+    private func startServerBlocking() throws {
         guard let directory else { return }
         let options = "-p \(self.port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
         try Self.run(
@@ -83,9 +110,13 @@ public final class PostgresCluster: Sendable {
     }
 
     /// Stops the server and removes its directory.
-    public func destroy() throws {
+    public func destroy() async throws {
+        try await blocking { try self.destroyBlocking() }
+    }
+
+    private func destroyBlocking() throws {
         guard let directory else { return }
-        try? self.stopServer()
+        try? self.stopServerBlocking()
         try FileManager.default.removeItem(atPath: directory)
     }
 
@@ -107,6 +138,27 @@ public final class PostgresCluster: Sendable {
         )
     }
 
+    /// Makes the child close every descriptor above standard error. `pg_ctl start` leaves a server running with what
+    /// it inherited; holding the write end of another test's pipe, it would keep that test waiting for end of file.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom = Self.addCloseFrom {
+            _ = addCloseFrom(&actions, 3)
+            return
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
+    }
+
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not show.
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: AddCloseFrom.self)
+    }()
+
     /// Runs a command to its end, its output into a temporary file (shown when it fails). Spawned directly rather
     /// than with `Process`: `pg_ctl start` leaves the server running with the descriptors it inherited, and `Process`
     /// would wait for those to close.
@@ -120,6 +172,7 @@ public final class PostgresCluster: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        Self.closeInheritedDescriptors(&actions)
         var pid: pid_t = 0
         let arguments = command.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }

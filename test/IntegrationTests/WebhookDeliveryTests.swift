@@ -96,7 +96,7 @@ struct WebhookDeliveryTests {
         let metrics = try await server.get("/metrics").body
         #expect(metrics.contains(#"eventstore_subscription_events_delivered_total{topic="orders",subscription="\#(subscribed.id)"} 450"#))
 
-        try ReferenceWebhookVerifier.expectVerified(deliveries, secret: subscribed.secret)
+        try await ReferenceWebhookVerifier.expectVerified(deliveries, secret: subscribed.secret)
     }
 
     @Test func aReceiverThatFailsThenRecoversGetsOnlyTheFailedBatchAgainWithItsID() async throws {
@@ -123,7 +123,7 @@ struct WebhookDeliveryTests {
         let info = try await subscription(server, subscribed.id)
         #expect(info["state"] as? String == "active" && info["consecutive_failures"] as? Int == 0)
         #expect(info["last_error"] is NSNull)
-        try ReferenceWebhookVerifier.expectVerified(deliveries, secret: subscribed.secret)
+        try await ReferenceWebhookVerifier.expectVerified(deliveries, secret: subscribed.secret)
     }
 
     @Test func deadGoneRedirectingAndSlowReceivers() async throws {

@@ -5,8 +5,8 @@ import Testing
 
 /// The Swift layer over libpq against a real, throwaway PostgreSQL.
 @Suite struct PGConnectionTests {
-    @Test func aFailingStatementInAPipelineStopsTheRestAndLeavesTheConnectionUsable() throws {
-        let connection = try PGConnection(connectionString: try PostgresCluster.shared().createDatabase())
+    @Test func aFailingStatementInAPipelineStopsTheRestAndLeavesTheConnectionUsable() async throws {
+        let connection = try PGConnection(connectionString: try await PostgresCluster.shared().createDatabase())
         try connection.query("CREATE TABLE t (n integer)")
         do {
             try connection.pipeline([
@@ -33,8 +33,8 @@ import Testing
         #expect(rows[1].string(0, 1) == nil, "a nil parameter is SQL NULL")
     }
 
-    @Test func preparedStatementsSurviveTheirTableBeingReplaced() throws {
-        let connection = try PGConnection(connectionString: try PostgresCluster.shared().createDatabase())
+    @Test func preparedStatementsSurviveTheirTableBeingReplaced() async throws {
+        let connection = try PGConnection(connectionString: try await PostgresCluster.shared().createDatabase())
         try connection.query("CREATE TABLE t (n integer)")
         try connection.query("INSERT INTO t VALUES (1)")
         #expect(try connection.query("SELECT n FROM t WHERE n >= $1", ["0"], prepared: true).int(0, 0) == 1)
@@ -45,18 +45,18 @@ import Testing
     }
 
     @Test func anIdleConnectionTheServerClosedIsReplacedBeforeUse() async throws {
-        let cluster = try PostgresCluster.shared()
+        let cluster = try await PostgresCluster.shared()
         let pool = PGConnectionPool(connectionString: cluster.url, size: 1, threadPool: PostgresEventLogTests.threadPool)
         defer { pool.close() }
         let first = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
-        try cluster.psql("SELECT pg_terminate_backend(\(first ?? "0"))")
+        try await cluster.psql("SELECT pg_terminate_backend(\(first ?? "0"))")
         try await Task.sleep(for: .milliseconds(200))
         let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
         #expect(second != nil && second != first, "a new connection, and no error for the caller")
     }
 
-    @Test func aStatementThatCannotBePreparedIsAnErrorAndTheConnectionStaysUsable() throws {
-        let connection = try PGConnection(connectionString: try PostgresCluster.shared().url)
+    @Test func aStatementThatCannotBePreparedIsAnErrorAndTheConnectionStaysUsable() async throws {
+        let connection = try PGConnection(connectionString: try await PostgresCluster.shared().url)
         do {
             try connection.query("SELEC 1", prepared: true)
             Issue.record("the syntax error was not reported")
@@ -67,10 +67,10 @@ import Testing
     }
 
     @Test func aPipelineOnAConnectionTheServerEndedFailsAndRetiresTheConnection() async throws {
-        let cluster = try PostgresCluster.shared()
+        let cluster = try await PostgresCluster.shared()
         let connection = try PGConnection(connectionString: cluster.url)
         let pid = try #require(connection.query("SELECT pg_backend_pid()").string(0, 0))
-        try cluster.psql("SELECT pg_terminate_backend(\(pid))")
+        try await cluster.psql("SELECT pg_terminate_backend(\(pid))")
         try await Task.sleep(for: .milliseconds(200))
         do {
             try connection.pipeline([PGStatement(sql: "SELECT 1"), PGStatement(sql: "SELECT 2")])

@@ -28,7 +28,7 @@ import Testing
         schema: String? = nil,
         table: String? = nil
     ) async throws -> any EventLog {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         return try await adapter.openLog(
             for: TopicConfiguration(name: try TopicName(name), adapter: .postgres, connection: database, schema: schema, table: table),
             logger: quietLogger
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func aRowThatIsNotAnEventIsReportedCorrupted() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }
         let log = try await adapter.openLog(
@@ -102,7 +102,7 @@ import Testing
             condition: nil,
             logger: quietLogger
         )
-        try PostgresCluster.shared().psql(#"UPDATE events_orders SET metadata = '{"n": 1}'"#, database: database)
+        try await PostgresCluster.shared().psql(#"UPDATE events_orders SET metadata = '{"n": 1}'"#, database: database)
         do {
             _ = try await log.read(from: 0, limit: 10, filter: .all, logger: quietLogger)
             Issue.record("a damaged row was served")
@@ -112,8 +112,8 @@ import Testing
     }
 
     @Test func aFailedAppendSaysWhetherTheEventsMayHaveBeenStored() async throws {
-        let cluster = try PostgresCluster.shared()
-        let database = try cluster.createDatabase()
+        let cluster = try await PostgresCluster.shared()
+        let database = try await cluster.createDatabase()
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }
         let log = try await adapter.openLog(
@@ -131,7 +131,7 @@ import Testing
         }
 
         // A statement of the transaction fails: it is rolled back.
-        try cluster.psql(
+        try await cluster.psql(
             """
             CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
             CREATE TRIGGER refuse BEFORE INSERT ON events_orders FOR EACH ROW EXECUTE FUNCTION refuse();
@@ -144,7 +144,7 @@ import Testing
         #expect(try await log.head(logger: quietLogger) == 0)
 
         // The connection dies while the commit is on its way: nobody can say whether it committed.
-        try cluster.psql(
+        try await cluster.psql(
             """
             DROP TRIGGER refuse ON events_orders;
             CREATE FUNCTION vanish() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -158,7 +158,7 @@ import Testing
         #expect(lost?.code == .storageUnavailable)
         #expect(lost?.message.contains("may or may not be stored") == true, "\(String(describing: lost))")
 
-        try cluster.psql("DROP TRIGGER vanish ON events_orders", database: database)
+        try await cluster.psql("DROP TRIGGER vanish ON events_orders", database: database)
         _ = try await log.append(
             [NewEvent(id: UUID(), type: "B", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
             condition: nil,
@@ -167,7 +167,7 @@ import Testing
     }
 
     @Test func aFullPoolMakesCallersWaitForAConnection() async throws {
-        let pool = PGConnectionPool(connectionString: try PostgresCluster.shared().url, size: 2, threadPool: Self.threadPool)
+        let pool = PGConnectionPool(connectionString: try await PostgresCluster.shared().url, size: 2, threadPool: Self.threadPool)
         let usage = Usage()
         let answers = try await withThrowingTaskGroup(of: String?.self) { group in
             for _ in 0..<20 {
@@ -187,7 +187,7 @@ import Testing
     }
 
     @Test func anotherProcessAppendIsReportedThroughNotifications() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let configuration = TopicConfiguration(name: try TopicName("shared"), adapter: .postgres, connection: database)
         // Two adapters stand for two server processes: separate pools and listeners. An adapter stops its listeners
         // when it goes away, so both live until the end of the test.
@@ -209,7 +209,7 @@ import Testing
     }
 
     @Test func aTopicBoundToAnotherTableIsAConflict() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let adapter = Self.adapter()
         _ = try await adapter.openLog(
             for: TopicConfiguration(name: try TopicName("t"), adapter: .postgres, connection: database, table: "first"),

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func addsKeepsTheFirstConfigurationAndRemoves() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let catalog = self.catalog(database)
         #expect(try await catalog.load(logger: quietLogger).isEmpty)
         #expect(try await catalog.add(try topic("orders"), logger: quietLogger) == .added)
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func concurrentAddsOfOneNameAgreeOnOneConfiguration() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let catalogs = [self.catalog(database), self.catalog(database)]
         let outcomes = try await withThrowingTaskGroup(of: CatalogAddition.self) { group in
             for index in 0..<8 {
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func anotherInstanceHearsOfEveryChange() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let writer = self.catalog(database)
         let follower = self.catalog(database)
         let heard = Atomic<Int>(0)
@@ -66,19 +66,19 @@ import Testing
     }
 
     @Test func refusesRowsOfAnotherFormat() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let catalog = self.catalog(database)
         _ = try await catalog.add(try topic("orders"), logger: quietLogger)
-        try PostgresCluster.shared().psql("UPDATE eventstore_catalog SET format = 99", database: database)
+        try await PostgresCluster.shared().psql("UPDATE eventstore_catalog SET format = 99", database: database)
         let error = await #expect(throws: CatalogUnavailable.self) { try await catalog.load(logger: quietLogger) }
         #expect(error?.message.contains("format 99") == true)
     }
 
     @Test func refusesAConfigurationItCannotRead() async throws {
-        let database = try PostgresCluster.shared().createDatabase()
+        let database = try await PostgresCluster.shared().createDatabase()
         let catalog = self.catalog(database)
         _ = try await catalog.add(try topic("orders"), logger: quietLogger)
-        try PostgresCluster.shared().psql(#"UPDATE eventstore_catalog SET configuration = '{"name": "orders"}'"#, database: database)
+        try await PostgresCluster.shared().psql(#"UPDATE eventstore_catalog SET configuration = '{"name": "orders"}'"#, database: database)
         let error = await #expect(throws: CatalogUnavailable.self) { try await catalog.load(logger: quietLogger) }
         #expect(error?.message.contains("cannot read") == true)
         await #expect(throws: CatalogUnavailable.self) { try await catalog.add(try topic("orders"), logger: quietLogger) }
