@@ -45,7 +45,7 @@ import Testing
     static func decode(_ line: [UInt8]) throws -> Event {
         try line.withUnsafeBytes { bytes in
             #expect(SegmentRecord.isIntact(bytes))
-            return try SegmentRecord.decode(bytes)
+            return try SegmentRecord.decode(bytes, header: try #require(SegmentRecord.header(bytes)))
         }
     }
 
@@ -57,7 +57,7 @@ import Testing
         #expect(try Self.decode(body) == event)
         // Records this version writes take the in-place path, not the general decoder.
         let header = try #require(body.withUnsafeBytes { SegmentRecord.header($0) })
-        #expect(SegmentRecord.decodeInWrittenOrder(body, offset: header.offset, id: header.id, from: header.end) == event)
+        #expect(SegmentRecord.decodeInWrittenOrder(body, header: header) == event)
     }
 
     @Test func fieldsInAnotherOrderAreReadAllTheSame() throws {
@@ -69,7 +69,7 @@ import Testing
         ])
         let event = try Self.decode(line)
         let header = try #require(line.withUnsafeBytes { SegmentRecord.header($0) })
-        #expect(SegmentRecord.decodeInWrittenOrder(line, offset: header.offset, id: header.id, from: header.end) == nil)
+        #expect(SegmentRecord.decodeInWrittenOrder(line, header: header) == nil)
         #expect(event.offset == 5)
         #expect(event.id == id)
         #expect(event.type == "A")
@@ -86,9 +86,11 @@ import Testing
             [("offset", "1"), ("id", "\"\(id)\""), ("data", "{}")],  // no type, no timestamp
             [("offset", "1"), ("id", "\"\(id)\""), ("timestamp", "\"2026-11-23T10:00:00Z\""), ("type", "7")],
             [("offset", "1"), ("id", "\"\(id)\""), ("timestamp", "\"2026-11-23T10:00:00Z\""), ("type", "\"A\""), ("tags", "[1]")],
-            [("id", "\"\(id)\""), ("offset", "1"), ("timestamp", "\"2026-11-23T10:00:00Z\""), ("type", "\"A\"")],
         ] {
             #expect(throws: JSONParseError.self) { try Self.decode(Self.record(fields: fields)) }
         }
+        // A record must start with its offset and id.
+        let idFirst = Self.record(fields: [("id", "\"\(id)\""), ("offset", "1"), ("timestamp", "\"2026-11-23T10:00:00Z\""), ("type", "\"A\"")])
+        #expect(idFirst.withUnsafeBytes { SegmentRecord.header($0) } == nil)
     }
 }

@@ -44,11 +44,11 @@ struct SegmentFiles: Sendable {
         for segment in segments[first...] where segment.recordCount > 0 {
             var done = false
             try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
-                guard let recordOffset = SegmentRecord.header(line)?.offset, recordOffset >= offset else { return true }
-                let event = try self.decode(line, segment: segment)
+                guard let header = SegmentRecord.header(line), header.offset >= offset else { return true }
+                let event = try self.decode(line, header: header, segment: segment)
                 if filter.matches(event) { events.append(event) }
                 examined += 1
-                next = recordOffset + 1
+                next = header.offset + 1
                 done = events.count >= limit || examined >= maxExamined
                 return !done
             }
@@ -100,9 +100,9 @@ struct SegmentFiles: Sendable {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
-    private func decode(_ line: UnsafeRawBufferPointer, segment: Segment) throws -> Event {
+    private func decode(_ line: UnsafeRawBufferPointer, header: SegmentRecord.Header, segment: Segment) throws -> Event {
         do {
-            return try SegmentRecord.decode(line)
+            return try SegmentRecord.decode(line, header: header)
         } catch {
             throw EventStoreError(.storageCorrupted, "topic '\(self.topic)' has an unreadable record in segment \(segment.firstOffset)")
         }

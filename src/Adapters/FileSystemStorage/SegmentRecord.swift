@@ -78,9 +78,15 @@ enum SegmentRecord {
     private static let offsetPrefix = Array(#"{"offset":"#.utf8)
     private static let idPrefix = Array(#","id":""#.utf8)
 
-    /// The offset and id at the start of an intact record, read without a JSON parser, and the index just after the
-    /// id's closing quote.
-    static func header(_ line: UnsafeRawBufferPointer) -> (offset: Int64, id: UUID, end: Int)? {
+    /// What starts every record: its offset and id, and the index just after the id's closing quote.
+    struct Header {
+        var offset: Int64
+        var id: UUID
+        var end: Int
+    }
+
+    /// The offset and id at the start of an intact record, read without a JSON parser.
+    static func header(_ line: UnsafeRawBufferPointer) -> Header? {
         guard line.count > Self.offsetPrefix.count + 50, line.starts(with: Self.offsetPrefix) else { return nil }
         var index = Self.offsetPrefix.count
         var offset: Int64 = 0
@@ -92,17 +98,14 @@ enum SegmentRecord {
             UnsafeRawBufferPointer(rebasing: line[index..<index + Self.idPrefix.count]).elementsEqual(Self.idPrefix),
             let id = UUID(canonicalUTF8: UnsafeRawBufferPointer(rebasing: line[(index + Self.idPrefix.count)...].prefix(36)))
         else { return nil }
-        return (offset, id, index + Self.idPrefix.count + 37)
+        return Header(offset: offset, id: id, end: index + Self.idPrefix.count + 37)
     }
 
-    /// Decodes an intact record (one whose checksum matched).
+    /// Decodes an intact record (one whose checksum matched) whose `header` has been read.
     /// - Throws: `JSONParseError` when the record is not an event record.
-    static func decode(_ line: UnsafeRawBufferPointer) throws(JSONParseError) -> Event {
-        guard let (offset, id, end) = Self.header(line) else {
-            throw JSONParseError(message: "record does not start with its offset and id", offset: 0, isSyntaxError: false)
-        }
+    static func decode(_ line: UnsafeRawBufferPointer, header: Header) throws(JSONParseError) -> Event {
         let bytes = Array(line)
-        if let event = Self.decodeInWrittenOrder(bytes, offset: offset, id: id, from: end) { return event }
+        if let event = Self.decodeInWrittenOrder(bytes, header: header) { return event }
         var reader = JSONReader(bytes)
         var timestamp: Date?
         var type: String?
@@ -115,10 +118,8 @@ enum SegmentRecord {
             case "timestamp": timestamp = RFC3339.parseUTC(try reader.readString())
             case "type": type = try reader.readString()
             case "key": key = try reader.readNullIfPresent() ? nil : try reader.readString()
-            case "tags":
-                try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
-            case "metadata":
-                try reader.readObject { name, reader throws(JSONParseError) in metadata[name] = try reader.readString() }
+            case "tags": tags = try Self.readTags(&reader)
+            case "metadata": metadata = try Self.readMetadata(&reader)
             case "data": data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
             default: try reader.skipValue()
             }
@@ -126,15 +127,24 @@ enum SegmentRecord {
         guard let timestamp, let type else {
             throw JSONParseError(message: "record lacks a timestamp or type", offset: 0, isSyntaxError: false)
         }
-        return Event(id: id, offset: offset, type: type, key: key, tags: tags, data: data, metadata: metadata, timestamp: timestamp)
+        return Event(
+            id: header.id,
+            offset: header.offset,
+            type: type,
+            key: key,
+            tags: tags,
+            data: data,
+            metadata: metadata,
+            timestamp: timestamp
+        )
     }
 
     /// Reads a record whose fields follow the id in the order `encode` writes them, each in place; `data`, the last
     /// field, is taken as it stands up to the checksum, which has vouched for it. Nil for any other layout, which
     /// the general decoder then reads.
-    static func decodeInWrittenOrder(_ bytes: [UInt8], offset: Int64, id: UUID, from start: Int) -> Event? {
+    static func decodeInWrittenOrder(_ bytes: [UInt8], header: Header) -> Event? {
         let dataEnd = bytes.count - (Self.trailerLength - 1)
-        var reader = JSONReader(bytes, at: start)
+        var reader = JSONReader(bytes, at: header.end)
         do {
             guard reader.consumeLiteral(#","timestamp":"#), let timestamp = RFC3339.parseUTC(try reader.readString()),
                 reader.consumeLiteral(#","type":"#)
@@ -143,16 +153,35 @@ enum SegmentRecord {
             guard reader.consumeLiteral(#","key":"#) else { return nil }
             let key = try reader.readNullIfPresent() ? nil : try reader.readString()
             guard reader.consumeLiteral(#","tags":"#) else { return nil }
-            var tags: [String] = []
-            try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
+            let tags = try Self.readTags(&reader)
             guard reader.consumeLiteral(#","metadata":"#) else { return nil }
-            var metadata: [String: String] = [:]
-            try reader.readObject { name, reader throws(JSONParseError) in metadata[name] = try reader.readString() }
+            let metadata = try Self.readMetadata(&reader)
             guard reader.consumeLiteral(#","data":"#), reader.index < dataEnd else { return nil }
             let data = RawJSON(validatedBytes: Array(bytes[reader.index..<dataEnd]))
-            return Event(id: id, offset: offset, type: type, key: key, tags: tags, data: data, metadata: metadata, timestamp: timestamp)
+            return Event(
+                id: header.id,
+                offset: header.offset,
+                type: type,
+                key: key,
+                tags: tags,
+                data: data,
+                metadata: metadata,
+                timestamp: timestamp
+            )
         } catch {
             return nil
         }
+    }
+
+    private static func readTags(_ reader: inout JSONReader) throws(JSONParseError) -> [String] {
+        var tags: [String] = []
+        try reader.readArray { reader throws(JSONParseError) in tags.append(try reader.readString()) }
+        return tags
+    }
+
+    private static func readMetadata(_ reader: inout JSONReader) throws(JSONParseError) -> [String: String] {
+        var metadata: [String: String] = [:]
+        try reader.readObject { name, reader throws(JSONParseError) in metadata[name] = try reader.readString() }
+        return metadata
     }
 }

@@ -56,11 +56,14 @@ public final class AttachedTopic: Sendable {
         }
     }
 
+    /// Whether `currentState` asks the storage: the topic is ready on storage that can stop answering.
+    var checksStorage: Bool { self.state.isReady && self.log?.checksAvailability == true }
+
     /// The topic's state now: a ready topic whose storage does not answer within `timeout` is unavailable.
     ///
     /// The check is not cancelled when time is up (a blocked storage call cannot be); the caller just stops waiting.
     func currentState(timeout: Duration, logger: Logger) async -> TopicState {
-        guard self.state.isReady, let log = self.log, log.checksAvailability else { return self.state }
+        guard self.checksStorage, let log = self.log else { return self.state }
         let (answers, answer) = AsyncStream.makeStream(of: TopicState.self)
         let name = self.name
         Task {

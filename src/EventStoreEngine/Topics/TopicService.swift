@@ -217,7 +217,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     public nonisolated func health(logger: Logger) async -> ServiceHealth {
         let topics = self.registry.all()
         var states = topics.map(\.state)
-        let checked = topics.indices.filter { topics[$0].state.isReady && topics[$0].log?.checksAvailability == true }
+        let checked = topics.indices.filter { topics[$0].checksStorage }
         if !checked.isEmpty {
             await withTaskGroup(of: (Int, TopicState).self) { group in
                 for index in checked {
