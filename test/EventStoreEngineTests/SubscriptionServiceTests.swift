@@ -42,7 +42,9 @@ final class ScriptedSender: CallbackSender {
     let fastPolicy = DeliveryPolicy(
         backoff: Backoff(base: .milliseconds(5), cap: .milliseconds(20)),
         maxAttempts: 3,
-        retention: .milliseconds(200),
+        // Long enough for a test to look at a stopped subscription however slowly it is scheduled (workers run at
+        // background priority, tests do not), short enough to see it removed.
+        retention: .seconds(2),
         maxSubscriptions: 5
     )
 

@@ -46,7 +46,7 @@ final class Subscription: Sendable {
 
     /// Starts `body` as this subscription's worker.
     func start(_ body: @escaping @Sendable () async -> Void) {
-        self.worker.withLock { $0 = Task { await body() } }
+        self.worker.withLock { $0 = Task(priority: .background) { await body() } }
     }
 
     /// Cancels the worker (abandoning an in-flight callback) and waits for it to end.
