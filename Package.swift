@@ -94,8 +94,11 @@ let package = Package(
                 "EventStoreCore",
                 "EventJSON",
                 "EventWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "src/Adapters/WebhookCallbacks"
@@ -200,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "WebhookCallbacksTests",
             dependencies: [
-                "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire", .product(name: "NIOPosix", package: "swift-nio"),
+                "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "test/WebhookCallbacksTests"
         ),

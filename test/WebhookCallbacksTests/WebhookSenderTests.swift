@@ -46,4 +46,65 @@ import Testing
             outcome == .failed(reason: "destination refused: address 127.0.0.1 of '127.0.0.1' is denied by the rule '127.0.0.0/8'", retryAfter: nil)
         )
     }
+
+    func callback(port: Int, timeout: Duration = .seconds(5)) throws -> Callback {
+        Callback(
+            messageID: "msg_1",
+            subscriptionID: SubscriptionID(),
+            topic: try TopicName("orders"),
+            url: try CallbackURL("http://127.0.0.1:\(port)/hook"),
+            secret: .generate(),
+            events: [Event(id: UUID(), offset: 0, type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
+            nextOffset: 1,
+            timeout: timeout
+        )
+    }
+
+    func outcome(answer: String, closeAfterAnswer: Bool = false, timeout: Duration = .seconds(5)) async throws -> CallbackOutcome {
+        let receiver = try await CannedHTTPServer(answer: answer, closeAfterAnswer: closeAfterAnswer)
+        let sender = try sender(deny: [])
+        let outcome = await sender.deliver(try callback(port: receiver.port, timeout: timeout), logger: quietLogger)
+        try await receiver.close()
+        return outcome
+    }
+
+    @Test func aLargeAnswerBodyIsReadAndDiscarded() async throws {
+        let body = String(repeating: "x", count: 4 << 20)
+        #expect(try await outcome(answer: "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)") == .delivered)
+    }
+
+    @Test func retryAfterOnA503IsPassedOn() async throws {
+        let answer = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n"
+        #expect(try await outcome(answer: answer) == .failed(reason: "the receiver answered 503", retryAfter: .seconds(7)))
+    }
+
+    @Test func aGoneAnswerEndsAndARedirectIsNotFollowed() async throws {
+        #expect(try await outcome(answer: "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n") == .gone)
+        let redirect = "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n"
+        #expect(
+            try await outcome(answer: redirect)
+                == .failed(reason: "the receiver answered 307, a redirect, which is not followed", retryAfter: nil)
+        )
+    }
+
+    @Test func aConnectionClosedWithoutAnAnswerFails() async throws {
+        #expect(
+            try await outcome(answer: "", closeAfterAnswer: true)
+                == .failed(reason: "the connection was closed before an answer", retryAfter: nil)
+        )
+    }
+
+    /// The timeout covers the whole answer: a receiver that sends its head and then stalls its body fails the attempt.
+    @Test func anAnswerWhoseBodyStallsTimesOut() async throws {
+        let started = ContinuousClock.now
+        let outcome = try await outcome(answer: "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly this", timeout: .milliseconds(300))
+        #expect(outcome == .failed(reason: "no answer within 0.3 seconds", retryAfter: nil))
+        #expect(ContinuousClock.now - started < .seconds(20), "ended by the callback's timeout")
+    }
+
+    @Test func nothingListeningIsAConnectionRefused() async throws {
+        let sender = try sender(deny: [])
+        let outcome = await sender.deliver(try callback(port: try LoopbackPort.free()), logger: quietLogger)
+        #expect(outcome == .failed(reason: "connection refused", retryAfter: nil))
+    }
 }

@@ -1,21 +1,21 @@
+import AsyncHTTPClient
 import EventJSON
 public import EventStoreCore
 import Foundation
 public import Logging
+import NIOCore
+import NIOHTTP1
 public import NIOPosix
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
-/// Delivers callbacks as signed HTTP POSTs (Standard Webhooks) with `URLSession`.
+/// Delivers callbacks as signed HTTP POSTs (Standard Webhooks) with AsyncHTTPClient, on the server's event loops.
 ///
 /// Before every attempt the destination is resolved and checked against the `DestinationPolicy`, so a host that
 /// starts resolving to a forbidden address is caught. Redirects are never followed: a 3xx is a failed attempt.
+/// A failed connection fails the attempt at once; retrying is the subscription's business, with its backoff.
 public final class WebhookSender: CallbackSender {
     private let policy: DestinationPolicy
     private let resolver: HostResolver
-    private let session: URLSession
+    private let client: HTTPClient
     private let userAgent: String
     private let renderedEvents = RenderedEventCache(capacityBytes: 64 << 20)
 
@@ -28,17 +28,16 @@ public final class WebhookSender: CallbackSender {
         self.policy = policy
         self.resolver = HostResolver(threadPool: threadPool)
         self.userAgent = userAgent
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = maxConnectionsPerHost
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        self.session = URLSession(configuration: configuration, delegate: RedirectRefuser(), delegateQueue: nil)
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
     deinit {
-        self.session.invalidateAndCancel()
+        self.client.shutdown { _ in }
     }
 
     public func checkDestination(_ url: CallbackURL, logger: Logger) async throws(EventStoreError) {
@@ -55,41 +54,44 @@ public final class WebhookSender: CallbackSender {
         writer.callback(callback, cache: self.renderedEvents)
         let body = writer.bytes
         let timestamp = Int64(Date().timeIntervalSince1970)
+        let headers: HTTPHeaders = [
+            "Content-Type": "application/json",
+            "User-Agent": self.userAgent,
+            "webhook-id": callback.messageID,
+            "webhook-timestamp": String(timestamp),
+            "webhook-signature": WebhookSignature.sign(messageID: callback.messageID, timestamp: timestamp, body: body, secret: callback.secret),
+        ]
 
-        var request = URLRequest(url: callback.url.url)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.timeoutInterval = callback.timeout.inSeconds
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue(self.userAgent, forHTTPHeaderField: "User-Agent")
-        request.setValue(callback.messageID, forHTTPHeaderField: "webhook-id")
-        request.setValue(String(timestamp), forHTTPHeaderField: "webhook-timestamp")
-        request.setValue(
-            WebhookSignature.sign(messageID: callback.messageID, timestamp: timestamp, body: body, secret: callback.secret),
-            forHTTPHeaderField: "webhook-signature"
-        )
-
-        let response: URLResponse
+        let answer: HTTPResponseHead
         do {
-            (_, response) = try await self.session.data(for: request)
+            let request = try HTTPClient.Request(url: callback.url.url, method: .POST, headers: headers, body: .byteBuffer(ByteBuffer(bytes: body)))
+            let task = self.client.execute(
+                request: request,
+                delegate: ResponseHeadDelegate(),
+                deadline: .now() + TimeAmount(callback.timeout),
+                logger: logger
+            )
+            answer = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
         } catch {
             return .failed(reason: Self.describe(error, timeout: callback.timeout), retryAfter: nil)
         }
-        guard let http = response as? HTTPURLResponse else {
-            return .failed(reason: "the receiver's answer is not HTTP", retryAfter: nil)
-        }
-        switch http.statusCode {
+        let status = Int(answer.status.code)
+        switch status {
         case 200..<300:
             return .delivered
         case 410:
             return .gone
         case 300..<400:
-            return .failed(reason: "the receiver answered \(http.statusCode), a redirect, which is not followed", retryAfter: nil)
+            return .failed(reason: "the receiver answered \(status), a redirect, which is not followed", retryAfter: nil)
         case 429, 503:
-            let retryAfter = http.value(forHTTPHeaderField: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
-            return .failed(reason: "the receiver answered \(http.statusCode)", retryAfter: retryAfter)
+            let retryAfter = answer.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: Date()) }
+            return .failed(reason: "the receiver answered \(status)", retryAfter: retryAfter)
         default:
-            return .failed(reason: "the receiver answered \(http.statusCode)", retryAfter: nil)
+            return .failed(reason: "the receiver answered \(status)", retryAfter: nil)
         }
     }
 
@@ -98,29 +100,27 @@ public final class WebhookSender: CallbackSender {
     }
 
     private static func describe(_ error: any Error, timeout: Duration) -> String {
-        guard let error = error as? URLError else { return "the callback failed: \(error)" }
-        switch error.code {
-        case .timedOut: return "no answer within \(timeout)"
-        case .cannotConnectToHost: return "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: return "host not found"
-        case .networkConnectionLost: return "the connection was closed before an answer"
-        case .cancelled: return "cancelled"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid:
-            return "TLS failed: \(error.localizedDescription)"
-        default: return "the callback failed: \(error.localizedDescription)"
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .connectTimeout, .readTimeout, .writeTimeout, .tlsHandshakeTimeout:
+                return "no answer within \(timeout)"
+            case .remoteConnectionClosed:
+                return "the connection was closed before an answer"
+            case .cancelled:
+                return "cancelled"
+            default:
+                return "the callback failed: \(error)"
+            }
         }
-    }
-}
-
-/// Answers every redirect with "do not follow", so the 3xx itself is the response.
-private final class RedirectRefuser: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession,
-        task: URLSessionTask,
-        willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest,
-        completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return "connection refused"
+            }
+            if error.connectionErrors.isEmpty { return "host not found" }
+        }
+        if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
+            return "connection refused"
+        }
+        return "the callback failed: \(error)"
     }
 }
