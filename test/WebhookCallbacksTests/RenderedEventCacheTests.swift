@@ -9,14 +9,14 @@ import Testing
 @Suite struct RenderedEventCacheTests {
     let topic = try! TopicName("orders")
 
-    func event(_ offset: Int64, id: UUID = UUID(), type: String = "Placed") -> Event {
+    func event(_ offset: Int64, id: UUID = UUID(), type: String = "Placed", padding: Int = 0) -> Event {
         Event(
             id: id,
             offset: offset,
             type: type,
             key: "k",
             tags: ["t"],
-            data: RawJSON(validatedBytes: Array(#"{"n": \#(offset)}"#.utf8)),
+            data: RawJSON(validatedBytes: Array(#"{"n": \#(offset), "p": "\#(String(repeating: "x", count: padding))"}"#.utf8)),
             metadata: ["m": "v"],
             timestamp: Date(timeIntervalSince1970: 1_795_000_000)
         )
@@ -62,5 +62,26 @@ import Testing
             #expect(written(slice, cache: cache) == direct(slice))
         }
         #expect(written(Array(events[0..<3]), cache: cache) == direct(Array(events[0..<3])))
+    }
+
+    @Test func batchesAcrossBlocksAndOutOfOrderRenderingsComeOutInTheBatchOrder() {
+        let cache = RenderedEventCache(capacityBytes: 8 << 20)
+        let events = (0..<3000).map { self.event(Int64($0)) }
+        // Renderings arrive in another order than the later batches read them: later events first, then gaps filled.
+        _ = written(Array(events[1500..<2100]), cache: cache)
+        _ = written(stride(from: 0, to: 3000, by: 7).map { events[$0] }, cache: cache)
+        #expect(written(events, cache: cache) == direct(events))
+        let spanning = Array(events[1020..<1030])
+        #expect(written(spanning, cache: cache) == direct(spanning), "a batch across a block boundary")
+        let filtered = stride(from: 3, to: 3000, by: 5).map { events[$0] }
+        #expect(written(filtered, cache: cache) == direct(filtered), "offsets with gaps, as a filtered subscription reads")
+    }
+
+    @Test func anEventTooLargeToKeepIsRenderedEachTime() {
+        let cache = RenderedEventCache(capacityBytes: 8 << 20)
+        let events = [event(0), event(1, padding: RenderedEventCache.largestKeptEvent), event(2)]
+        #expect(written(events, cache: cache) == direct(events))
+        #expect(written(events, cache: cache) == direct(events), "the small ones from the cache, the large one afresh")
+        #expect(written([events[1]], cache: cache) == direct([events[1]]))
     }
 }
