@@ -9,17 +9,17 @@ public import Foundation
 /// The fields live in one shared object, so copying an event (a page read from storage, a callback's batch) costs
 /// one reference count instead of one per string, array and dictionary it holds.
 public struct Event: Sendable, Hashable {
-    private final class Fields: Sendable {
-        let id: UUID
-        let offset: Int64
-        let type: String
-        let key: String?
-        let tags: [String]
-        let data: RawJSON
-        let metadata: [String: String]
-        let timestamp: Date
+    @usableFromInline final class Fields: Sendable {
+        @usableFromInline let id: UUID
+        @usableFromInline let offset: Int64
+        @usableFromInline let type: String
+        @usableFromInline let key: String?
+        @usableFromInline let tags: [String]
+        @usableFromInline let data: RawJSON
+        @usableFromInline let metadata: [String: String]
+        @usableFromInline let timestamp: Date
 
-        init(
+        @usableFromInline init(
             id: UUID,
             offset: Int64,
             type: String,
@@ -40,20 +40,20 @@ public struct Event: Sendable, Hashable {
         }
     }
 
-    private let fields: Fields
+    @usableFromInline let fields: Fields
 
-    public var id: UUID { self.fields.id }
+    @inlinable public var id: UUID { self.fields.id }
     /// Position in the topic: from 0, gap-free, in commit order.
-    public var offset: Int64 { self.fields.offset }
-    public var type: String { self.fields.type }
-    public var key: String? { self.fields.key }
-    public var tags: [String] { self.fields.tags }
-    public var data: RawJSON { self.fields.data }
-    public var metadata: [String: String] { self.fields.metadata }
+    @inlinable public var offset: Int64 { self.fields.offset }
+    @inlinable public var type: String { self.fields.type }
+    @inlinable public var key: String? { self.fields.key }
+    @inlinable public var tags: [String] { self.fields.tags }
+    @inlinable public var data: RawJSON { self.fields.data }
+    @inlinable public var metadata: [String: String] { self.fields.metadata }
     /// When the store accepted the event.
-    public var timestamp: Date { self.fields.timestamp }
+    @inlinable public var timestamp: Date { self.fields.timestamp }
 
-    public init(
+    @inlinable public init(
         id: UUID,
         offset: Int64,
         type: String,
