@@ -195,6 +195,38 @@ struct FileSystemEventLogTests {
         #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54])
     }
 
+    /// Records whose checksum holds but which do not belong where they are (written by hand or by a bug) are not
+    /// served: a repeated record would serve an event twice, one without a header would be skipped unseen.
+    @Test(arguments: ["repeated", "headerless"])
+    func aSealedSegmentWithARecordOutOfPlaceFailsReadsOfIt(_ damage: String) async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let path = segmentFile(directory)
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if damage == "repeated" {
+            lines.insert(lines[1], at: 2)
+        } else {
+            lines[1] = Self.resealed(lines[1].replacingOccurrences(of: #"{"offset":"#, with: #"{"position":"#))
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: false, encoding: .utf8)
+
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        let error = await #expect(throws: EventStoreError.self) { try await reopened.read(from: 0, limit: 10, filter: .all, logger: quiet) }
+        #expect(error?.code == .storageCorrupted)
+        let later = try await reopened.read(from: 50, limit: 5, filter: .all, logger: quiet)
+        #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54], "other segments stay readable")
+    }
+
+    /// `line` with its checksum computed anew over its changed content.
+    static func resealed(_ line: String) -> String {
+        let body = Array(line.utf8.dropLast(SegmentRecord.trailerLength - 1))
+        let checksum = body.withUnsafeBytes { CRC32C.update(0, $0) }
+        let hex = String(checksum, radix: 16)
+        return String(decoding: body, as: UTF8.self) + #","crc32c":""# + String(repeating: "0", count: 8 - hex.count) + hex + #""}"#
+    }
+
     @Test func idempotencyHoldsAcrossRestarts() async throws {
         let directory = temporaryDirectory()
         let id = UUID()

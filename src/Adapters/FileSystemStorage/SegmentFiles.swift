@@ -35,6 +35,8 @@ struct SegmentFiles: Sendable {
 
     /// Reads matching events from `offset` on, in offset order, until `limit` match or `maxExamined` records have
     /// been examined. Records before `offset` (the index only gets close) are skipped by their header, undecoded.
+    /// - Throws: `storageCorrupted` for a record that is damaged, has no readable header or is out of sequence (a
+    ///   repeated or missing offset): a read never serves an event twice or skips one.
     func read(segments: [Segment], from offset: Int64, limit: Int, filter: EventFilter, maxExamined: Int) throws -> EventPage {
         let head = segments.last?.endOffset ?? 0
         var events: [Event] = []
@@ -44,7 +46,19 @@ struct SegmentFiles: Sendable {
         for segment in segments[first...] where segment.recordCount > 0 {
             var done = false
             try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
-                guard let header = SegmentRecord.header(line), header.offset >= offset else { return true }
+                guard let header = SegmentRecord.header(line) else {
+                    throw EventStoreError(
+                        .storageCorrupted,
+                        "topic '\(self.topic)' has a record without offset and id in segment \(segment.firstOffset)"
+                    )
+                }
+                guard header.offset >= offset else { return true }
+                guard header.offset == next else {
+                    throw EventStoreError(
+                        .storageCorrupted,
+                        "topic '\(self.topic)': segment \(segment.firstOffset) holds offset \(header.offset) where \(next) belongs"
+                    )
+                }
                 let event = try self.decode(line, header: header, segment: segment)
                 if filter.matches(event) { events.append(event) }
                 examined += 1

@@ -83,3 +83,17 @@ public struct Event: Sendable, Hashable {
         hasher.combine(self.timestamp)
     }
 }
+
+extension Event: CustomReflectable {
+    /// The fields themselves, so `print`, `dump` and test failures show them rather than the shared object.
+    public var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "id": self.id, "offset": self.offset, "type": self.type, "key": self.key as Any, "tags": self.tags, "data": self.data,
+                "metadata": self.metadata, "timestamp": self.timestamp,
+            ],
+            displayStyle: .struct
+        )
+    }
+}
