@@ -208,6 +208,38 @@ import Testing
         #expect(heads.withLock { $0 }.last == 1)
     }
 
+    /// Appends made while notifications were interrupted are caught up by reading the head once listening resumes;
+    /// if that read fails, it is tried again rather than the wake-up being lost.
+    @Test func theHeadIsReadAgainUntilItAnswersAfterNotificationsResume() async throws {
+        try await PostgresCluster.withOwnCluster { cluster in
+            let database = try await cluster.createDatabase()
+            let adapter = Self.adapter()
+            defer { withExtendedLifetime(adapter) {} }
+            let log = try await adapter.openLog(
+                for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
+                logger: quietLogger
+            )
+            let heads = Mutex<[Int64]>([])
+            log.observeExternalAppends { head in heads.withLock { $0.append(head) } }
+            let events = (0..<2).map { _ in NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date()) }
+            _ = try await log.append(events, condition: nil, logger: quietLogger)
+            // The head cannot be read while the topic's metadata row is away.
+            try await cluster.psql("UPDATE eventstore_topics SET topic = 'away' WHERE topic = 'orders'", database: database)
+            let headError = await #expect(throws: EventStoreError.self) { try await log.head(logger: quietLogger) }
+            #expect(headError?.code == .storageUnavailable)
+            let appendError = await #expect(throws: EventStoreError.self) { try await log.append(events, condition: nil, logger: quietLogger) }
+            #expect(appendError?.code == .storageUnavailable, "a missing metadata row fails the append; it does not crash the server")
+            try await cluster.stopServer()
+            heads.withLock { $0.removeAll() }
+            try await cluster.startServer()
+            try await Task.sleep(for: .seconds(2))  // the listener reconnected and its first head read failed
+            #expect(heads.withLock { $0 }.isEmpty)
+            try await cluster.psql("UPDATE eventstore_topics SET topic = 'orders' WHERE topic = 'away'", database: database)
+            try await eventually("the head was read again and reported") { heads.withLock { $0 }.contains(2) }
+            try await log.close(logger: quietLogger)
+        }
+    }
+
     @Test func aTopicBoundToAnotherTableIsAConflict() async throws {
         let database = try await PostgresCluster.shared().createDatabase()
         let adapter = Self.adapter()

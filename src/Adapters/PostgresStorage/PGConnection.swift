@@ -264,8 +264,9 @@ struct PGRows {
         self.count = rowCount
     }
 
-    /// The bytes of the value at `row`, `column`; nil for NULL.
+    /// The bytes of the value at `row`, `column`; nil for NULL and for a cell the result does not have (no rows).
     func bytes(_ row: Int, _ column: Int) -> ArraySlice<UInt8>? {
+        guard row >= 0, row < self.count, column >= 0, column < self.columns else { return nil }
         let cell = self.cells[row * self.columns + column]
         guard cell.length >= 0 else { return nil }
         return self.buffer[cell.start..<cell.start + cell.length]

@@ -355,8 +355,7 @@ public final class PostgresEventLog: EventLog {
             PostgresNotifier.Observer(
                 onHead: onHead,
                 onResync: { [weak self] in
-                    guard let self else { return }
-                    Task { if let head = try? await self.head(logger: self.logger) { onHead(head) } }
+                    Task { [weak self] in await self?.reportHeadAfterResync(onHead) }
                 }
             )
         )
@@ -367,8 +366,30 @@ public final class PostgresEventLog: EventLog {
         if let previous { self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: previous) }
     }
 
+    /// Listening (re)started, so appends made meanwhile were not notified: reads the head and reports it, trying
+    /// again with backoff while PostgreSQL does not answer, until it does or the topic stops observing.
+    private func reportHeadAfterResync(_ onHead: @Sendable (Int64) -> Void) async {
+        var delay = Duration.milliseconds(100)
+        while self.observation.withLock({ $0 != nil }) {
+            do {
+                onHead(try await self.head(logger: self.logger))
+                return
+            } catch {
+                self.logger.warning(
+                    "Cannot read the head after PostgreSQL notifications resumed; trying again",
+                    metadata: ["topic": "\(self.topic)", "error": "\(error)", "retry_in": "\(delay)"]
+                )
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
     public func close(logger: Logger) async throws {
-        if let token = self.observation.withLock({ $0 }) {
+        if let token = self.observation.withLock({ observation in
+            defer { observation = nil }
+            return observation
+        }) {
             self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: token)
         }
         // Appends already queued finish: the writer drains the queue before it stops.
