@@ -84,4 +84,26 @@ import Testing
         #expect(written(events, cache: cache) == direct(events), "the small ones from the cache, the large one afresh")
         #expect(written([events[1]], cache: cache) == direct([events[1]]))
     }
+
+    /// Subscribers render and read the same blocks at once: every batch comes out as if rendered alone.
+    @Test func concurrentBatchesOverTheSameBlocksComeOutWhole() async {
+        let cache = RenderedEventCache(capacityBytes: 256 << 10)  // small enough to evict while in use
+        let events = (0..<4000).map { self.event(Int64($0)) }
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var mismatches = 0
+                    var start = worker * 37 % 500
+                    while start < events.count {
+                        let batch = Array(events[start..<min(events.count, start + 100 + worker * 13)])
+                        if self.written(batch, cache: cache) != self.direct(batch) { mismatches += 1 }
+                        start += 90 + worker * 7
+                    }
+                    return mismatches
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
 }
