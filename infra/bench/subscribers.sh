@@ -5,13 +5,14 @@
 #      subscriber's lag (callback arrival minus the oldest event's timestamp in the batch).
 #      Fan-out subscriptions use batch_size FANOUT_BATCH and the server runs with --webhook-linger LINGER seconds.
 # Usage: infra/bench/subscribers.sh
-#   (EVENTS=1000000 SUBSCRIBERS=100 FANOUT_BATCH=1000 LINGER=0.1 PAUSE_MS=20 CONNECTIONS=128 DURATION=20s)
+#   (EVENTS=1000000 SUBSCRIBERS=100 FANOUT_BATCH=1000 LINGER=0.1 PAUSE_MS=35 CONNECTIONS=256 DURATION=20s)
+#   The pacing offers somewhat more than 5,000 requests/s at ~12 ms latency; the summary reports the rate reached.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EVENTS=${EVENTS:-1000000}
 SUBSCRIBERS=${SUBSCRIBERS:-100}
-export PAUSE_MS=${PAUSE_MS:-20}
-CONNECTIONS=${CONNECTIONS:-128}
+export PAUSE_MS=${PAUSE_MS:-35}
+CONNECTIONS=${CONNECTIONS:-256}
 FANOUT_BATCH=${FANOUT_BATCH:-1000}
 LINGER=${LINGER:-0.1}
 DURATION=${DURATION:-20s}

@@ -43,7 +43,7 @@ final class ScriptedSender: CallbackSender {
         backoff: Backoff(base: .milliseconds(5), cap: .milliseconds(20)),
         maxAttempts: 3,
         // Long enough for a test to look at a stopped subscription however slowly it is scheduled: workers run at
-        // background priority and tests do not, so a loaded machine delays a test more than the worker's timers.
+        // utility priority on threads of their own, so a loaded machine delays a test more than the worker's timers.
         retention: .seconds(60),
         maxSubscriptions: 5
     )

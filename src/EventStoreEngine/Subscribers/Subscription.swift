@@ -44,9 +44,11 @@ final class Subscription: Sendable {
         self.progress = Mutex(Progress(position: request.from))
     }
 
-    /// Starts `body` as this subscription's worker.
+    /// Starts `body` as this subscription's worker, at utility priority: deliveries run on threads of their own (on
+    /// Linux at nice 2), so publishes and reads never queue behind callback rendering, and subscribers still get a
+    /// fair share of a busy CPU.
     func start(_ body: @escaping @Sendable () async -> Void) {
-        self.worker.withLock { $0 = Task(priority: .background) { await body() } }
+        self.worker.withLock { $0 = Task(priority: .utility) { await body() } }
     }
 
     /// Cancels the worker (abandoning an in-flight callback) and waits for it to end.
