@@ -21,14 +21,16 @@ import Testing
         PostgresStorageAdapter(threadPool: Self.threadPool, logger: quietLogger)
     }
 
-    /// A topic in a database of its own.
+    /// A topic in `database`, or by default in a new database of the shared cluster.
     static func openLog(
         _ adapter: PostgresStorageAdapter,
         name: String = "orders",
         schema: String? = nil,
-        table: String? = nil
+        table: String? = nil,
+        database: String? = nil
     ) async throws -> any EventLog {
-        let database = try await PostgresCluster.shared().createDatabase()
+        var database = database
+        if database == nil { database = try await PostgresCluster.shared().createDatabase() }
         return try await adapter.openLog(
             for: TopicConfiguration(name: try TopicName(name), adapter: .postgres, connection: database, schema: schema, table: table),
             logger: quietLogger
@@ -93,10 +95,7 @@ import Testing
         let database = try await PostgresCluster.shared().createDatabase()
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }
-        let log = try await adapter.openLog(
-            for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
-            logger: quietLogger
-        )
+        let log = try await Self.openLog(adapter, database: database)
         _ = try await log.append(
             [NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
             condition: nil,
@@ -116,10 +115,7 @@ import Testing
         let database = try await cluster.createDatabase()
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }
-        let log = try await adapter.openLog(
-            for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
-            logger: quietLogger
-        )
+        let log = try await Self.openLog(adapter, database: database)
         func append() async -> EventStoreError? {
             await #expect(throws: EventStoreError.self) {
                 try await log.append(
@@ -215,10 +211,7 @@ import Testing
             let database = try await cluster.createDatabase()
             let adapter = Self.adapter()
             defer { withExtendedLifetime(adapter) {} }
-            let log = try await adapter.openLog(
-                for: TopicConfiguration(name: try TopicName("orders"), adapter: .postgres, connection: database),
-                logger: quietLogger
-            )
+            let log = try await Self.openLog(adapter, database: database)
             let heads = Mutex<[Int64]>([])
             log.observeExternalAppends { head in heads.withLock { $0.append(head) } }
             let events = (0..<2).map { _ in NewEvent(id: UUID(), type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date()) }
