@@ -5,7 +5,10 @@
 #      serialised on a topic reaches without group commit) and 64 clients;
 #   2. single-event publishes (64 connections) to a postgres topic;
 #   3. publishes of 100-event batches;
-#   4. paged reads (limit=1000) from random offsets.
+#   4. paged reads (limit=1000) from random offsets;
+#   5. the database's own ceiling for one topic: appends are serialised per topic, so one backend inserts them all;
+#      a single COPY of COPY_ROWS of the stored events into an empty table laid out like the topic's (same columns
+#      and indexes) is the fastest that one backend inserts these rows, with no HTTP, no server and no commits.
 # Usage: infra/bench/postgres.sh   (DURATION, CONNECTIONS, THREADS to change the load)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,15 +52,28 @@ head=$(topic_head pg)
 HEAD=$head LIMIT=1000 TOPIC=pg run_wrk "GET /topics/pg/events?limit=1000 from random offsets below $head" read.lua "$BASE"
 read=$RESULT
 
-python3 - "$pg1" "$pg64" "$single" "$batch" "$read" <<'PY'
+COPY_ROWS=${COPY_ROWS:-200000}
+echo "== PostgreSQL alone: one COPY of $COPY_ROWS stored events into an empty table laid out like the topic's"
+rows=$("$PG_BIN/psql" "$URL" -qAt -c "COPY (SELECT * FROM events_pg ORDER BY \"offset\" LIMIT $COPY_ROWS) TO '$WORK/pg/rows.copy'" \
+    -c "CREATE TABLE copy_ceiling (LIKE events_pg INCLUDING ALL)" -c "SELECT count(*) FROM events_pg" | tail -1)
+[ "$rows" -ge "$COPY_ROWS" ] || { echo "the topic holds only $rows events; raise DURATION or lower COPY_ROWS" >&2; exit 1; }
+copy_ms=$("$PG_BIN/psql" "$URL" -qAt -c '\timing on' -c "COPY copy_ceiling FROM '$WORK/pg/rows.copy'" | awk '/^Time:/ {print $2}')
+echo "COPY $COPY_ROWS rows: $copy_ms ms"
+
+python3 - "$pg1" "$pg64" "$single" "$batch" "$read" "$COPY_ROWS" "$copy_ms" <<'PY'
 import sys
 def parse(line): return {k: float(v) for k, v in (p.split("=") for p in line.split()[1:])}
 pg1, pg64 = int(sys.argv[1]), int(sys.argv[2])
 single, batch, read = (parse(x) for x in sys.argv[3:6])
+copy_rows, copy_ms = int(sys.argv[6]), float(sys.argv[7])
+copy_rate = copy_rows / (copy_ms / 1000)
 print("\n== Summary")
 print(f"pgbench insert: 1 client {pg1} tps, 64 clients {pg64} tps")
 print(f"single-event publish: {single['rps']:.0f} events/s (p99 {single['p99_ms']:.2f} ms, non-2xx {int(single['non2xx'])})"
       f" = {single['rps'] / pg1:.1f}x pgbench 1 client (targets: >= 10000 events/s, >= 3x)")
-print(f"batch publish: {batch['rps']:.0f} req/s = {batch['rps'] * 100:.0f} events/s (target >= 100000)")
+print(f"batch publish: {batch['rps']:.0f} req/s = {batch['rps'] * 100:.0f} events/s (target >= 100000)"
+      f" = {batch['rps'] * 100 / copy_rate * 100:.0f}% of the COPY ceiling")
+print(f"COPY ceiling: {copy_rate:.0f} rows/s ({copy_ms / copy_rows * 1000:.1f} us of one backend per row, no commits,"
+      f" same columns and indexes)")
 print(f"paged reads: {read['rps']:.0f} pages/s = {read['rps'] * 1000:.0f} events/s (target >= 150000)")
 PY

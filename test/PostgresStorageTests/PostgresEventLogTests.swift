@@ -43,6 +43,53 @@ import Testing
         try await EventLogConformance { try await Self.openLog(adapter) }.run(check)
     }
 
+    /// Appends that share a transaction but write only part of what they carry (a duplicate id, a failed condition)
+    /// store each written event's own fields at its offset.
+    @Test func aGroupWritingPartOfItsEventsStoresEachWithItsOwnFields() async throws {
+        let adapter = Self.adapter()
+        defer { withExtendedLifetime(adapter) {} }
+        let log = try await Self.openLog(adapter)
+        func event(_ name: String) -> NewEvent {
+            NewEvent(
+                id: UUID(),
+                type: "type-\(name)",
+                key: "key-\(name)",
+                tags: ["tag-\(name)"],
+                data: RawJSON(validatedBytes: Array(#"{"name":"\#(name)"}"#.utf8)),
+                metadata: ["name": name],
+                timestamp: Date(timeIntervalSince1970: 1_795_000_000)
+            )
+        }
+        let stored = event("stored")
+        _ = try await log.append([stored], condition: nil, logger: quietLogger)
+        var sent: [UUID: NewEvent] = [stored.id: stored]
+        var requests: [([NewEvent], AppendCondition?)] = []
+        for index in 0..<40 {
+            let fresh = [event("\(index)a"), event("\(index)b")]
+            switch index % 3 {
+            case 0:
+                requests.append(([fresh[0], stored, fresh[1]], nil))
+                for event in fresh { sent[event.id] = event }
+            case 1: requests.append((fresh, AppendCondition(expectedNextOffset: 0)))
+            default:
+                requests.append(([fresh[0]], nil))
+                sent[fresh[0].id] = fresh[0]
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (events, condition) in requests {
+                group.addTask { _ = try? await log.append(events, condition: condition, logger: quietLogger) }
+            }
+            try await group.waitForAll()
+        }
+        let page = try await log.read(from: 0, limit: 1000, filter: EventFilter(), logger: quietLogger)
+        #expect(page.events.map(\.offset) == Array(0..<Int64(sent.count)), "every written event once, gap-free")
+        for event in page.events {
+            let original = try #require(sent[event.id], "only events of appends that hold were written")
+            #expect(event == original.recorded(at: event.offset))
+        }
+    }
+
     @Test func hostileNamesAndValuesAreStoredAsData() async throws {
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }

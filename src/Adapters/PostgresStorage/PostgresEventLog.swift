@@ -132,6 +132,7 @@ public final class PostgresEventLog: EventLog {
     ) throws -> [Result<AppendResult, any Error>] {
         // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
         let ids = requests.flatMap { $0.0.filter { !$0.idWasGenerated }.map { $0.id.uuidString.utf8 } }
+        let rows = PGEventRows(requests.lazy.flatMap(\.0))
         do {
             var opening = [
                 PGStatement(sql: "BEGIN"),
@@ -155,8 +156,12 @@ public final class PostgresEventLog: EventLog {
             }
             var next = head
             var written: [Event] = []
+            // The positions in `rows` of the events in `written`.
+            var writtenRows: [Int] = []
             var results: [Result<AppendResult, any Error>] = []
+            var firstRow = 0
             for (events, condition) in requests {
+                defer { firstRow += events.count }
                 var storedOffsets: [UUID: Int64] = [:]
                 for event in events { if let offset = known[event.id] { storedOffsets[event.id] = offset } }
                 var matched = false
@@ -172,6 +177,11 @@ public final class PostgresEventLog: EventLog {
                     case .alreadyStored(let result):
                         results.append(.success(result))
                     case .write(let recorded, let result):
+                        var recordedIndex = 0
+                        for (index, event) in events.enumerated() where recordedIndex < recorded.count && recorded[recordedIndex].id == event.id {
+                            writtenRows.append(firstRow + index)
+                            recordedIndex += 1
+                        }
                         written.append(contentsOf: recorded)
                         for event in recorded { known[event.id] = event.offset }
                         next += Int64(recorded.count)
@@ -183,7 +193,7 @@ public final class PostgresEventLog: EventLog {
             }
             var closing: [PGStatement] = []
             if !written.isEmpty {
-                closing.append(Self.insertStatement(written, table: table))
+                closing.append(Self.insertStatement(rows.parameters(firstOffset: head, rows: writtenRows), table: table))
                 closing.append(
                     PGStatement(sql: "UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", parameters: [topic.rawValue, String(next)])
                 )
@@ -207,34 +217,16 @@ public final class PostgresEventLog: EventLog {
         }
     }
 
-    private static func insertStatement(_ events: [Event], table: PostgresTable) -> PGStatement {
-        var metadata: [[UInt8]?] = []
-        var tags: [[UInt8]?] = []
-        var data: [[UInt8]?] = []
-        for event in events {
-            var writer = JSONWriter(capacity: 64)
-            writer.stringMap(event.metadata)
-            metadata.append(writer.bytes)
-            tags.append(PGArray.bytes(event.tags.map(\.utf8)))
-            data.append(event.data.bytes)
-        }
-        return PGStatement(
+    /// Inserts rows numbered from the first parameter, in the order of the literals that follow (see `PGEventRows`).
+    private static func insertStatement(_ parameters: [[UInt8]?], table: PostgresTable) -> PGStatement {
+        PGStatement(
             sql: """
                 INSERT INTO \(table.qualified) ("offset", id, type, key, tags, data, metadata, "timestamp")
-                SELECT o, i, ty, k, tg::text[], d::json, m::jsonb, 'epoch'::timestamptz + us * interval '1 microsecond'
-                FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-                    AS u(o, i, ty, k, tg, d, m, us)
+                SELECT $1::bigint + n - 1, i, ty, k, tg::text[], d::json, m::jsonb, 'epoch'::timestamptz + us * interval '1 microsecond'
+                FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+                    WITH ORDINALITY AS u(i, ty, k, tg, d, m, us, n)
                 """,
-            bytes: [
-                PGArray.bytes(events.map { String($0.offset).utf8 }),
-                PGArray.bytes(events.map { $0.id.uuidString.utf8 }),
-                PGArray.bytes(events.map(\.type.utf8)),
-                PGArray.bytes(events.map { $0.key?.utf8 }),
-                PGArray.bytes(tags),
-                PGArray.bytes(data),
-                PGArray.bytes(metadata),
-                PGArray.bytes(events.map { String(Self.microseconds($0.timestamp)).utf8 }),
-            ]
+            bytes: parameters
         )
     }
 

@@ -71,18 +71,23 @@ enum PGArray {
         bytes.reserveCapacity(values.reduce(2) { $0 + ($1?.count ?? 4) + 3 })
         for (index, value) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            guard let value else {
-                bytes.append(contentsOf: "NULL".utf8)
-                continue
-            }
-            bytes.append(UInt8(ascii: "\""))
-            for byte in value {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
-                bytes.append(byte)
-            }
-            bytes.append(UInt8(ascii: "\""))
+            self.appendElement(value, to: &bytes)
         }
         bytes.append(UInt8(ascii: "}"))
         return bytes
+    }
+
+    /// Appends one element, quoted and escaped (or `NULL`), without a separator.
+    static func appendElement(_ value: (some Collection<UInt8>)?, to bytes: inout [UInt8]) {
+        guard let value else {
+            bytes.append(contentsOf: "NULL".utf8)
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 }
