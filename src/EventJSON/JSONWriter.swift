@@ -104,14 +104,19 @@ public struct JSONWriter: Sendable {
     /// Writes a UUID in its canonical lowercase form.
     public mutating func uuid(_ id: UUID) {
         self.bytes.append(UInt8(ascii: "\""))
+        Self.appendCanonicalText(of: id, to: &self.bytes)
+        self.bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a UUID's canonical text form, 8-4-4-4-12 lowercase hexadecimal digits, without quotes.
+    public static func appendCanonicalText(of id: UUID, to bytes: inout [UInt8]) {
         withUnsafeBytes(of: id.uuid) { uuid in
             for index in 0..<16 {
-                if index == 4 || index == 6 || index == 8 || index == 10 { self.bytes.append(UInt8(ascii: "-")) }
-                self.bytes.append(Self.hexDigit(uuid[index] >> 4))
-                self.bytes.append(Self.hexDigit(uuid[index] & 0x0F))
+                if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(Self.hexDigit(uuid[index] >> 4))
+                bytes.append(Self.hexDigit(uuid[index] & 0x0F))
             }
         }
-        self.bytes.append(UInt8(ascii: "\""))
     }
 
     /// Writes `value` as 8 lowercase hexadecimal digits (no quotes).

@@ -55,12 +55,14 @@ struct FileSystemTopicTests {
                     }
                 }
             }
-            try await Task.sleep(for: .seconds(2))
+            // Kill mid-load: once 500 publishes are acknowledged (however slow a busy machine makes them), or after 60 s.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while acknowledged.count < 500, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try await server.stop(signal: SIGKILL)
             try await group.waitForAll()
         }
         let acked = acknowledged.all
-        #expect(acked.count > 50, "the load ran before the crash")
+        #expect(acked.count >= 500, "the load ran before the crash")
 
         let restarted = try await ServerProcess.start(dataDirectory: server.dataDirectory)
         defer { Task { try await restarted.stop() } }
@@ -150,5 +152,6 @@ struct FileSystemTopicTests {
 final class Acknowledgements: Sendable {
     private let entries = Mutex<[(id: String, offset: Int)]>([])
     var all: [(id: String, offset: Int)] { self.entries.withLock { $0 } }
+    var count: Int { self.entries.withLock { $0.count } }
     func record(id: String, offset: Int) { self.entries.withLock { $0.append((id, offset)) } }
 }

@@ -27,18 +27,8 @@ struct PGEventRows {
         /// Appends an id in its canonical text form, which needs no quotes.
         mutating func append(uuid: UUID) {
             self.bytes.append(UInt8(ascii: ","))
-            withUnsafeBytes(of: uuid.uuid) { uuid in
-                for index in 0..<16 {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { self.bytes.append(UInt8(ascii: "-")) }
-                    self.bytes.append(Self.hexDigit(uuid[index] >> 4))
-                    self.bytes.append(Self.hexDigit(uuid[index] & 0x0F))
-                }
-            }
+            JSONWriter.appendCanonicalText(of: uuid, to: &self.bytes)
             self.ends.append(self.bytes.count)
-        }
-
-        private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-            nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
         }
 
         /// The literal of every element, or of those at `rows` (ascending).
