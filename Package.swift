@@ -204,6 +204,7 @@ let package = Package(
             name: "WebhookCallbacksTests",
             dependencies: [
                 "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "test/WebhookCallbacksTests"

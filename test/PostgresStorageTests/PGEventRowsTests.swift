@@ -61,5 +61,8 @@ import Foundation
                 == Array(#"{0190f5a2-7c1e-7abc-8def-0123456789ab,0190f5a2-7c1e-7abc-8def-0123456789ac,0190f5a2-7c1e-7abc-8def-0123456789ad}"#.utf8)
         )
         #expect(parameters[7] == Array(#"{"1500000","2000000","3000001"}"#.utf8))
+        #expect(
+            PGEventRows(Self.events).ids(at: [0, 2]) == Array(#"{0190f5a2-7c1e-7abc-8def-0123456789ab,0190f5a2-7c1e-7abc-8def-0123456789ad}"#.utf8)
+        )
     }
 }

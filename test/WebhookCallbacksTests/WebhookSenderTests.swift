@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import EventStoreCore
 import EventStoreTesting
 import Foundation
@@ -47,12 +48,12 @@ import Testing
         )
     }
 
-    func callback(port: Int, timeout: Duration = .seconds(5)) throws -> Callback {
+    func callback(port: Int, host: String = "127.0.0.1", timeout: Duration = .seconds(5)) throws -> Callback {
         Callback(
             messageID: "msg_1",
             subscriptionID: SubscriptionID(),
             topic: try TopicName("orders"),
-            url: try CallbackURL("http://127.0.0.1:\(port)/hook"),
+            url: try CallbackURL("http://\(host):\(port)/hook"),
             secret: .generate(),
             events: [Event(id: UUID(), offset: 0, type: "A", key: nil, tags: [], data: .null, metadata: [:], timestamp: Date())],
             nextOffset: 1,
@@ -102,9 +103,18 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(20), "ended by the callback's timeout")
     }
 
-    @Test func nothingListeningIsAConnectionRefused() async throws {
+    /// AsyncHTTPClient finishes a request only after its head, so this cannot be reached over a socket: a delegate
+    /// asked for an answer it never got reports the connection closed, never an empty answer.
+    @Test func anExchangeEndedWithoutAHeadIsAConnectionClosed() {
+        #expect(throws: HTTPClientError.remoteConnectionClosed) { try ResponseHeadDelegate().receivedHead() }
+    }
+
+    /// A literal address fails with the socket's error; a name, through NIO's happy-eyeballs connector, with a
+    /// connection error listing each address tried. Both read as a refusal.
+    @Test(arguments: ["127.0.0.1", "localhost"])
+    func nothingListeningIsAConnectionRefused(host: String) async throws {
         let sender = try sender(deny: [])
-        let outcome = await sender.deliver(try callback(port: try LoopbackPort.free()), logger: quietLogger)
+        let outcome = await sender.deliver(try callback(port: try LoopbackPort.free(), host: host), logger: quietLogger)
         #expect(outcome == .failed(reason: "connection refused", retryAfter: nil))
     }
 }

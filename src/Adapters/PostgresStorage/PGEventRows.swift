@@ -73,6 +73,11 @@ struct PGEventRows {
         }
     }
 
+    /// The id literal of the events at `rows` (ascending positions in encoding order).
+    func ids(at rows: [Int]) -> [UInt8] {
+        self.ids.literal(rows: rows)
+    }
+
     /// The insert's parameters: the first event's offset, then the id, type, key, tags, data, metadata and
     /// timestamp (microseconds since 1970) literals of the events at `rows` (ascending positions in encoding order).
     func parameters(firstOffset: Int64, rows: [Int]) -> [[UInt8]?] {

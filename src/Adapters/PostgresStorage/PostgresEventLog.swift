@@ -130,18 +130,18 @@ public final class PostgresEventLog: EventLog {
         topic: TopicName,
         connection: PGConnection
     ) throws -> [Result<AppendResult, any Error>] {
-        // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
-        let ids = requests.flatMap { $0.0.filter { !$0.idWasGenerated }.map { $0.id.uuidString.utf8 } }
         let rows = PGEventRows(requests.lazy.flatMap(\.0))
+        // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
+        let clientIDRows = requests.lazy.flatMap(\.0).enumerated().compactMap { $1.idWasGenerated ? nil : $0 }
         do {
             var opening = [
                 PGStatement(sql: "BEGIN"),
                 PGStatement(sql: "SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1 FOR UPDATE", parameters: [topic.rawValue]),
             ]
-            if !ids.isEmpty {
+            if !clientIDRows.isEmpty {
                 // Runs after the lock is granted, so it sees every event committed before.
                 opening.append(
-                    PGStatement(sql: "SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", bytes: [PGArray.bytes(ids)])
+                    PGStatement(sql: "SELECT id, \"offset\" FROM \(table.qualified) WHERE id = ANY($1::uuid[])", bytes: [rows.ids(at: clientIDRows)])
                 )
             }
             let opened = try connection.pipeline(opening)

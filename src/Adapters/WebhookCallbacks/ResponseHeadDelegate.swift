@@ -16,6 +16,11 @@ final class ResponseHeadDelegate: HTTPClientResponseDelegate {
     }
 
     func didFinishRequest(task: HTTPClient.Task<HTTPResponseHead>) throws -> HTTPResponseHead {
+        try self.receivedHead()
+    }
+
+    /// The answer's status line and headers; an exchange that ended without them is a connection closed early.
+    func receivedHead() throws -> HTTPResponseHead {
         guard let head = self.head.withLock({ $0 }) else { throw HTTPClientError.remoteConnectionClosed }
         return head
     }

@@ -116,7 +116,6 @@ public final class WebhookSender: CallbackSender {
             if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
                 return "connection refused"
             }
-            if error.connectionErrors.isEmpty { return "host not found" }
         }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
             return "connection refused"
