@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EventStoreCoreTests",
-            dependencies: ["EventStoreCore"],
+            dependencies: ["EventStoreCore", "EventStoreTesting"],
             path: "test/EventStoreCoreTests"
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import EventStoreCore
+import EventStoreTesting
 import Testing
 
 #if canImport(FoundationEssentials)
@@ -66,9 +67,9 @@ import Foundation
     }
 
     @Test func conditionsMustSaySomething() {
-        #expect(throws: EventStoreError.self) { try AppendCondition().validate() }
-        #expect(throws: EventStoreError.self) { try AppendCondition(after: 3).validate() }
-        #expect(throws: EventStoreError.self) { try AppendCondition(expectedNextOffset: -1).validate() }
+        expectError(.invalidArgument) { try AppendCondition().validate() }
+        expectError(.invalidArgument) { try AppendCondition(after: 3).validate() }
+        expectError(.invalidArgument) { try AppendCondition(expectedNextOffset: -1).validate() }
         #expect(throws: Never.self) { try AppendCondition(failIfEventsMatch: EventFilter(tags: ["x"]), after: -1).validate() }
         #expect(AppendPlanner.firstOffsetChecked(by: AppendCondition(failIfEventsMatch: .all)) == 0)
         #expect(AppendPlanner.firstOffsetChecked(by: AppendCondition(failIfEventsMatch: .all, after: 41)) == 42)

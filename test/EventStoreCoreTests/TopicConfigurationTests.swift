@@ -1,4 +1,5 @@
 import EventStoreCore
+import EventStoreTesting
 import Testing
 
 #if canImport(FoundationEssentials)
@@ -51,10 +52,10 @@ import Foundation
             #expect(error?.message.contains("requires connection") == true)
         }
         let blob = TopicConfiguration(name: name, adapter: .azureBlob, connection: "AccountName=a")
-        #expect(throws: EventStoreError.self) { try blob.validate() }
+        expectError(.unsupportedConfiguration) { try blob.validate() }
         let unknown = #expect(throws: EventStoreError.self) { try TopicConfiguration(name: name, adapter: AdapterKind("s3")).validate() }
         #expect(unknown?.message.contains("unknown adapter 's3'") == true)
         let longTable = TopicConfiguration(name: name, adapter: .postgres, connection: "x", table: String(repeating: "t", count: 64))
-        #expect(throws: EventStoreError.self) { try longTable.validate() }
+        expectError(.unsupportedConfiguration) { try longTable.validate() }
     }
 }

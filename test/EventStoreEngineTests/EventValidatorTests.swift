@@ -1,5 +1,6 @@
 import EventStoreCore
 import EventStoreEngine
+import EventStoreTesting
 import Testing
 
 #if canImport(FoundationEssentials)
@@ -65,6 +66,6 @@ import Foundation
     }
 
     @Test func refusesEmptyConditions() {
-        #expect(throws: EventStoreError.self) { try validator.prepare([EventDraft(type: "A")], condition: AppendCondition(), timestamp: now) }
+        expectError(.invalidArgument) { try validator.prepare([EventDraft(type: "A")], condition: AppendCondition(), timestamp: now) }
     }
 }

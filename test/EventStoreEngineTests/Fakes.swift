@@ -16,8 +16,13 @@ struct DiskOnFire: Error {}
 /// head unreadable.
 struct BrokenEventLog: EventLog {
     var headFails = false
+    /// Counts the reads tried, so a test can wait for retries instead of sleeping.
+    var reads = Counter()
     func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult { throw DiskOnFire() }
-    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage { throw DiskOnFire() }
+    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        self.reads.increment()
+        throw DiskOnFire()
+    }
     func head(logger: Logger) async throws -> Int64 {
         if self.headFails { throw DiskOnFire() }
         return 0
@@ -101,4 +106,11 @@ final class SharedCatalog: TopicCatalog {
     func notify() {
         for observer in self.observers.withLock({ $0 }) { observer() }
     }
+}
+
+/// A count shared by copies of a fake.
+final class Counter: Sendable {
+    private let value = Atomic(0)
+    var count: Int { self.value.load(ordering: .relaxed) }
+    func increment() { self.value.add(1, ordering: .relaxed) }
 }

@@ -7,10 +7,10 @@ import Testing
 @Suite struct HeadWatchTests {
     @Test func anAdvanceWakesAWaiter() async throws {
         let watch = HeadWatch(head: 3)
-        async let woken = watch.wait(forHeadBeyond: 3, until: .now + .seconds(30))
-        try await Task.sleep(for: .milliseconds(50))
+        let woken = Task { await watch.wait(forHeadBeyond: 3, until: .now + .seconds(30)) }
+        try await eventually("the wait is pending") { watch.waiting == 1 }
         watch.advance(to: 4)
-        #expect(await woken)
+        #expect(await woken.value)
     }
 
     @Test func aHeadAlreadyBeyondAnswersAtOnce() async {
@@ -24,7 +24,7 @@ import Testing
     @Test func cancellationEndsTheWait() async throws {
         let watch = HeadWatch(head: 0)
         let waiting = Task { await watch.wait(forHeadBeyond: 0, until: .now + .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the wait is pending") { watch.waiting == 1 }
         waiting.cancel()
         #expect(await waiting.value == false)
         watch.advance(to: 5)  // no waiter left to resume
@@ -44,21 +44,20 @@ import Testing
     @Test func aWaitingReadAnswersWhenAMatchingEventArrives() async throws {
         let (publisher, reader) = try await setUp()
         _ = try await publisher.publish([EventDraft(type: "Old")], condition: nil, to: orders, logger: quietLogger)
-        let answered = Flag()
         let page = Task {
-            defer { answered.set() }
-            return try await reader.readEvents(
+            try await reader.readEvents(
                 EventQuery(topic: orders, from: 1, filter: EventFilter(types: ["Wanted"]), wait: .seconds(30)),
                 logger: quietLogger
             )
         }
-        try await Task.sleep(for: .milliseconds(100))
+        let watch = try registry.readyTopic(orders).headWatch
+        try await eventually("the read is waiting") { watch.waiting == 1 }
         _ = try await publisher.publish([EventDraft(type: "Other")], condition: nil, to: orders, logger: quietLogger)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(!answered.isSet, "a non-matching event does not answer the read")
+        // The read examines the non-matching event and waits again; had it answered, it would hold no event.
+        try await eventually("the read is waiting again") { watch.waiting == 1 && watch.head == 2 }
         _ = try await publisher.publish([EventDraft(type: "Wanted")], condition: nil, to: orders, logger: quietLogger)
         let result = try await page.value
-        #expect(result.events.map(\.type) == ["Wanted"])
+        #expect(result.events.map(\.type) == ["Wanted"], "a non-matching event does not answer the read")
         #expect(result.events.map(\.offset) == [2])
         #expect(result.nextOffset == 3)
     }
@@ -90,7 +89,7 @@ import Testing
     @Test func closingTheWatchWakesWaitersAndAnswersLaterWaitsAtOnce() async throws {
         let watch = HeadWatch(head: 0)
         let waiting = Task { await watch.wait(forHeadBeyond: 0, until: .now + .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the wait is pending") { watch.waiting == 1 }
         watch.close()
         #expect(await waiting.value)
         #expect(await watch.wait(forHeadBeyond: 100, until: .now + .seconds(30)))
@@ -104,9 +103,10 @@ import Testing
         let reader = EventReader(topics: registry, limits: ReadLimits())
         let started = ContinuousClock.now
         let read = Task { try await reader.readEvents(EventQuery(topic: orders, wait: .seconds(30)), logger: quietLogger) }
-        try await Task.sleep(for: .milliseconds(50))
+        let watch = try registry.readyTopic(orders).headWatch
+        try await eventually("the read is waiting") { watch.waiting == 1 }
         try await topics.deleteTopic(orders, logger: quietLogger)
-        await #expect(throws: EventStoreError.self) { try await read.value }
+        await expectError(.topicNotFound) { try await read.value }
         #expect(ContinuousClock.now - started < .seconds(25), "answered by the deletion, not by the end of the 30 s wait")
     }
 }

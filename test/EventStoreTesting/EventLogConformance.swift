@@ -34,21 +34,37 @@ public struct EventLogConformance: Sendable {
         case largePayloads
         case unicodeRoundTrips
         case eventFieldsRoundTrip
+        case whitespaceInDataNeverSplitsARecord
 
         public var testDescription: String { self.rawValue }
     }
 
-    private let makeLog: @Sendable () async throws -> any EventLog
+    /// A new, empty log, and a way to open the same log again once it is closed (as a restarted server would).
+    public typealias ReopenableLog = (log: any EventLog, reopen: @Sendable () async throws -> any EventLog)
+
+    /// A new, empty log and, for a durable adapter, a way to open it again.
+    private let makeLog: @Sendable () async throws -> (log: any EventLog, reopen: (@Sendable () async throws -> any EventLog)?)
+
     private let logger = Logger(label: "conformance", factory: { _ in SwiftLogNoOpLogHandler() })
 
+    /// For a volatile adapter: checks that need a restart check what they can without one.
     /// - Parameter makeLog: opens a new, empty log for each check.
     public init(makeLog: @escaping @Sendable () async throws -> any EventLog) {
-        self.makeLog = makeLog
+        self.makeLog = { (try await makeLog(), nil) }
+    }
+
+    /// For a durable adapter: checks that need a restart close the log and open it again.
+    /// - Parameter makeReopenableLog: opens a new, empty log for each check, and says how to open it again.
+    public init(makeReopenableLog: @escaping @Sendable () async throws -> ReopenableLog) {
+        self.makeLog = {
+            let (log, reopen) = try await makeReopenableLog()
+            return (log, reopen)
+        }
     }
 
     /// Runs one check against a fresh log, then closes it.
     public func run(_ check: Check) async throws {
-        let log = try await self.makeLog()
+        var (log, reopen) = try await self.makeLog()
         switch check {
         case .emptyLogHasHeadZero: try await self.emptyLogHasHeadZero(log)
         case .offsetsStartAtZeroAndAreSequential: try await self.offsetsStartAtZeroAndAreSequential(log)
@@ -64,6 +80,7 @@ public struct EventLogConformance: Sendable {
         case .largePayloads: try await self.largePayloads(log)
         case .unicodeRoundTrips: try await self.unicodeRoundTrips(log)
         case .eventFieldsRoundTrip: try await self.eventFieldsRoundTrip(log)
+        case .whitespaceInDataNeverSplitsARecord: log = try await self.whitespaceInDataNeverSplitsARecord(log, reopen: reopen)
         }
         try await log.close(logger: self.logger)
     }
@@ -130,7 +147,7 @@ public struct EventLogConformance: Sendable {
     private func failedBatchWritesNothing(_ log: any EventLog) async throws {
         _ = try await log.append([Self.event("first")], condition: nil, logger: self.logger)
         let batch = (0..<5).map { Self.event("rejected-\($0)") }
-        await #expect(throws: EventStoreError.self) {
+        await expectError(.conditionFailed) {
             try await log.append(batch, condition: AppendCondition(expectedNextOffset: 0), logger: self.logger)
         }
         #expect(try await log.head(logger: self.logger) == 1)
@@ -227,7 +244,7 @@ public struct EventLogConformance: Sendable {
         let subscriptions = EventFilter(types: ["StudentSubscribed"], tags: ["course:c1"])
         // A matching event exists at offset 1: any `after` below 1 fails, 1 or more passes.
         for after in [nil, Int64(-1), 0] {
-            await #expect(throws: EventStoreError.self) {
+            await expectError(.conditionFailed) {
                 try await log.append(
                     [Self.event("StudentSubscribed", tags: ["course:c1", "student:s2"])],
                     condition: AppendCondition(failIfEventsMatch: subscriptions, after: after),
@@ -250,7 +267,7 @@ public struct EventLogConformance: Sendable {
         )
         #expect(other.entries.map(\.offset) == [4])
         // Both kinds at once: both must hold.
-        await #expect(throws: EventStoreError.self) {
+        await expectError(.conditionFailed) {
             try await log.append(
                 [Self.event("x")],
                 condition: AppendCondition(expectedNextOffset: 5, failIfEventsMatch: subscriptions, after: 2),
@@ -395,6 +412,35 @@ public struct EventLogConformance: Sendable {
             #expect(recorded.metadata == event.metadata)
             #expect(abs(recorded.timestamp.timeIntervalSince(event.timestamp)) < 0.000_01, "timestamps keep microseconds")
         }
+    }
+
+    /// Line breaks, tabs and CRLF between the tokens of `data` (a client's pretty-printed JSON) are removed before
+    /// storage, so every adapter serves the same compact bytes and none can split a line-framed record; escaped ones
+    /// inside strings are kept. The events are all there, at their offsets, after a restart too.
+    private func whitespaceInDataNeverSplitsARecord(
+        _ log: any EventLog,
+        reopen: (@Sendable () async throws -> any EventLog)?
+    ) async throws -> any EventLog {
+        let pretty = "{\n\t\"lines\" : [1,\r\n 2],\n  \"text\": \"a b\\n\\tc \\\" \\\\\",\r\n\t\"empty\": {  }\r\n}\n"
+        let compact = #"{"lines":[1,2],"text":"a b\n\tc \" \\","empty":{}}"#
+        let event = Self.event("Pretty", data: RawJSON(validatedBytes: Array(pretty.utf8)))
+        #expect(event.data.bytes == Array(compact.utf8))
+        _ = try await log.append([event], condition: nil, logger: self.logger)
+        _ = try await log.append([Self.event("After")], condition: nil, logger: self.logger)
+        func expectBothStored(_ log: any EventLog) async throws {
+            let stored = try await self.readAll(log)
+            #expect(stored.map(\.type) == ["Pretty", "After"])
+            #expect(stored.map(\.offset) == [0, 1])
+            #expect(stored.first.map { String(decoding: $0.data.bytes, as: UTF8.self) } == compact)
+            #expect(try await log.head(logger: self.logger) == 2)
+        }
+        try await expectBothStored(log)
+        guard let reopen else { return log }
+        try await log.close(logger: self.logger)
+        let reopened = try await reopen()
+        try await expectBothStored(reopened)
+        #expect(try await reopened.append([Self.event("Later")], condition: nil, logger: self.logger).entries.map(\.offset) == [2])
+        return reopened
     }
 
     // MARK: Helpers

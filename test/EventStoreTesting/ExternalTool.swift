@@ -2,22 +2,19 @@ public import Foundation
 
 /// Runs programs written by others that tests check the project against (reference validators and verifiers).
 public enum ExternalTool {
-    /// Runs `arguments` through `/usr/bin/env`, feeding `input` on standard input.
+    /// Runs `arguments` (the program is looked up in `PATH`), feeding `input` on standard input from a file, so
+    /// large input and large output can never deadlock on pipe buffers.
     /// - Returns: the exit status and everything written to standard output and error.
-    public static func run(_ arguments: [String], input: Data = Data()) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    public static func run(_ arguments: [String], input: Data = Data()) async throws -> (status: Int32, output: String) {
+        let child = try await ChildProcess.spawn(arguments[0], Array(arguments.dropFirst()), input: input)
+        let status = try await blocking { child.waitBlocking() }
+        return (status, child.output)
+    }
+
+    /// Whether `python3` can import `module`. Under CI (`CI` set) a missing module is the CI's fault and must fail the
+    /// run, not skip it: then this answers true and the check that needs the module fails on its own.
+    public static func pythonModuleIsAvailable(_ module: String) async -> Bool {
+        if ProcessInfo.processInfo.environment["CI"] != nil { return true }
+        return (try? await Self.run(["python3", "-c", "import \(module)"]).status) == 0
     }
 }

@@ -6,13 +6,20 @@ import Synchronization
 /// from `EVENTSTORE_TEST_PG_BIN` or `/usr/lib/postgresql/<version>/bin`.
 ///
 /// `EVENTSTORE_TEST_POSTGRES_URL` replaces it with an existing server (tests then create and drop their own
-/// databases in it; stopping and starting it is not possible).
+/// databases in it; stopping and starting it is not possible: tests that need to are skipped, see
+/// ``canRestart``).
 public final class PostgresCluster: Sendable {
     /// The `postgres` database's URL.
     public let url: String
     public let port: Int
     private let directory: String?
     private let binaries: String
+    /// The databases ``createDatabase()`` made, dropped by ``destroy()`` on an external server.
+    private let createdDatabases = Mutex<[String]>([])
+
+    /// Whether tests may stop and start the server: only a throwaway cluster of their own, never the external
+    /// server of `EVENTSTORE_TEST_POSTGRES_URL`.
+    public static var canRestart: Bool { ProcessInfo.processInfo.environment["EVENTSTORE_TEST_POSTGRES_URL"] == nil }
 
     /// The cluster shared by a test process, started on first use and removed when the process exits.
     public static func shared() async throws -> PostgresCluster {
@@ -72,6 +79,7 @@ public final class PostgresCluster: Sendable {
     public func createDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await self.psql("CREATE DATABASE \(name)")
+        self.createdDatabases.withLock { $0.append(name) }
         var components = URLComponents(string: self.url)!
         components.path = "/" + name
         return components.string!
@@ -79,9 +87,12 @@ public final class PostgresCluster: Sendable {
 
     /// Runs SQL with `psql` against the `postgres` database.
     public func psql(_ sql: String, database: String? = nil) async throws {
+        try await blocking { try self.psqlBlocking(sql, database: database) }
+    }
+
+    private func psqlBlocking(_ sql: String, database: String? = nil) throws {
         let psql = self.binaries.isEmpty ? "/usr/bin/psql" : "\(self.binaries)/psql"
-        let url = self.url
-        try await blocking { try Self.run(psql, [database ?? url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql]) }
+        try Self.run(psql, [database ?? self.url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
     }
 
     /// Stops the server (fast shutdown: open connections are cut).
@@ -115,7 +126,10 @@ public final class PostgresCluster: Sendable {
     }
 
     private func destroyBlocking() throws {
-        guard let directory else { return }
+        guard let directory else {
+            for name in self.createdDatabases.withLock({ $0 }) { try self.psqlBlocking("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            return
+        }
         try? self.stopServerBlocking()
         try FileManager.default.removeItem(atPath: directory)
     }
@@ -138,51 +152,15 @@ public final class PostgresCluster: Sendable {
         )
     }
 
-    /// Makes the child close every descriptor above standard error. `pg_ctl start` leaves a server running with what
-    /// it inherited; holding the write end of another test's pipe, it would keep that test waiting for end of file.
-    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
-        if let addCloseFrom = Self.addCloseFrom {
-            _ = addCloseFrom(&actions, 3)
-            return
-        }
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
-        }
-    }
-
-    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not show.
-    private static let addCloseFrom: AddCloseFrom? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: AddCloseFrom.self)
-    }()
-
-    /// Runs a command to its end, its output into a temporary file (shown when it fails). Spawned directly rather
-    /// than with `Process`: `pg_ctl start` leaves the server running with the descriptors it inherited, and `Process`
-    /// would wait for those to close.
+    /// Runs a command to its end, its output into a temporary file (shown when it fails). Its children must not hold
+    /// the test process's descriptors: `pg_ctl start` leaves the server running with what it inherited
+    /// (``ChildProcess`` closes them).
     private static func run(_ executable: String, _ arguments: [String], asPostgres: Bool = false) throws {
         let command = asPostgres && getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-pg-cmd-\(UUID()).log").path
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        Self.closeInheritedDescriptors(&actions)
-        var pid: pid_t = 0
-        let arguments = command.map { strdup($0) } + [nil]
-        defer { for argument in arguments { free(argument) } }
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, arguments, environ)
-        guard spawned == 0 else { throw ClusterError(message: "cannot start \(command[0]): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        let child = try ChildProcess.spawnBlocking(command[0], Array(command.dropFirst()))
+        let status = child.waitBlocking()
         guard status == 0 else {
-            let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            throw ClusterError(message: "\(command.joined(separator: " ")) failed (status \(status)):\n\(output)")
+            throw ClusterError(message: "\(command.joined(separator: " ")) failed (status \(status)):\n\(child.output)")
         }
     }
 }

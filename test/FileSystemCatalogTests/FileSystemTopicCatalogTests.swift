@@ -1,4 +1,5 @@
 import EventStoreCore
+import EventStoreTesting
 import FileSystemCatalog
 import Foundation
 import Logging
@@ -6,7 +7,11 @@ import Testing
 
 @Suite struct FileSystemTopicCatalogTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID())/nested").path
+    let directory: String = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID())").path
+        TemporaryPaths.removeAtExit(root)
+        return root + "/nested"
+    }()
 
     func topic(_ name: String, connection: String? = nil) throws -> TopicConfiguration {
         TopicConfiguration(name: try TopicName(name), adapter: .memory, connection: connection)

@@ -10,8 +10,11 @@ import Testing
 
 let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
+/// A new temporary directory path, removed when the test process exits.
 func temporaryDirectory() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID())").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID())").path
+    TemporaryPaths.removeAtExit(path)
+    return path
 }
 
 func openLog(_ directory: String, segmentBytes: Int64 = 64 << 20) async throws -> FileSystemEventLog {
@@ -52,12 +55,18 @@ func segmentFile(_ directory: String, _ first: Int64 = 0) -> String {
 struct FileSystemEventLogTests {
     @Test(arguments: EventLogConformance.Check.allCases)
     func conformance(_ check: EventLogConformance.Check) async throws {
-        try await EventLogConformance { try await openLog(temporaryDirectory()) }.run(check)
+        try await EventLogConformance {
+            let directory = temporaryDirectory()
+            return (try await openLog(directory), { try await openLog(directory) })
+        }.run(check)
     }
 
     @Test(arguments: EventLogConformance.Check.allCases)
     func conformanceWithTinySegments(_ check: EventLogConformance.Check) async throws {
-        try await EventLogConformance { try await openLog(temporaryDirectory(), segmentBytes: 4096) }.run(check)
+        try await EventLogConformance {
+            let directory = temporaryDirectory()
+            return (try await openLog(directory, segmentBytes: 4096), { try await openLog(directory, segmentBytes: 4096) })
+        }.run(check)
     }
 
     @Test func recordsAreJSONLinesWithChecksums() async throws {
@@ -296,7 +305,7 @@ struct FileSystemEventLogTests {
     @Test func closeRefusesLaterAppends() async throws {
         let log = try await openLog(temporaryDirectory())
         try await log.close(logger: quiet)
-        await #expect(throws: EventStoreError.self) { try await log.append([event("A")], condition: nil, logger: quiet) }
+        await expectError(.storageUnavailable) { try await log.append([event("A")], condition: nil, logger: quiet) }
     }
 
     @Test func crc32cMatchesTheStandardCheckValue() {

@@ -76,7 +76,7 @@ import Testing
         #expect(event.key == "k")
         #expect(event.tags == ["t"])
         #expect(event.metadata == ["m": "v"])
-        #expect(event.data == RawJSON(validatedBytes: Array(#"{"x": [1, 2]}"#.utf8)))
+        #expect(event.data == RawJSON(storedBytes: Array(#"{"x": [1, 2]}"#.utf8)), "stored bytes are served as they are")
         #expect(event.timestamp == Date(timeIntervalSince1970: 1_795_428_000.5))
     }
 

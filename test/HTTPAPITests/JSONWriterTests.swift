@@ -42,7 +42,7 @@ import Testing
             type: "T",
             key: nil,
             tags: ["a"],
-            data: RawJSON(validatedBytes: Array(#"{"x": [1, 2]}"#.utf8)),
+            data: RawJSON(storedBytes: Array(#"{"x": [1, 2]}"#.utf8)),
             metadata: ["b": "2", "a": "1"],
             timestamp: Date(timeIntervalSince1970: 0)
         )

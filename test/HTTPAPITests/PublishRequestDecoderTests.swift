@@ -24,7 +24,7 @@ import Foundation
         #expect(event.id == UUID(uuidString: "6f1c3a3e-8f4e-4c55-9b5e-2a0d8f4c1e11"))
         #expect(event.key == "o-1")
         #expect(event.tags == ["c:1"])
-        #expect(event.data.bytes == Array(#"{"total": 12.50}"#.utf8), "data keeps the client's exact bytes")
+        #expect(event.data.bytes == Array(#"{"total":12.50}"#.utf8), "data keeps the client's bytes, less the whitespace between tokens")
         #expect(event.metadata == ["m": "v"])
     }
 

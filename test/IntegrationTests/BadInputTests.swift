@@ -318,43 +318,43 @@ struct BadInputTests {
     ]
 
     @Test func everyBadRequestGetsAProblemAndChangesNothing() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        #expect(try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
-        #expect(
-            try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B", "data": [1]}, {"type": "C"}]}"#).status
-                == 201
-        )
-        let eventsBefore = try await server.get("/topics/orders/events?limit=1000").body
-        let topicsBefore = try await server.get("/topics").body
+        try await ServerProcess.with { server in
+            #expect(try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
+            #expect(
+                try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B", "data": [1]}, {"type": "C"}]}"#).status
+                    == 201
+            )
+            let eventsBefore = try await server.get("/topics/orders/events?limit=1000").body
+            let topicsBefore = try await server.get("/topics").body
 
-        for badCase in Self.cases {
-            var headers: [(String, String)] = []
-            if let contentType = badCase.contentType { headers.append(("content-type", contentType)) }
-            let reply = try await server.request(badCase.method, badCase.path, json: badCase.body, headers: headers)
-            #expect(reply.status == badCase.status, "\(badCase.name): \(reply.body)")
-            #expect(reply.headers.first(name: "content-type") == "application/problem+json", "\(badCase.name)")
-            let problem = reply.json
-            #expect(problem["status"] as? Int == badCase.status, "\(badCase.name)")
-            #expect(problem["title"] is String, "\(badCase.name)")
-            #expect(problem["type"] is String, "\(badCase.name)")
-            let detail = problem["detail"] as? String ?? ""
-            #expect(detail.contains(badCase.detail), "\(badCase.name): detail was '\(detail)'")
+            for badCase in Self.cases {
+                var headers: [(String, String)] = []
+                if let contentType = badCase.contentType { headers.append(("content-type", contentType)) }
+                let reply = try await server.request(badCase.method, badCase.path, json: badCase.body, headers: headers)
+                #expect(reply.status == badCase.status, "\(badCase.name): \(reply.body)")
+                #expect(reply.headers.first(name: "content-type") == "application/problem+json", "\(badCase.name)")
+                let problem = reply.json
+                #expect(problem["status"] as? Int == badCase.status, "\(badCase.name)")
+                #expect(problem["title"] is String, "\(badCase.name)")
+                #expect(problem["type"] is String, "\(badCase.name)")
+                let detail = problem["detail"] as? String ?? ""
+                #expect(detail.contains(badCase.detail), "\(badCase.name): detail was '\(detail)'")
+            }
+
+            let health = try await server.get("/health")
+            #expect(health.status == 200)
+            #expect(try await server.get("/topics/orders/events?limit=1000").body == eventsBefore, "stored events are intact")
+            #expect(try await server.get("/topics").body == topicsBefore, "topics are unchanged")
+            #expect(try await server.get("/topics/orders/subscriptions").body == #"{"subscriptions":[]}"#, "no subscription was made")
+            #expect(server.isRunning)
         }
-
-        let health = try await server.get("/health")
-        #expect(health.status == 200)
-        #expect(try await server.get("/topics/orders/events?limit=1000").body == eventsBefore, "stored events are intact")
-        #expect(try await server.get("/topics").body == topicsBefore, "topics are unchanged")
-        #expect(try await server.get("/topics/orders/subscriptions").body == #"{"subscriptions":[]}"#, "no subscription was made")
-        #expect(server.isRunning)
     }
 
     @Test func wrongMethodsListWhatIsAllowed() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        let reply = try await server.request(.PATCH, "/topics")
-        #expect(reply.status == 405)
-        #expect(reply.headers.first(name: "allow") == "GET, POST")
+        try await ServerProcess.with { server in
+            let reply = try await server.request(.PATCH, "/topics")
+            #expect(reply.status == 405)
+            #expect(reply.headers.first(name: "allow") == "GET, POST")
+        }
     }
 }

@@ -7,84 +7,86 @@ import Testing
 @Suite("Control plane, live server", .serialized)
 struct ControlPlaneTests {
     @Test func healthReportsStatusVersionUptimeAndTopics() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        let empty = try await server.get("/health")
-        #expect(empty.status == 200)
-        #expect(empty.json["status"] as? String == "ok")
-        #expect(empty.json["version"] as? String == "0.1.0")
-        #expect(empty.json["uptime_seconds"] is Int)
-        _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
-        let topics = try await server.get("/health").json["topics"] as? [[String: Any]]
-        #expect(topics?.first?["name"] as? String == "orders")
-        #expect(topics?.first?["adapter"] as? String == "memory")
-        #expect(topics?.first?["state"] as? String == "ready")
+        try await ServerProcess.with { server in
+            let empty = try await server.get("/health")
+            #expect(empty.status == 200)
+            #expect(empty.json["status"] as? String == "ok")
+            #expect(empty.json["version"] as? String == "0.1.0")
+            #expect(empty.json["uptime_seconds"] is Int)
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let topics = try await server.get("/health").json["topics"] as? [[String: Any]]
+            #expect(topics?.first?["name"] as? String == "orders")
+            #expect(topics?.first?["adapter"] as? String == "memory")
+            #expect(topics?.first?["state"] as? String == "ready")
+        }
     }
 
     @Test func topicLifecycle() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        let created = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
-        #expect(created.status == 201)
-        #expect(created.headers.first(name: "location") == "/topics/orders")
-        #expect(created.json["name"] as? String == "orders")
-        #expect(created.json["head"] as? Int == 0)
-        #expect(created.json["event_count"] as? Int == 0)
+        try await ServerProcess.with { server in
+            let created = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            #expect(created.status == 201)
+            #expect(created.headers.first(name: "location") == "/topics/orders")
+            #expect(created.json["name"] as? String == "orders")
+            #expect(created.json["head"] as? Int == 0)
+            #expect(created.json["event_count"] as? Int == 0)
 
-        let repeated = try await server.post("/topics", json: #"{"adapter": "memory", "name": "orders"}"#)
-        #expect(repeated.status == 200)
-        let conflict = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory", "options": {"x": "1"}}"#)
-        #expect(conflict.status == 409)
-        #expect(conflict.headers.first(name: "content-type") == "application/problem+json")
+            let repeated = try await server.post("/topics", json: #"{"adapter": "memory", "name": "orders"}"#)
+            #expect(repeated.status == 200)
+            let conflict = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory", "options": {"x": "1"}}"#)
+            #expect(conflict.status == 409)
+            #expect(conflict.headers.first(name: "content-type") == "application/problem+json")
 
-        _ = try await server.post("/topics/orders/events", json: #"{"type": "A"}"#)
-        let shown = try await server.get("/topics/orders")
-        #expect(shown.status == 200)
-        #expect(shown.json["head"] as? Int == 1)
-        #expect(shown.json["event_count"] as? Int == 1)
-        #expect(shown.json["state"] as? String == "ready")
+            _ = try await server.post("/topics/orders/events", json: #"{"type": "A"}"#)
+            let shown = try await server.get("/topics/orders")
+            #expect(shown.status == 200)
+            #expect(shown.json["head"] as? Int == 1)
+            #expect(shown.json["event_count"] as? Int == 1)
+            #expect(shown.json["state"] as? String == "ready")
 
-        _ = try await server.post("/topics", json: #"{"name": "audit", "adapter": "memory"}"#)
-        let listed = try await server.get("/topics").json["topics"] as? [[String: Any]]
-        #expect(listed?.compactMap { $0["name"] as? String } == ["audit", "orders"])
+            _ = try await server.post("/topics", json: #"{"name": "audit", "adapter": "memory"}"#)
+            let listed = try await server.get("/topics").json["topics"] as? [[String: Any]]
+            #expect(listed?.compactMap { $0["name"] as? String } == ["audit", "orders"])
 
-        #expect(try await server.request(.DELETE, "/topics/orders").status == 204)
-        #expect(try await server.get("/topics/orders").status == 404)
-        #expect(try await server.get("/topics/orders/events").status == 404)
-        #expect(try await server.request(.DELETE, "/topics/orders").status == 404)
+            #expect(try await server.request(.DELETE, "/topics/orders").status == 204)
+            #expect(try await server.get("/topics/orders").status == 404)
+            #expect(try await server.get("/topics/orders/events").status == 404)
+            #expect(try await server.request(.DELETE, "/topics/orders").status == 404)
 
-        // Re-attaching finds the stored events again: deleting detaches, it does not destroy.
-        #expect(try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
-        #expect(try await server.get("/topics/orders").json["head"] as? Int == 1)
+            // Re-attaching finds the stored events again: deleting detaches, it does not destroy.
+            #expect(try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
+            #expect(try await server.get("/topics/orders").json["head"] as? Int == 1)
+        }
     }
 
     @Test func topicsSurviveARestartAndTheTopicsFileIsLoaded() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-it-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let topicsFile = directory + "/topics.json"
-        try Data(#"[{"name": "declared", "adapter": "memory"}, {"name": "scratch", "adapter": "memory", "options": {"note": "x"}}]"#.utf8)
-            .write(to: URL(fileURLWithPath: topicsFile))
+        try await withTemporaryDirectory { directory in
+            let topicsFile = directory + "/topics.json"
+            try Data(#"[{"name": "declared", "adapter": "memory"}, {"name": "scratch", "adapter": "memory", "options": {"note": "x"}}]"#.utf8)
+                .write(to: URL(fileURLWithPath: topicsFile))
 
-        let first = try await ServerProcess.start(dataDirectory: directory, arguments: ["--topics-file", topicsFile])
-        #expect(try await first.post("/topics", json: #"{"name": "created", "adapter": "memory"}"#).status == 201)
-        #expect(try await first.request(.DELETE, "/topics/scratch").status == 204)
-        #expect(try await first.stop() == 0)
-
-        let second = try await ServerProcess.start(dataDirectory: directory)
-        defer { Task { try await second.stop() } }
-        let names = try await second.get("/topics").json["topics"] as? [[String: Any]]
-        #expect(names?.compactMap { $0["name"] as? String } == ["created", "declared"])
+            try await ServerProcess.with(dataDirectory: directory, arguments: ["--topics-file", topicsFile]) { first throws in
+                #expect(try await first.post("/topics", json: #"{"name": "created", "adapter": "memory"}"#).status == 201)
+                #expect(try await first.request(.DELETE, "/topics/scratch").status == 204)
+                #expect(try await first.stop() == 0)
+            }
+            try await ServerProcess.with(dataDirectory: directory) { second in
+                let names = try await second.get("/topics").json["topics"] as? [[String: Any]]
+                #expect(names?.compactMap { $0["name"] as? String } == ["created", "declared"])
+            }
+        }
     }
 
     @Test func aTopicsFileConflictingWithTheCatalogStopsStartup() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-it-\(UUID())").path
-        let first = try await ServerProcess.start(dataDirectory: directory)
-        #expect(try await first.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
-        try await first.stop()
-        let topicsFile = directory + "/topics.json"
-        try Data(#"[{"name": "orders", "adapter": "memory", "options": {"changed": "yes"}}]"#.utf8).write(to: URL(fileURLWithPath: topicsFile))
-        await #expect(throws: ServerProcessError.self) {
-            try await ServerProcess.start(dataDirectory: directory, arguments: ["--topics-file", topicsFile])
+        try await withTemporaryDirectory { directory in
+            try await ServerProcess.with(dataDirectory: directory) { first throws in
+                #expect(try await first.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#).status == 201)
+            }
+            let topicsFile = directory + "/topics.json"
+            try Data(#"[{"name": "orders", "adapter": "memory", "options": {"changed": "yes"}}]"#.utf8).write(to: URL(fileURLWithPath: topicsFile))
+            let error = await #expect(throws: ServerProcessError.self) {
+                try await ServerProcess.with(dataDirectory: directory, arguments: ["--topics-file", topicsFile]) { _ in }
+            }
+            #expect(String(describing: error).contains("orders"), "\(String(describing: error))")
         }
     }
 
@@ -95,8 +97,7 @@ struct ControlPlaneTests {
             (["--webhook-max-attempts", "0"], "webhook max attempts must be in 1..."),
         ] {
             do {
-                let server = try await ServerProcess.start(arguments: arguments)
-                try await server.stop()
+                try await ServerProcess.with(arguments: arguments) { _ in }
                 Issue.record("the server started with \(arguments)")
             } catch ServerProcessError.exited(let status, let output) {
                 #expect(status != 0)
@@ -112,8 +113,7 @@ struct ControlPlaneTests {
             ("postgres://app:hunter2@127.0.0.1:\(port)/events?connect_timeout=2", "the PostgreSQL topic catalog could not be read"),
         ] {
             do {
-                let server = try await ServerProcess.start(arguments: ["--catalog", catalog, "--log-level", "trace"])
-                try await server.stop()
+                try await ServerProcess.with(arguments: ["--catalog", catalog, "--log-level", "trace"]) { _ in }
                 Issue.record("the server started with catalog \(catalog)")
             } catch ServerProcessError.exited(let status, let output) {
                 #expect(status != 0)
@@ -124,71 +124,72 @@ struct ControlPlaneTests {
     }
 
     @Test func secretsNeverAppearInResponsesOrLogs() async throws {
-        let server = try await ServerProcess.start(arguments: ["--log-level", "trace"])
-        defer { Task { try await server.stop() } }
-        let body = #"{"name": "vault", "adapter": "memory", "options": {"apiKey": "hunter2-secret", "password": "pa55-secret", "region": "eu"}}"#
-        let created = try await server.post("/topics", json: body)
-        #expect(created.status == 201)
-        let responses = [created.body, try await server.get("/topics").body, try await server.get("/topics/vault").body]
-        for response in responses {
-            #expect(!response.contains("hunter2-secret") && !response.contains("pa55-secret"))
-            #expect(response.contains("\"region\":\"eu\""))
+        try await ServerProcess.with(arguments: ["--log-level", "trace"]) { server in
+            let body = #"{"name": "vault", "adapter": "memory", "options": {"apiKey": "hunter2-secret", "password": "pa55-secret", "region": "eu"}}"#
+            let created = try await server.post("/topics", json: body)
+            #expect(created.status == 201)
+            let responses = [created.body, try await server.get("/topics").body, try await server.get("/topics/vault").body]
+            for response in responses {
+                #expect(!response.contains("hunter2-secret") && !response.contains("pa55-secret"))
+                #expect(response.contains("\"region\":\"eu\""))
+            }
+            #expect((created.json["options"] as? [String: String])?["apiKey"] == "***")
+            #expect(!server.log.contains("hunter2-secret") && !server.log.contains("pa55-secret"))
         }
-        #expect((created.json["options"] as? [String: String])?["apiKey"] == "***")
-        #expect(!server.log.contains("hunter2-secret") && !server.log.contains("pa55-secret"))
     }
 
-    @Test func sigtermStopsCleanlyAfterInFlightRequests() async throws {
-        let server = try await ServerProcess.start()
-        _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
-        let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    var statuses: [Int] = []
-                    for _ in 0..<200 {
-                        do {
-                            let reply = try await server.request(.POST, "/topics/orders/events", json: #"{"type": "A"}"#, timeout: .seconds(5))
-                            statuses.append(reply.status)
-                        } catch {
-                            return statuses  // the listener closed: stop sending
-                        }
-                    }
-                    return statuses
-                }
+    /// SIGTERM while a publish is in flight (its head read, half its body sent): the listener closes at once, and the
+    /// publish still completes, is acknowledged and is stored; then the server exits cleanly.
+    @Test func sigtermFinishesTheRequestInFlightAndRefusesNewConnections() async throws {
+        try await withTemporaryDirectory { directory in
+            try await ServerProcess.with(dataDirectory: directory) { server in
+                try await FileSystemTopicTests.createTopic(server)
+                let body = Array(#"{"type": "InFlight", "data": {"note": "sent across the shutdown"}}"#.utf8)
+                let (parts, sender) = AsyncStream.makeStream(of: ByteBuffer.self)
+                sender.yield(ByteBuffer(bytes: body[..<20]))
+                let publish = Task { try await server.request(.POST, "/topics/orders/events", streaming: parts, length: body.count) }
+                try await eventually("the server is handling the publish") { try await server.activeRequests("POST") == 1 }
+
+                server.signal(SIGTERM)
+                try await eventually("the listener is closed") { !server.acceptsConnections() }
+                sender.yield(ByteBuffer(bytes: body[20...]))
+                sender.finish()
+                let reply = try await publish.value
+                #expect(reply.status == 201, "the publish in flight completes: \(reply.body)")
+                #expect(try await server.stop() == 0)
+                #expect(server.log.contains("eventstore-api stopped"))
             }
-            try await Task.sleep(for: .milliseconds(150))
-            #expect(try await server.stop(signal: SIGTERM) == 0)
-            return try await group.reduce(into: []) { $0 += $1 }
+            try await ServerProcess.with(dataDirectory: directory) { restarted in
+                let events = try await restarted.get("/topics/orders/events").json["events"] as? [[String: Any]]
+                #expect(events?.compactMap { $0["type"] as? String } == ["InFlight"], "the acknowledged event is stored")
+            }
         }
-        #expect(!statuses.isEmpty)
-        #expect(statuses.allSatisfy { $0 == 201 }, "every request the server answered succeeded")
-        #expect(server.log.contains("eventstore-api stopped"))
     }
 
     @Test func openAPIDocumentIsServed() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        let document = try await server.get("/openapi.yaml")
-        #expect(document.status == 200)
-        #expect(document.headers.first(name: "content-type")?.hasPrefix("application/yaml") == true)
-        #expect(document.body.hasPrefix("openapi: 3.1.0"))
+        try await ServerProcess.with { server in
+            let document = try await server.get("/openapi.yaml")
+            #expect(document.status == 200)
+            #expect(document.headers.first(name: "content-type")?.hasPrefix("application/yaml") == true)
+            #expect(document.body.hasPrefix("openapi: 3.1.0"))
+        }
     }
 
     @Test func metricsExposeRequestsAndTopicSeries() async throws {
-        let server = try await ServerProcess.start()
-        defer { Task { try await server.stop() } }
-        _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
-        _ = try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B"}, {"type": "C"}]}"#)
-        _ = try await server.get("/topics/orders/events?limit=2")
-        _ = try await server.get("/topics/nope")
-        let metrics = try await server.get("/metrics")
-        #expect(metrics.status == 200)
-        #expect(metrics.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
-        let text = metrics.body
-        #expect(text.contains(#"eventstore_events_appended_total{topic="orders"} 3"#))
-        #expect(text.contains(#"eventstore_events_read_total{topic="orders"} 2"#))
-        #expect(text.contains(#"eventstore_topic_head{topic="orders"} 3"#))
-        #expect(text.contains(#"http_route="/topics/{topic}/events",http_request_method="POST",http_response_status_code="201""#))
-        #expect(text.contains(#"http_route="/topics/{topic}",http_request_method="GET",http_response_status_code="404""#))
+        try await ServerProcess.with { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            _ = try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A"}, {"type": "B"}, {"type": "C"}]}"#)
+            _ = try await server.get("/topics/orders/events?limit=2")
+            _ = try await server.get("/topics/nope")
+            let metrics = try await server.get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.headers.first(name: "content-type")?.hasPrefix("text/plain") == true)
+            let text = metrics.body
+            #expect(text.contains(#"eventstore_events_appended_total{topic="orders"} 3"#))
+            #expect(text.contains(#"eventstore_events_read_total{topic="orders"} 2"#))
+            #expect(text.contains(#"eventstore_topic_head{topic="orders"} 3"#))
+            #expect(text.contains(#"http_route="/topics/{topic}/events",http_request_method="POST",http_response_status_code="201""#))
+            #expect(text.contains(#"http_route="/topics/{topic}",http_request_method="GET",http_response_status_code="404""#))
+        }
     }
 }

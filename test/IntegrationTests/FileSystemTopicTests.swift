@@ -1,3 +1,4 @@
+import EventStoreTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -16,135 +17,158 @@ struct FileSystemTopicTests {
     }
 
     @Test func eventsSurviveARestart() async throws {
-        let first = try await ServerProcess.start()
-        try await Self.createTopic(first)
-        #expect(try await first.post("/topics/orders/events", json: #"{"events": [{"type": "A", "data": {"n": 1}}, {"type": "B"}]}"#).status == 201)
-        let before = try await first.get("/topics/orders/events").body
-        #expect(try await first.stop() == 0)
-
-        let second = try await ServerProcess.start(dataDirectory: first.dataDirectory)
-        defer { Task { try await second.stop() } }
-        #expect(try await second.get("/topics/orders/events").body == before)
-        #expect(try await second.post("/topics/orders/events", json: #"{"type": "C"}"#).json["first_offset"] as? Int == 2)
+        try await withTemporaryDirectory { directory in
+            let before = try await ServerProcess.with(dataDirectory: directory) { first in
+                try await Self.createTopic(first)
+                #expect(
+                    try await first.post("/topics/orders/events", json: #"{"events": [{"type": "A", "data": {"n": 1}}, {"type": "B"}]}"#).status == 201
+                )
+                return try await first.get("/topics/orders/events").body
+            }
+            try await ServerProcess.with(dataDirectory: directory) { second throws in
+                #expect(try await second.get("/topics/orders/events").body == before)
+                #expect(try await second.post("/topics/orders/events", json: #"{"type": "C"}"#).json["first_offset"] as? Int == 2)
+            }
+        }
     }
 
     /// Publishes from several clients, kills the server with SIGKILL mid-load, restarts it, and checks that every
     /// acknowledged event is there at its offset and that offsets have no gaps.
     @Test func aCrashLosesNoAcknowledgedEvent() async throws {
-        let server = try await ServerProcess.start()
-        try await Self.createTopic(server)
+        try await withTemporaryDirectory { directory in
+            try await Self.crashUnderLoadAndCheck(directory: directory)
+        }
+    }
+
+    private static func crashUnderLoadAndCheck(directory: String) async throws {
         let acknowledged = Acknowledgements()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for client in 0..<8 {
-                group.addTask {
-                    for index in 0..<100_000 {
-                        let id = UUID().uuidString.lowercased()
-                        let reply: ServerProcess.Reply
-                        do {
-                            reply = try await server.request(
-                                .POST,
-                                "/topics/orders/events",
-                                json: #"{"id": "\#(id)", "type": "E", "key": "c\#(client)-\#(index)", "data": {"i": \#(index)}}"#,
-                                timeout: .seconds(5)
-                            )
-                        } catch {
-                            return  // the server is gone
+        try await ServerProcess.with(dataDirectory: directory) { server in
+            try await Self.createTopic(server)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<8 {
+                    group.addTask {
+                        for index in 0..<100_000 {
+                            let id = UUID().uuidString.lowercased()
+                            let reply: ServerProcess.Reply
+                            do {
+                                reply = try await server.request(
+                                    .POST,
+                                    "/topics/orders/events",
+                                    json: #"{"id": "\#(id)", "type": "E", "key": "c\#(client)-\#(index)", "data": {"i": \#(index)}}"#,
+                                    timeout: .seconds(5)
+                                )
+                            } catch {
+                                return  // the server is gone
+                            }
+                            guard reply.status == 201, let offset = reply.json["first_offset"] as? Int else { return }
+                            acknowledged.record(id: id, offset: offset)
                         }
-                        guard reply.status == 201, let offset = reply.json["first_offset"] as? Int else { return }
-                        acknowledged.record(id: id, offset: offset)
                     }
                 }
+                // Kill mid-load: once 500 publishes are acknowledged (however slow a busy machine makes them), or after 60 s.
+                let deadline = ContinuousClock.now + .seconds(60)
+                while acknowledged.count < 500, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                try await server.stop(signal: SIGKILL)
+                try await group.waitForAll()
             }
-            // Kill mid-load: once 500 publishes are acknowledged (however slow a busy machine makes them), or after 60 s.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while acknowledged.count < 500, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            try await server.stop(signal: SIGKILL)
-            try await group.waitForAll()
         }
         let acked = acknowledged.all
         #expect(acked.count >= 500, "the load ran before the crash")
 
-        let restarted = try await ServerProcess.start(dataDirectory: server.dataDirectory)
-        defer { Task { try await restarted.stop() } }
-        var stored: [Int: String] = [:]
-        var next = 0
-        while true {
-            let page = try await restarted.get("/topics/orders/events?from=\(next)&limit=5000")
-            let events = page.json["events"] as? [[String: Any]] ?? []
-            for event in events { stored[event["offset"] as? Int ?? -1] = event["id"] as? String }
-            let head = page.json["head"] as? Int ?? 0
-            next = page.json["next_offset"] as? Int ?? head
-            if next >= head { break }
-        }
+        let stored = try await ServerProcess.with(dataDirectory: directory) { try await Self.allEventIDs($0) }
         #expect(stored.keys.sorted() == Array(0..<stored.count), "offsets are gap-free from 0")
         let lost = acked.filter { stored[$0.offset] != $0.id }
         #expect(lost.isEmpty, "\(lost.count) acknowledged events are missing or moved, e.g. \(lost.prefix(3))")
     }
 
+    /// Every stored event's id by offset, read page by page.
+    static func allEventIDs(_ server: ServerProcess) async throws -> [Int: String] {
+        var stored: [Int: String] = [:]
+        var next = 0
+        while true {
+            let page = try await server.get("/topics/orders/events?from=\(next)&limit=5000")
+            let events = page.json["events"] as? [[String: Any]] ?? []
+            for event in events { stored[event["offset"] as? Int ?? -1] = event["id"] as? String }
+            let head = page.json["head"] as? Int ?? 0
+            next = page.json["next_offset"] as? Int ?? head
+            if next >= head { return stored }
+        }
+    }
+
     @Test func aSecondProcessCannotOpenTheSameTopic() async throws {
-        let first = try await ServerProcess.start()
-        defer { Task { try await first.stop() } }
-        try await Self.createTopic(first)
-        let second = try await ServerProcess.start(arguments: ["--fs-allowed-root", first.dataDirectory])
-        defer { Task { try await second.stop() } }
-        let reply = try await second.post(
-            "/topics",
-            json: #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/events"}"#
-        )
-        #expect(reply.status == 503)
-        #expect((reply.json["detail"] as? String)?.contains("locked by another process") == true)
-        #expect(try await first.post("/topics/orders/events", json: #"{"type": "A"}"#).status == 201, "the owner is untouched")
+        try await ServerProcess.with { first in
+            try await Self.createTopic(first)
+            try await ServerProcess.with(arguments: ["--fs-allowed-root", first.dataDirectory]) { second in
+                let reply = try await second.post(
+                    "/topics",
+                    json: #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/events"}"#
+                )
+                #expect(reply.status == 503)
+                #expect((reply.json["detail"] as? String)?.contains("locked by another process") == true)
+            }
+            #expect(try await first.post("/topics/orders/events", json: #"{"type": "A"}"#).status == 201, "the owner is untouched")
+        }
     }
 
     @Test func aDamagedSealedSegmentFailsItsReadAndMarksTheTopicFailed() async throws {
-        let first = try await ServerProcess.start()
-        let created = try await first.post(
-            "/topics",
-            json:
-                #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/events", "options": {"createDirIfNotExist": "true", "segmentBytes": "4096"}}"#
-        )
-        #expect(created.status == 201)
-        for index in 0..<60 {
-            _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)", "data": "\#(String(repeating: "x", count: 100))"}"#)
+        try await withTemporaryDirectory { directory in
+            try await ServerProcess.with(dataDirectory: directory) { first in
+                let created = try await first.post(
+                    "/topics",
+                    json:
+                        #"{"name": "orders", "adapter": "fs", "connection": "\#(directory)/events", "options": {"createDirIfNotExist": "true", "segmentBytes": "4096"}}"#
+                )
+                #expect(created.status == 201)
+                for index in 0..<60 {
+                    _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)", "data": "\#(String(repeating: "x", count: 100))"}"#)
+                }
+            }
+            let segment = "\(directory)/events/orders/00000000000000000000.jsonl"
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+            bytes[50] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: segment))
+            try await Self.expectSealedDamageReported(directory: directory)
         }
-        try await first.stop()
-        let segment = "\(first.dataDirectory)/events/orders/00000000000000000000.jsonl"
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
-        bytes[50] ^= 0x01
-        try bytes.write(to: URL(fileURLWithPath: segment))
+    }
 
-        let second = try await ServerProcess.start(dataDirectory: first.dataDirectory)
-        defer { Task { try await second.stop() } }
-        #expect(try await second.get("/health").status == 200, "sealed segments are not read at open")
-        let read = try await second.get("/topics/orders/events?from=0")
-        #expect(read.status == 503)
-        #expect(read.json["type"] as? String == "urn:eventstore:problem:storage-corrupted")
-        let health = try await second.get("/health")
-        #expect(health.status == 503)
-        #expect(((health.json["topics"] as? [[String: Any]])?.first?["reason"] as? String)?.contains("damaged record") == true)
-        #expect(try await second.post("/topics/orders/events", json: #"{"type": "X"}"#).status == 503)
+    private static func expectSealedDamageReported(directory: String) async throws {
+        try await ServerProcess.with(dataDirectory: directory) { second in
+            #expect(try await second.get("/health").status == 200, "sealed segments are not read at open")
+            let read = try await second.get("/topics/orders/events?from=0")
+            #expect(read.status == 503)
+            #expect(read.json["type"] as? String == "urn:eventstore:problem:storage-corrupted")
+            let health = try await second.get("/health")
+            #expect(health.status == 503)
+            #expect(((health.json["topics"] as? [[String: Any]])?.first?["reason"] as? String)?.contains("damaged record") == true)
+            #expect(try await second.post("/topics/orders/events", json: #"{"type": "X"}"#).status == 503)
+        }
     }
 
     @Test func aDamagedSegmentMarksTheTopicFailed() async throws {
-        let first = try await ServerProcess.start()
-        try await Self.createTopic(first)
-        for index in 0..<5 { _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)"}"#) }
-        try await first.stop()
-        let segment = "\(first.dataDirectory)/events/orders/00000000000000000000.jsonl"
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
-        bytes[bytes.firstIndex(of: UInt8(ascii: "\n"))! + 40] ^= 0x01
-        try bytes.write(to: URL(fileURLWithPath: segment))
+        try await withTemporaryDirectory { directory in
+            try await ServerProcess.with(dataDirectory: directory) { first in
+                try await Self.createTopic(first)
+                for index in 0..<5 { _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)"}"#) }
+            }
+            let segment = "\(directory)/events/orders/00000000000000000000.jsonl"
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+            bytes[bytes.firstIndex(of: UInt8(ascii: "\n"))! + 40] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: segment))
+            try await Self.expectDamageReported(directory: directory, segment: segment, bytes: bytes)
+        }
+    }
 
-        let second = try await ServerProcess.start(dataDirectory: first.dataDirectory)
-        defer { Task { try await second.stop() } }
-        let health = try await second.get("/health")
-        #expect(health.status == 503)
-        let topic = (health.json["topics"] as? [[String: Any]])?.first
-        #expect(topic?["state"] as? String == "failed")
-        #expect((topic?["reason"] as? String)?.contains("damaged record") == true)
-        #expect(try await second.post("/topics/orders/events", json: #"{"type": "X"}"#).status == 503)
-        #expect(try await second.get("/topics/orders/events").status == 503)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: segment)) == bytes, "nothing was repaired or overwritten")
+    private static func expectDamageReported(directory: String, segment: String, bytes: Data) async throws {
+        try await ServerProcess.with(dataDirectory: directory) { second in
+            let health = try await second.get("/health")
+            #expect(health.status == 503)
+            let topic = (health.json["topics"] as? [[String: Any]])?.first
+            #expect(topic?["state"] as? String == "failed")
+            #expect((topic?["reason"] as? String)?.contains("damaged record") == true)
+            #expect(try await second.post("/topics/orders/events", json: #"{"type": "X"}"#).status == 503)
+            #expect(try await second.get("/topics/orders/events").status == 503)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: segment)) == bytes, "nothing was repaired or overwritten")
+        }
     }
 }
 

@@ -23,16 +23,10 @@ enum ReferenceWebhookVerifier {
         print(len(request["deliveries"]))
         """
 
-    /// Whether the package can be imported; CI (`CI` set) must have it.
-    static func isAvailable() async -> Bool {
-        if ProcessInfo.processInfo.environment["CI"] != nil { return true }
-        return (try? await blocking { try ExternalTool.run(["python3", "-c", "import standardwebhooks"]).status }) == 0
-    }
-
     /// Expects every delivery's signature to verify with `secret`. Without the package the check is skipped with a
     /// message, except under CI (`CI` set), where it must run.
     static func expectVerified(_ deliveries: [WebhookReceiver.Delivery], secret: String) async throws {
-        guard await self.isAvailable() else {
+        guard await ExternalTool.pythonModuleIsAvailable("standardwebhooks") else {
             print("note: signatures not checked by the reference verifier; pip install standardwebhooks to check them")
             return
         }
@@ -48,7 +42,7 @@ enum ReferenceWebhookVerifier {
             "deliveries": deliveries.map { ["id": $0.webhookID, "timestamp": $0.timestamp, "signature": $0.signature, "body": $0.body] },
         ]
         let input = try JSONSerialization.data(withJSONObject: request)
-        let (status, output) = try await blocking { try ExternalTool.run(["python3", "-c", Self.script], input: input) }
+        let (status, output) = try await ExternalTool.run(["python3", "-c", Self.script], input: input)
         guard status == 0, let count = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw VerificationFailed(output: output)
         }

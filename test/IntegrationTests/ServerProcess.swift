@@ -1,104 +1,122 @@
 import AsyncHTTPClient
+import EventStoreTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// A real `eventstore-api` process on 127.0.0.1, on a port it picked itself, with its own data directory.
 ///
 /// The binary is the one built beside the test bundle (`swift build --build-tests` builds both), or the path in
-/// `EVENTSTORE_API_BINARY`.
+/// `EVENTSTORE_API_BINARY`. Servers are only reached through ``with(dataDirectory:arguments:environment:_:)``, which
+/// stops and reaps each one before the test goes on, and the child dies with the test process whatever ends it
+/// (see ``ChildProcess``).
 final class ServerProcess: Sendable {
     let dataDirectory: String
-    private let boundPort = Mutex(0)
-    private let process: Process
-    private let output: LogBuffer
+    let port: Int
+    private let child: ChildProcess
 
-    /// Starts a server and waits until it listens.
+    /// Starts a server, waits until it listens, runs `body` with it, then stops it with SIGTERM and waits for it to
+    /// exit, whether `body` returns or throws.
     /// - Parameters:
-    ///   - dataDirectory: reuse a directory to restart "the same" server; a new temporary one by default.
+    ///   - dataDirectory: reuse a directory to restart "the same" server; by default a new temporary one, removed
+    ///     afterwards.
     ///   - arguments: extra command-line flags.
     ///   - environment: extra environment variables.
-    static func start(
+    /// - Throws: ``ServerProcessError`` when the server does not start or does not stop, or what `body` throws.
+    static func with<T>(
         dataDirectory: String? = nil,
         arguments: [String] = [],
-        environment: [String: String] = [:]
-    ) async throws -> ServerProcess {
-        let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-it-\(UUID())").path
-        let server = try ServerProcess(dataDirectory: directory, arguments: arguments, environment: environment)
+        environment: [String: String] = [:],
+        _ body: (ServerProcess) async throws -> T
+    ) async throws -> T {
+        guard let dataDirectory else {
+            return try await withTemporaryDirectory { directory in
+                try await Self.with(dataDirectory: directory, arguments: arguments, environment: environment, body)
+            }
+        }
+        let server = try await Self.start(dataDirectory: dataDirectory, arguments: arguments, environment: environment)
+        let result: T
+        do {
+            result = try await body(server)
+        } catch {
+            _ = try? await server.stop()
+            throw error
+        }
+        try await server.stop()
+        return result
+    }
+
+    private static func start(dataDirectory: String, arguments: [String], environment: [String: String]) async throws -> ServerProcess {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EVENTSTORE_") }
+        env.merge(environment) { $1 }
+        let child = try await ChildProcess.spawn(
+            try Self.binary().path,
+            ["--port", "0", "--data-dir", dataDirectory] + arguments,
+            environment: env
+        )
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let port = server.listeningPort() {
-                server.boundPort.withLock { $0 = port }
-                return server
+            if let port = Self.listeningPort(in: child.output) {
+                return ServerProcess(dataDirectory: dataDirectory, port: port, child: child)
             }
-            if !server.process.isRunning {
-                throw ServerProcessError.exited(status: server.process.terminationStatus, output: server.log)
+            if let status = child.exitStatus {
+                throw ServerProcessError.exited(status: status, output: child.output)
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        server.process.terminate()
-        throw ServerProcessError.notListening(output: server.log)
+        child.signal(SIGKILL)
+        _ = try await child.waitForExit(timeout: .seconds(30))
+        throw ServerProcessError.notListening(output: child.output)
     }
 
-    private init(dataDirectory: String, arguments: [String], environment: [String: String]) throws {
+    private init(dataDirectory: String, port: Int, child: ChildProcess) {
         self.dataDirectory = dataDirectory
-        self.output = LogBuffer()
-        self.process = Process()
-        self.process.executableURL = try Self.binary()
-        self.process.arguments = ["--port", "0", "--data-dir", dataDirectory] + arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("EVENTSTORE_") }
-        env.merge(environment) { $1 }
-        self.process.environment = env
-        let pipe = Pipe()
-        self.process.standardOutput = pipe
-        self.process.standardError = pipe
-        let output = self.output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            output.append(String(decoding: data, as: UTF8.self))
-        }
-        try self.process.run()
+        self.port = port
+        self.child = child
     }
-
-    /// The port the server listens on.
-    var port: Int { self.boundPort.withLock { $0 } }
 
     /// Everything the server has written to stdout and stderr so far.
-    var log: String { self.output.text }
+    var log: String { self.child.output }
 
-    var isRunning: Bool { self.process.isRunning }
+    var isRunning: Bool { self.child.isRunning }
 
-    private func listeningPort() -> Int? {
-        let log = self.log
+    private static func listeningPort(in log: String) -> Int? {
         guard let line = log.split(separator: "\n").first(where: { $0.contains("eventstore-api listening") }),
             let range = line.range(of: #"port=(\d+)"#, options: .regularExpression)
         else { return nil }
         return Int(line[range].dropFirst("port=".count))
     }
 
-    /// Sends `signal` and waits for the process to exit.
-    /// - Returns: the exit status.
-    @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        if self.process.isRunning { kill(self.process.processIdentifier, signal) }
-        let deadline = ContinuousClock.now + timeout
-        while self.process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                kill(self.process.processIdentifier, SIGKILL)
-                throw ServerProcessError.didNotStop(output: self.log)
-            }
-            try await Task.sleep(for: .milliseconds(20))
+    /// Sends `signal` without waiting.
+    func signal(_ signal: Int32) { self.child.signal(signal) }
+
+    /// Whether a new TCP connection to the server's port is accepted (false once the listener is closed).
+    func acceptsConnections() -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        return self.process.terminationStatus
     }
 
-    deinit {
-        if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
+    /// Sends `signal` and waits for the process to exit; a server that has already exited is only reaped.
+    /// - Returns: the exit status (128 plus the signal when a signal ended it).
+    /// - Throws: ``ServerProcessError/didNotStop(output:)`` after `timeout` (the server is then killed).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        self.child.signal(signal)
+        do {
+            return try await self.child.waitForExit(timeout: timeout)
+        } catch is ChildProcess.Timeout {
+            self.child.signal(SIGKILL)
+            _ = try? await self.child.waitForExit(timeout: .seconds(10))
+            throw ServerProcessError.didNotStop(output: self.log)
+        }
     }
 
     private static func binary() throws -> URL {
@@ -144,21 +162,36 @@ final class ServerProcess: Sendable {
             request.body = .bytes(ByteBuffer(string: body))
         }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        return try await Self.send(request, timeout: timeout)
+    }
+
+    /// Sends a request whose body arrives in `parts` (of `length` bytes in all), so a test controls when each is sent.
+    func request(_ method: HTTPMethod, _ path: String, streaming parts: AsyncStream<ByteBuffer>, length: Int) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(self.port)\(path)")
+        request.method = method
+        request.headers.add(name: "content-type", value: "application/json")
+        request.body = .stream(parts, length: .known(Int64(length)))
+        return try await Self.send(request, timeout: .seconds(60))
+    }
+
+    private static func send(_ request: HTTPClientRequest, timeout: TimeAmount) async throws -> Reply {
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 
+    /// How many requests with `method` the server is handling now, read from its own metrics (for `GET`, the
+    /// metrics request itself counts).
+    func activeRequests(_ method: String) async throws -> Int {
+        let prefix = #"http_server_active_requests{http_request_method="\#(method)"} "#
+        let metrics = try await self.get("/metrics").body
+        guard let line = metrics.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return 0 }
+        return Int(Double(line.dropFirst(prefix.count)) ?? 0)
+    }
+
     func get(_ path: String) async throws -> Reply { try await self.request(.GET, path) }
 
     func post(_ path: String, json: String) async throws -> Reply { try await self.request(.POST, path, json: json) }
-}
-
-/// Output collected from the server's pipe.
-final class LogBuffer: Sendable {
-    private let storage = Mutex("")
-    var text: String { self.storage.withLock { $0 } }
-    func append(_ text: String) { self.storage.withLock { $0 += text } }
 }
 
 enum ServerProcessError: Error, CustomStringConvertible {

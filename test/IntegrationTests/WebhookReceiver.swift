@@ -106,6 +106,19 @@ final class WebhookReceiver: Sendable {
         }
     }
 
+    /// Starts a receiver, runs `body` with it, and stops it whether `body` returns or throws.
+    static func with<T>(_ body: (WebhookReceiver) async throws -> T) async throws -> T {
+        let receiver = try await Self.start()
+        do {
+            let result = try await body(receiver)
+            await receiver.stop()
+            return result
+        } catch {
+            await receiver.stop()
+            throw error
+        }
+    }
+
     func stop() async {
         await self.group.triggerGracefulShutdown()
         _ = await self.runTask.result

@@ -49,8 +49,7 @@ import Testing
         let pool = PGConnectionPool(connectionString: cluster.url, size: 1, threadPool: PostgresEventLogTests.threadPool)
         defer { pool.close() }
         let first = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
-        try await cluster.psql("SELECT pg_terminate_backend(\(first ?? "0"))")
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.terminateBackend(first ?? "0", cluster: cluster)
         let second = try await pool.withConnection { try $0.query("SELECT pg_backend_pid()").string(0, 0) }
         #expect(second != nil && second != first, "a new connection, and no error for the caller")
     }
@@ -70,8 +69,7 @@ import Testing
         let cluster = try await PostgresCluster.shared()
         let connection = try PGConnection(connectionString: cluster.url)
         let pid = try #require(connection.query("SELECT pg_backend_pid()").string(0, 0))
-        try await cluster.psql("SELECT pg_terminate_backend(\(pid))")
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.terminateBackend(pid, cluster: cluster)
         do {
             try connection.pipeline([PGStatement(sql: "SELECT 1"), PGStatement(sql: "SELECT 2")])
             Issue.record("a pipeline on a dead connection succeeded")
@@ -79,5 +77,14 @@ import Testing
             #expect(error.isConnectionFailure, "\(error)")
         }
         #expect(!connection.isOpen, "the pool drops it instead of handing it out again")
+    }
+
+    /// Terminates a backend and waits until it is gone: `pg_terminate_backend` only signals it.
+    static func terminateBackend(_ pid: String, cluster: PostgresCluster) async throws {
+        try await cluster.psql("SELECT pg_terminate_backend(\(pid))")
+        let observer = try PGConnection(connectionString: cluster.url)
+        try await eventually("backend \(pid) is gone") {
+            try await blocking { try observer.query("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", [pid]).int(0, 0) } == 0
+        }
     }
 }

@@ -192,7 +192,8 @@ public final class FileSystemEventLog: EventLog {
     private func commit(_ group: [PendingAppend], segments: [Segment]) {
         var active = segments[segments.count - 1]
         let startSize = active.size
-        var head = active.endOffset
+        let storedHead = active.endOffset
+        var head = storedHead
         var encoder = JSONWriter(capacity: group.reduce(0) { $0 + $1.events.count } * 512)
         var written: [Event] = []
         var groupIDs: [UUID: Int64] = [:]
@@ -208,7 +209,7 @@ public final class FileSystemEventLog: EventLog {
                 if let condition = append.condition, let filter = condition.failIfEventsMatch {
                     let first = AppendPlanner.firstOffsetChecked(by: condition)
                     conditionMatched = written.contains { $0.offset >= first && filter.matches($0) }
-                    if !conditionMatched {
+                    if !conditionMatched, first < storedHead {
                         // Every stored event after `first` counts, however far back: no scan bound here.
                         let page = try self.files.read(segments: segments, from: first, limit: 1, filter: filter, maxExamined: .max)
                         conditionMatched = !page.events.isEmpty

@@ -120,7 +120,7 @@ enum SegmentRecord {
             case "key": key = try reader.readNullIfPresent() ? nil : try reader.readString()
             case "tags": tags = try Self.readTags(&reader)
             case "metadata": metadata = try Self.readMetadata(&reader)
-            case "data": data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
+            case "data": data = RawJSON(storedBytes: Array(try reader.readRawValue()))
             default: try reader.skipValue()
             }
         }
@@ -157,7 +157,7 @@ enum SegmentRecord {
             guard reader.consumeLiteral(#","metadata":"#) else { return nil }
             let metadata = try Self.readMetadata(&reader)
             guard reader.consumeLiteral(#","data":"#), reader.index < dataEnd else { return nil }
-            let data = RawJSON(validatedBytes: Array(bytes[reader.index..<dataEnd]))
+            let data = RawJSON(storedBytes: Array(bytes[reader.index..<dataEnd]))
             return Event(
                 id: header.id,
                 offset: header.offset,

@@ -309,7 +309,7 @@ public final class PostgresEventLog: EventLog {
                 type: type,
                 key: rows.string(row, 4),
                 tags: tags,
-                data: RawJSON(validatedBytes: Array(data)),
+                data: RawJSON(storedBytes: Array(data)),
                 metadata: metadata,
                 timestamp: Date(timeIntervalSince1970: Double(micros) / 1_000_000)
             )

@@ -69,8 +69,11 @@ public enum AppendPlanner {
         return .write(events: stored, result: AppendResult(entries: entries))
     }
 
-    /// The lowest offset a stored event must have to count against `condition`'s filter.
+    /// The lowest offset a stored event must have to count against `condition`'s filter. `after` is the client's
+    /// number: at `Int64.max` no event can come after it, and this answers `Int64.max`, which no stored event
+    /// reaches either (never an overflow).
     public static func firstOffsetChecked(by condition: AppendCondition) -> Int64 {
-        (condition.after ?? -1) + 1
+        let after = condition.after ?? -1
+        return after == .max ? .max : after + 1
     }
 }

@@ -32,6 +32,11 @@ public final class HeadWatch: Sendable {
         self.state.withLock { $0.head }
     }
 
+    /// How many waits are pending now.
+    public var waiting: Int {
+        self.state.withLock { $0.waiters.count }
+    }
+
     /// Records that the topic's head reached `head` and wakes the waiters it satisfies. The head only moves
     /// forward, however out of order concurrent appends report.
     /// - Returns: whether the head moved.

@@ -10,7 +10,9 @@ import Foundation
 /// Decodes the body of `POST /topics/{topic}/events`: one event object, or `{"events": [...], "condition": {...}}`.
 ///
 /// Strict: unknown fields, wrong types and duplicate fields are refused with a message naming the field, so a
-/// typo never silently drops data. An event's `data` is validated and kept as its bytes.
+/// typo never silently drops data. An event's `data` is validated and kept as its bytes, less the insignificant
+/// whitespace between tokens: every adapter stores and serves the same compact bytes, and no line break can reach a
+/// line-framed record.
 enum PublishRequestDecoder {
     struct Request {
         var events: [EventDraft]
