@@ -204,6 +204,38 @@ struct FileSystemEventLogTests {
         #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54])
     }
 
+    /// A sealed segment whose last record lost its newline (cut by hand or by a disk) answers `storageCorrupted`:
+    /// the reader neither loops nor traps on a record without an end.
+    @Test func aSealedSegmentWithoutItsFinalNewlineFailsReadsOfIt() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let path = segmentFile(directory)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 1] = UInt8(ascii: " ")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        await expectError(.storageCorrupted) { try await reopened.read(from: 0, limit: 100, filter: .all, logger: quiet) }
+        let later = try await reopened.read(from: 50, limit: 5, filter: .all, logger: quiet)
+        #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54], "other segments stay readable")
+    }
+
+    /// A topic's new directories, and its files, are the owner's alone.
+    @Test func aNewTopicsDirectoriesAndFilesAreOwnerOnly() async throws {
+        let root = temporaryDirectory()
+        let directory = root + "/nested/topic"
+        let log = try await openLog(directory)
+        _ = try await log.append([event("A")], condition: nil, logger: quiet)
+        try await log.close(logger: quiet)
+        for path in [root, root + "/nested", directory] {
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o700, "\(path)")
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            #expect(try FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.posixPermissions] as? Int == 0o600, "\(name)")
+        }
+    }
+
     /// Records whose checksum holds but which do not belong where they are (written by hand or by a bug) are not
     /// served: a repeated record would serve an event twice, one without a header would be skipped unseen.
     @Test(arguments: ["repeated", "headerless"])

@@ -94,10 +94,37 @@ import Testing
         }
     }
 
+    /// A quote followed by a combining mark is one `Character` but two code points: quoting doubles it anyway.
+    @Test func quotingDoublesEveryQuoteByteEvenBeforeACombiningMark() {
+        #expect(PostgresTable.quote("a\"\u{301}b") == "\"a\"\"\u{301}b\"")
+        #expect(PostgresTable.quote("x\"\u{301}; DROP TABLE t; --").utf8.filter { $0 == UInt8(ascii: "\"") }.count == 4)
+    }
+
+    @Test(arguments: [
+        "x\"\u{301}; DROP TABLE t; --", "1abc", "has space", "dash-ed", "dot.ted", "é", String(repeating: "t", count: 64), "", "a\u{0}",
+    ])
+    func newTopicsNameOnlyPlainIdentifiers(_ name: String) {
+        let adapter = Self.adapter()
+        for configuration in [
+            TopicConfiguration(name: try! TopicName("t"), adapter: .postgres, connection: "postgres://db", schema: name),
+            TopicConfiguration(name: try! TopicName("t"), adapter: .postgres, connection: "postgres://db", table: name),
+        ] {
+            expectError(.unsupportedConfiguration) { try adapter.validate(configuration) }
+        }
+    }
+
+    @Test func plainIdentifiersAreAccepted() throws {
+        let adapter = Self.adapter()
+        for name in ["order_events", "_x", "A9", String(repeating: "t", count: 63)] {
+            try adapter.validate(TopicConfiguration(name: try TopicName("t"), adapter: .postgres, connection: "postgres://db", schema: name, table: name))
+        }
+    }
+
+    /// Names stored before the rule still open, quoted safely, the combining mark included.
     @Test func hostileNamesAndValuesAreStoredAsData() async throws {
         let adapter = Self.adapter()
         defer { withExtendedLifetime(adapter) {} }
-        let log = try await Self.openLog(adapter, name: "x.y-z", schema: #"we"ird; DROP SCHEMA public"#, table: #"t"; DROP TABLE x; --"#)
+        let log = try await Self.openLog(adapter, name: "x.y-z", schema: #"we"ird; DROP SCHEMA public"#, table: "t\"\u{301}; DROP TABLE x; --")
         let hostile = #"'); DROP TABLE eventstore_topics; --"#
         let event = NewEvent(
             id: UUID(),

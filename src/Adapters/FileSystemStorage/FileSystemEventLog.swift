@@ -246,7 +246,11 @@ public final class FileSystemEventLog: EventLog {
                 self.fsyncs.increment()
             } catch {
                 self.logger.error("Write to fs topic failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
-                let undo = Result { try self.writer.activeFile.truncate(to: startSize) }
+                // The cut must be durable too: otherwise a crash could bring the unacknowledged records back.
+                let undo = Result {
+                    try self.writer.activeFile.truncate(to: startSize)
+                    try self.writer.activeFile.synchronizeData()
+                }
                 let failure = EventStoreError(.storageUnavailable, "writing topic '\(self.topic)' failed; nothing was stored")
                 // Anything that points at an offset of this group (new events, or in-group duplicates) failed with it.
                 let groupStart = active.endOffset

@@ -99,6 +99,13 @@ struct SegmentFiles: Sendable {
             }
             if !keepGoing { return }
             if consumed == 0 {
+                guard position + Int64(chunk.count) < segment.size else {
+                    // The segment's last bytes hold no newline: a sealed segment is never torn, so this is damage.
+                    throw EventStoreError(
+                        .storageCorrupted,
+                        "topic '\(self.topic)' has a damaged record in segment \(segment.firstOffset) at byte \(position): it has no end"
+                    )
+                }
                 chunkSize *= 2  // a record longer than the chunk
                 continue
             }
@@ -132,13 +139,13 @@ struct SegmentFiles: Sendable {
             withUnsafeBytes(of: entry.offset.littleEndian) { index.append(contentsOf: $0) }
             withUnsafeBytes(of: entry.position.littleEndian) { index.append(contentsOf: $0) }
         }
-        try PosixFile.writeAtomically(index, to: self.path(of: segment.firstOffset, ".index"), directory: self.directory, permissions: 0o644)
+        try PosixFile.writeAtomically(index, to: self.path(of: segment.firstOffset, ".index"), directory: self.directory, permissions: 0o600)
         var idBytes: [UInt8] = []
         idBytes.reserveCapacity(ids.count * 16)
         for id in ids {
             withUnsafeBytes(of: id.uuid) { idBytes.append(contentsOf: $0) }
         }
-        try PosixFile.writeAtomically(idBytes, to: self.path(of: segment.firstOffset, ".ids"), directory: self.directory, permissions: 0o644)
+        try PosixFile.writeAtomically(idBytes, to: self.path(of: segment.firstOffset, ".ids"), directory: self.directory, permissions: 0o600)
     }
 
     // MARK: Recovery

@@ -39,7 +39,20 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     public var kind: AdapterKind { .postgres }
 
+    /// Checks a new topic's configuration: client-given `schema` and `table` must be plain identifiers.
     public func validate(_ configuration: TopicConfiguration) throws {
+        try self.validateStored(configuration)
+        for (field, name) in [("schema", configuration.schema), ("table", configuration.table)] {
+            guard let name, !PostgresTable.isPlainIdentifier(name) else { continue }
+            throw EventStoreError(
+                .unsupportedConfiguration,
+                "\(field) must be a plain identifier: a letter or '_', then letters, digits or '_', 63 bytes at most"
+            )
+        }
+    }
+
+    /// What any topic this adapter opens must satisfy, also one created before the stricter rules for new topics.
+    private func validateStored(_ configuration: TopicConfiguration) throws {
         _ = try self.poolSize(for: configuration)
         _ = try PostgresTable(configuration: configuration)
         if configuration.connection?.contains("\0") == true {
@@ -48,7 +61,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
     }
 
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
-        try self.validate(configuration)
+        try self.validateStored(configuration)
         let connection = configuration.connection ?? ""
         let size = try self.poolSize(for: configuration)
         let (server, isNew) = self.servers.withLock { servers in

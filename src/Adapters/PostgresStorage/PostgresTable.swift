@@ -2,8 +2,9 @@ import EventStoreCore
 
 /// Where a topic's events live: `"schema"."table"`, with the topics' metadata table beside it.
 ///
-/// Names are always double-quoted (a quote inside doubled), so any name PostgreSQL allows is safe in SQL and no
-/// name can inject SQL. Values never appear in SQL text: they travel as parameters.
+/// Names are always double-quoted (a quote inside doubled, byte by byte), so any name PostgreSQL allows is safe in
+/// SQL and no name can inject SQL. New topics may only name plain identifiers (``isPlainIdentifier(_:)``); names
+/// already in a catalog open as they are. Values never appear in SQL text: they travel as parameters.
 struct PostgresTable: Sendable, Hashable {
     let schema: String
     let table: String
@@ -38,14 +39,27 @@ struct PostgresTable: Sendable, Hashable {
         Self.quote("eventstore_\(Self.hash(self.schema + "." + self.table))_\(purpose)")
     }
 
-    /// `name` as a quoted identifier.
+    /// `name` as a quoted identifier. Quotes are doubled byte by byte: a quote followed by a combining mark is one
+    /// `Character`, and comparing characters would leave it alone to close the identifier.
     static func quote(_ name: String) -> String {
-        var quoted = "\""
-        for character in name {
-            if character == "\"" { quoted.append("\"") }
-            quoted.append(character)
+        var quoted: [UInt8] = [UInt8(ascii: "\"")]
+        quoted.reserveCapacity(name.utf8.count + 2)
+        for byte in name.utf8 {
+            if byte == UInt8(ascii: "\"") { quoted.append(byte) }
+            quoted.append(byte)
         }
-        return quoted + "\""
+        quoted.append(UInt8(ascii: "\""))
+        return String(decoding: quoted, as: UTF8.self)
+    }
+
+    /// Whether a client-given schema or table name is a plain identifier: `^[A-Za-z_][A-Za-z0-9_]{0,62}$`.
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count) else { return false }
+        func isLetter(_ byte: UInt8) -> Bool {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+        return isLetter(bytes[0]) && bytes.dropFirst().allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 
     /// 8 hex digits of FNV-1a over `text`.

@@ -15,7 +15,7 @@ public final class OpenFile: @unchecked Sendable {  // the descriptor is an Int3
     public let descriptor: Int32
 
     /// Opens `path` with POSIX `flags` (`O_CLOEXEC` is added).
-    public init(path: String, flags: Int32, permissions: mode_t = 0o644) throws {
+    public init(path: String, flags: Int32, permissions: mode_t = 0o600) throws {
         let descriptor = open(path, flags | O_CLOEXEC, permissions)
         guard descriptor >= 0 else { throw PosixFile.SystemError(operation: "open", path: path, code: errno) }
         self.path = path

@@ -45,10 +45,11 @@ public enum PosixFile {
     }
 
     /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content: write a temporary
-    /// file, fsync it, rename it over `path`, fsync the directory.
+    /// file (its name unpredictable, never opened through a symbolic link), fsync it, rename it over `path`, fsync the
+    /// directory.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String, permissions: mode_t) throws {
-        let temporary = "\(path).tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, permissions)
+        let temporary = "\(path).tmp-\(String(UInt64.random(in: .min ... .max), radix: 36))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, permissions)
         guard fd >= 0 else { throw SystemError(operation: "open", path: temporary, code: errno) }
         do {
             try self.writeAll(fd, bytes, path: temporary)
@@ -67,15 +68,26 @@ public enum PosixFile {
         try self.syncDirectory(directory)
     }
 
-    /// Creates `path` and its missing parents.
+    /// Creates `path` and its missing parents (owner-only, 0700), and makes each creation durable: every new
+    /// directory and the directory that holds it are fsync'd, so a crash cannot lose a directory whose files were
+    /// acknowledged.
     public static func createDirectories(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
+        var parent = prefix.isEmpty ? "." : prefix
+        var created: [(directory: String, parent: String)] = []
         for component in path.split(separator: "/") {
             prefix += component
-            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+            if mkdir(prefix, 0o700) == 0 {
+                created.append((prefix, parent))
+            } else if errno != EEXIST {
                 throw SystemError(operation: "mkdir", path: prefix, code: errno)
             }
+            parent = prefix
             prefix += "/"
+        }
+        for (directory, parent) in created {
+            try self.syncDirectory(directory)
+            try self.syncDirectory(parent)
         }
     }
 
