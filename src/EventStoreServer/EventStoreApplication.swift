@@ -28,10 +28,10 @@ public enum EventStoreApplication {
         databaseThreads: NIOThreadPool,
         logger: Logger
     ) throws -> [any StorageAdapter] {
-        let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory] : settings.fileSystemAllowedRoots
+        let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory + "/topics"] : settings.fileSystemAllowedRoots
         return [
             MemoryStorageAdapter(),
-            try FileSystemStorageAdapter(allowedRoots: roots, threadPool: threadPool),
+            try FileSystemStorageAdapter(allowedRoots: roots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
             PostgresStorageAdapter(threadPool: databaseThreads, logger: logger),
         ]
     }

@@ -58,4 +58,18 @@ import Foundation
         let longTable = TopicConfiguration(name: name, adapter: .postgres, connection: "x", table: String(repeating: "t", count: 64))
         expectError(.unsupportedConfiguration) { try longTable.validate() }
     }
+
+    @Test func nulIsRefusedInEveryField() throws {
+        let name = try TopicName("t")
+        for configuration in [
+            TopicConfiguration(name: name, adapter: .postgres, connection: "postgres://db\u{0}x"),
+            TopicConfiguration(name: name, adapter: .postgres, connection: "postgres://db", schema: "s\u{0}"),
+            TopicConfiguration(name: name, adapter: .postgres, connection: "postgres://db", table: "t\u{0}"),
+            TopicConfiguration(name: name, adapter: .memory, options: ["k\u{0}": "v"]),
+            TopicConfiguration(name: name, adapter: .memory, options: ["k": "v\u{0}"]),
+        ] {
+            let error = expectError(.unsupportedConfiguration) { try configuration.validate() }
+            #expect(error?.message.contains("NUL") == true)
+        }
+    }
 }

@@ -56,7 +56,10 @@ import Testing
     @Test func refusesUnknownOrInvalidOptions() throws {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         #expect(try refusal(configuration(root, options: ["segmentSize": "1"]))?.contains("unknown fs option 'segmentSize'") == true)
-        #expect(try refusal(configuration(root, options: ["segmentBytes": "12"]))?.contains("at least 4096") == true)
+        for bytes in ["12", "4096", "1048575", "1073741825", "\(Int64.max)", "-1", "1e6", ""] {
+            #expect(try refusal(configuration(root, options: ["segmentBytes": bytes]))?.contains("from 1048576 (1 MiB) to 1073741824 (1 GiB)") == true)
+        }
+        #expect(throws: Never.self) { try adapter().validate(configuration(root, options: ["segmentBytes": "1048576"])) }
         #expect(try refusal(configuration(root, options: ["createDirIfNotExist": "yes"])) != nil)
     }
 
@@ -64,5 +67,60 @@ import Testing
         let log = try await adapter().openLog(for: configuration(root + "/data", options: ["createDirIfNotExist": "true"]), logger: quiet)
         #expect(FileManager.default.fileExists(atPath: root + "/data/orders/lock"))
         try await log.close(logger: quiet)
+    }
+
+    /// With the server's own directory as an allowed root (an operator's choice), no topic takes the catalog's place
+    /// or holds the server's directory.
+    @Test func refusesTopicsThatWouldTakeThePlaceOfTheServersFiles() throws {
+        let server = root + "/server"
+        let adapter = try FileSystemStorageAdapter(allowedRoots: [root], serverDirectory: server, threadPool: .singleton)
+        for (name, connection) in [("catalog.json", server), ("catalog.json.tmp-1", server), ("server", root)] {
+            let configuration = TopicConfiguration(name: try TopicName(name), adapter: .fileSystem, connection: connection)
+            let error = #expect(throws: EventStoreError.self) { try adapter.topicDirectory(for: configuration) }
+            #expect(error?.message.contains("the server's own files") == true, "\(name) in \(connection): \(String(describing: error))")
+        }
+    }
+
+    /// A topic named like a segment, inside another topic's directory, would make that topic fail at its next open.
+    @Test func refusesAConnectionInsideAnotherTopicsDirectory() async throws {
+        let log = try await adapter().openLog(for: configuration(root + "/data", options: ["createDirIfNotExist": "true"]), logger: quiet)
+        defer { Task { try await log.close(logger: quiet) } }
+        for connection in [root + "/data/orders", root + "/data/orders/deeper"] {
+            let neighbour = TopicConfiguration(
+                name: try TopicName("00000000000000000001.jsonl"),
+                adapter: .fileSystem,
+                connection: connection,
+                options: ["createDirIfNotExist": "true"]
+            )
+            #expect(try refusal(neighbour)?.contains("inside another topic's directory") == true, "\(connection)")
+        }
+    }
+
+    /// Topics stored in the server's directory before the default root moved to `<data-dir>/topics` still open;
+    /// a new topic there is refused.
+    @Test func topicsStoredBeforeTheRootsMovedStillOpen() async throws {
+        let server = root + "/server"
+        let legacy = try await FileSystemStorageAdapter(allowedRoots: [server], threadPool: .singleton)
+            .openLog(for: configuration(server + "/events", options: ["createDirIfNotExist": "true"]), logger: quiet)
+        try await legacy.close(logger: quiet)
+        let adapter = try FileSystemStorageAdapter(allowedRoots: [server + "/topics"], serverDirectory: server, threadPool: .singleton)
+        let reopened = try await adapter.openLog(for: configuration(server + "/events"), logger: quiet)
+        try await reopened.close(logger: quiet)
+        let other = TopicConfiguration(name: try TopicName("other"), adapter: .fileSystem, connection: server + "/events")
+        let error = #expect(throws: EventStoreError.self) { try adapter.topicDirectory(for: other) }
+        #expect(error?.message.contains("outside the directories fs topics may use") == true)
+    }
+
+    /// Only regular files named like segments are segments: a directory of that name is left alone.
+    @Test func onlyRegularFilesAreSegments() async throws {
+        let log = try await adapter().openLog(for: configuration(root + "/data", options: ["createDirIfNotExist": "true"]), logger: quiet)
+        _ = try await log.append([event("A")], condition: nil, logger: quiet)
+        try await log.close(logger: quiet)
+        try FileManager.default.createDirectory(atPath: root + "/data/orders/00000000000000000001.jsonl", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(atPath: root + "/data/orders/00000000000000000002.jsonl", withDestinationPath: "/etc/passwd")
+        let reopened = try await adapter().openLog(for: configuration(root + "/data"), logger: quiet)
+        #expect(try await reopened.read(from: 0, limit: 10, filter: .all, logger: quiet).events.map(\.type) == ["A"])
+        #expect(try await reopened.append([event("B")], condition: nil, logger: quiet).entries.map(\.offset) == [1])
+        try await reopened.close(logger: quiet)
     }
 }

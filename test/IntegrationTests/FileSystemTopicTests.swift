@@ -11,7 +11,7 @@ struct FileSystemTopicTests {
         let reply = try await server.post(
             "/topics",
             json:
-                #"{"name": "\#(name)", "adapter": "fs", "connection": "\#(server.dataDirectory)/events", "options": {"createDirIfNotExist": "true"}}"#
+                #"{"name": "\#(name)", "adapter": "fs", "connection": "\#(server.dataDirectory)/topics", "options": {"createDirIfNotExist": "true"}}"#
         )
         #expect(reply.status == 201 || reply.status == 200, "\(reply.body)")
     }
@@ -101,7 +101,7 @@ struct FileSystemTopicTests {
             try await ServerProcess.with(arguments: ["--fs-allowed-root", first.dataDirectory]) { second in
                 let reply = try await second.post(
                     "/topics",
-                    json: #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/events"}"#
+                    json: #"{"name": "orders", "adapter": "fs", "connection": "\#(first.dataDirectory)/topics"}"#
                 )
                 #expect(reply.status == 503)
                 #expect((reply.json["detail"] as? String)?.contains("locked by another process") == true)
@@ -116,14 +116,19 @@ struct FileSystemTopicTests {
                 let created = try await first.post(
                     "/topics",
                     json:
-                        #"{"name": "orders", "adapter": "fs", "connection": "\#(directory)/events", "options": {"createDirIfNotExist": "true", "segmentBytes": "4096"}}"#
+                        #"{"name": "orders", "adapter": "fs", "connection": "\#(directory)/topics", "options": {"createDirIfNotExist": "true", "segmentBytes": "1048576"}}"#
                 )
-                #expect(created.status == 201)
-                for index in 0..<60 {
-                    _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)", "data": "\#(String(repeating: "x", count: 100))"}"#)
+                #expect(created.status == 201, "\(created.body)")
+                // 12 events of 100 kB fill the first 1 MiB segment and seal it.
+                for index in 0..<12 {
+                    let published = try await first.post(
+                        "/topics/orders/events",
+                        json: #"{"type": "E\#(index)", "data": "\#(String(repeating: "x", count: 100_000))"}"#
+                    )
+                    #expect(published.status == 201)
                 }
             }
-            let segment = "\(directory)/events/orders/00000000000000000000.jsonl"
+            let segment = "\(directory)/topics/orders/00000000000000000000.jsonl"
             var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
             bytes[50] ^= 0x01
             try bytes.write(to: URL(fileURLWithPath: segment))
@@ -150,7 +155,7 @@ struct FileSystemTopicTests {
                 try await Self.createTopic(first)
                 for index in 0..<5 { _ = try await first.post("/topics/orders/events", json: #"{"type": "E\#(index)"}"#) }
             }
-            let segment = "\(directory)/events/orders/00000000000000000000.jsonl"
+            let segment = "\(directory)/topics/orders/00000000000000000000.jsonl"
             var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
             bytes[bytes.firstIndex(of: UInt8(ascii: "\n"))! + 40] ^= 0x01
             try bytes.write(to: URL(fileURLWithPath: segment))

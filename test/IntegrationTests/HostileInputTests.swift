@@ -19,7 +19,7 @@ struct HostileInputTests {
         case .memory:
             body = #"{"name": "orders", "adapter": "memory"}"#
         case .fs:
-            body = #"{"name": "orders", "adapter": "fs", "connection": "\#(server.dataDirectory)/events", "options": {"createDirIfNotExist": "true"}}"#
+            body = #"{"name": "orders", "adapter": "fs", "connection": "\#(server.dataDirectory)/topics", "options": {"createDirIfNotExist": "true"}}"#
         case .postgres:
             let database = try await PostgresCluster.shared().createDatabase()
             body = #"{"name": "orders", "adapter": "postgres", "connection": "\#(database)"}"#

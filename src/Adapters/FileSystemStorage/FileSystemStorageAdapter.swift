@@ -14,27 +14,45 @@ import Darwin
 /// The `fs` adapter: a topic is the directory `<connection>/<topic>/` of JSON Lines segment files.
 ///
 /// Options (strings): `createDirIfNotExist` (`true`/`false`, default false: a missing `connection` directory is
-/// refused), `segmentBytes` (default 64 MiB, at least 4096). A topic's `connection` must resolve (symbolic links
-/// and `..` resolved) inside one of the allowed roots.
+/// refused), `segmentBytes` (default 64 MiB; a client may choose 1 MiB to 1 GiB).
+///
+/// Confinement: a topic's `connection` must resolve (symbolic links and `..` resolved) inside one of the allowed
+/// roots, and never inside another topic's directory; the topic's directory may not be the server's own directory,
+/// hold it, or take the name of a file of the server's. A topic stored before these rules, in the server's
+/// directory outside the roots, opens where it is.
 public struct FileSystemStorageAdapter: StorageAdapter {
     public static let knownOptions: Set<String> = ["createDirIfNotExist", "segmentBytes"]
+    /// The segment sizes a client may choose; smaller ones are for tests, through ``FileSystemEventLog/Options``.
+    public static let segmentBytesRange: ClosedRange<Int64> = (1 << 20)...(1 << 30)
 
     /// Directories (resolved) inside which topics may live.
     public let allowedRoots: [String]
+    /// The server's own directory (resolved): no topic lives in it, holds it or shadows its files, except the
+    /// topics already stored there before the allowed roots moved out of it.
+    public let serverDirectory: String?
     public let defaults: FileSystemEventLog.Options
     private let threadPool: NIOThreadPool
 
     /// - Parameters:
     ///   - allowedRoots: directories topics may live in; each is resolved (and created if missing).
+    ///   - serverDirectory: the directory of the server's own files (its catalog), guarded as described above.
     ///   - threadPool: runs every blocking file call.
-    public init(allowedRoots: [String], defaults: FileSystemEventLog.Options = .init(), threadPool: NIOThreadPool) throws {
-        self.allowedRoots = try allowedRoots.map { root in
-            try PosixFile.createDirectories(root)
-            guard let resolved = Self.resolve(root) else { throw PosixFile.SystemError(operation: "realpath", path: root, code: errno) }
-            return resolved
-        }
+    public init(
+        allowedRoots: [String],
+        serverDirectory: String? = nil,
+        defaults: FileSystemEventLog.Options = .init(),
+        threadPool: NIOThreadPool
+    ) throws {
+        self.allowedRoots = try allowedRoots.map(Self.createAndResolve)
+        self.serverDirectory = try serverDirectory.map(Self.createAndResolve)
         self.defaults = defaults
         self.threadPool = threadPool
+    }
+
+    private static func createAndResolve(_ directory: String) throws -> String {
+        try PosixFile.createDirectories(directory)
+        guard let resolved = Self.resolve(directory) else { throw PosixFile.SystemError(operation: "realpath", path: directory, code: errno) }
+        return resolved
     }
 
     public var kind: AdapterKind { .fileSystem }
@@ -65,8 +83,11 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         }
         var options = self.defaults
         if let text = configuration.options["segmentBytes"] {
-            guard let bytes = Int64(text), bytes >= 4096 else {
-                throw EventStoreError(.unsupportedConfiguration, "options.segmentBytes must be an integer of at least 4096")
+            guard let bytes = Int64(text), Self.segmentBytesRange.contains(bytes) else {
+                throw EventStoreError(
+                    .unsupportedConfiguration,
+                    "options.segmentBytes must be an integer from \(Self.segmentBytesRange.lowerBound) (1 MiB) to \(Self.segmentBytesRange.upperBound) (1 GiB)"
+                )
             }
             options.segmentBytes = bytes
         }
@@ -85,11 +106,28 @@ public struct FileSystemStorageAdapter: StorageAdapter {
                 "connection '\(connection)' cannot be resolved (it contains '..' after a missing directory)"
             )
         }
-        guard self.allowedRoots.contains(where: { resolved == $0 || resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
-            throw EventStoreError(
-                .unsupportedConfiguration,
-                "connection '\(connection)' is outside the directories fs topics may use (see --fs-allowed-root)"
-            )
+        let directory = resolved + (resolved.hasSuffix("/") ? "" : "/") + configuration.name.rawValue
+        if !self.allowedRoots.contains(where: { Self.path(resolved, isInside: $0) }) {
+            // A topic stored before the roots moved out of the server's directory opens where it is; nothing new goes there.
+            guard let server = self.serverDirectory, Self.path(resolved, isInside: server), Self.holdsTopic(directory) else {
+                throw EventStoreError(
+                    .unsupportedConfiguration,
+                    "connection '\(connection)' is outside the directories fs topics may use (see --fs-allowed-root)"
+                )
+            }
+        }
+        if let server = self.serverDirectory,
+            Self.path(server, isInside: directory) || directory.hasPrefix(server + "/catalog.json")
+        {
+            throw EventStoreError(.unsupportedConfiguration, "topic '\(configuration.name)' would take the place of the server's own files")
+        }
+        var ancestor = resolved
+        while true {
+            if Self.holdsTopic(ancestor) {
+                throw EventStoreError(.unsupportedConfiguration, "connection '\(connection)' is inside another topic's directory")
+            }
+            guard let slash = ancestor.lastIndex(of: "/"), ancestor != "/" else { break }
+            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
         }
         var info = stat()
         if stat(resolved, &info) != 0 {
@@ -102,7 +140,18 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         } else if info.st_mode & S_IFMT != S_IFDIR {
             throw EventStoreError(.unsupportedConfiguration, "connection '\(connection)' is not a directory")
         }
-        return resolved + "/" + configuration.name.rawValue
+        return directory
+    }
+
+    /// Whether `path` is `directory` or lies below it (both resolved).
+    static func path(_ path: String, isInside directory: String) -> Bool {
+        path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
+    }
+
+    /// Whether `directory` is a topic's: it holds the lock file every open topic takes.
+    private static func holdsTopic(_ directory: String) -> Bool {
+        var info = stat()
+        return lstat(directory + "/lock", &info) == 0
     }
 
     /// The absolute path `path` stands for with symbolic links, `.` and `..` resolved. Components after the deepest

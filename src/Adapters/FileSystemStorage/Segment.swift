@@ -37,8 +37,10 @@ struct Segment: Sendable {
 
     /// The first offset a segment file name stands for, or nil for other files.
     static func firstOffset(ofFileNamed name: String) -> Int64? {
-        guard name.hasSuffix(".jsonl"), name.count == 26 else { return nil }
-        return Int64(name.prefix(20))
+        let digits = name.utf8.prefix(20)
+        guard name.hasSuffix(".jsonl"), name.utf8.count == 26, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+        else { return nil }
+        return Int64(String(decoding: digits, as: UTF8.self))
     }
 }
 

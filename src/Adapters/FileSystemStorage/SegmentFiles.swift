@@ -150,7 +150,8 @@ struct SegmentFiles: Sendable {
 
     // MARK: Recovery
 
-    /// The first offsets of the segment files in `directory`, ascending.
+    /// The first offsets of the segment files in `directory`, ascending: regular files named like a segment, nothing
+    /// else (a directory or a link of that name is not a segment).
     func segmentFirstOffsets() throws -> [Int64] {
         guard let handle = opendir(self.directory) else { throw PosixFile.SystemError(operation: "opendir", path: self.directory, code: errno) }
         defer { closedir(handle) }
@@ -159,7 +160,13 @@ struct SegmentFiles: Sendable {
             let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
                 pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
-            if let offset = Segment.firstOffset(ofFileNamed: name) { offsets.append(offset) }
+            guard let offset = Segment.firstOffset(ofFileNamed: name) else { continue }
+            var isRegular = entry.pointee.d_type == UInt8(DT_REG)
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
+                var info = stat()
+                isRegular = lstat(self.directory + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+            }
+            if isRegular { offsets.append(offset) }
         }
         return offsets.sorted()
     }

@@ -45,6 +45,10 @@ public struct TopicConfiguration: Sendable, Hashable {
             let known = AdapterKind.all.map(\.rawValue).joined(separator: ", ")
             throw EventStoreError(.unsupportedConfiguration, "unknown adapter '\(self.adapter)'; known adapters: \(known)")
         }
+        let texts = [self.connection, self.schema, self.table].compactMap { $0 } + self.options.flatMap { [$0.key, $0.value] }
+        if texts.contains(where: { $0.utf8.contains(0) }) {
+            throw EventStoreError(.unsupportedConfiguration, "a topic configuration may not contain NUL characters")
+        }
         if let connection, connection.utf8.count > Self.maximumConnectionLength {
             throw EventStoreError(.unsupportedConfiguration, "connection is longer than \(Self.maximumConnectionLength) bytes")
         }
