@@ -38,7 +38,7 @@ struct EventStoreAPICommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("fs-allowed-root"),
-        help: "A directory fs topics may live in; repeat for more (EVENTSTORE_FS_ALLOWED_ROOTS, comma-separated). Default: the data directory."
+        help: "A directory fs topics may live in; repeat for more (EVENTSTORE_FS_ALLOWED_ROOTS, comma-separated). Default: <data-dir>/topics."
     )
     var fileSystemAllowedRoots: [String] = []
 
@@ -78,7 +78,7 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     @Option(
         name: .customLong("webhook-allow"),
         help:
-            "A callback destination allowed: host, *.domain, address or CIDR; repeat for more. When any is given, only these are allowed (EVENTSTORE_WEBHOOKS_ALLOW, comma-separated)."
+            "A callback destination allowed: host, *.domain, address, CIDR, or 'public' (every public address); repeat for more. Without any, only public destinations are called; when any is given, only these (EVENTSTORE_WEBHOOKS_ALLOW, comma-separated). Local development: --webhook-allow 127.0.0.1."
     )
     var webhookAllow: [String] = []
 

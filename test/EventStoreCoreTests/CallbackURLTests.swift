@@ -18,6 +18,11 @@ import Testing
             ("http://example.com/#top", "must not have a fragment"),
             ("http:///path", "must name a host"),
             ("http://example.com/" + String(repeating: "a", count: 2048), "longer than 2048 bytes"),
+            ("http://example.com/\r\nX-Injected: 1", "control characters"),
+            ("http://example.com/a\nb", "control characters"),
+            ("http://example.com/\u{0}", "control characters"),
+            ("http://example.com/\u{7F}", "control characters"),
+            ("http://exa%0d%0ample.com/", "control characters"),
         ]
         for (text, reason) in cases {
             do {
@@ -28,5 +33,10 @@ import Testing
                 #expect(error.message.contains(reason), "\(text): \(error.message)")
             }
         }
+    }
+
+    @Test func listingsMaskTheQueryString() throws {
+        #expect(try CallbackURL("https://hooks.example.com/in?token=s3cret&x=1").masked == "https://hooks.example.com/in?***")
+        #expect(try CallbackURL("https://hooks.example.com/in").masked == "https://hooks.example.com/in")
     }
 }

@@ -103,8 +103,8 @@ struct PostgresTopicTests {
         let catalog = try await cluster.createDatabase()
         let database = try await cluster.createDatabase()
         try await WebhookReceiver.with { receiver in
-            try await ServerProcess.with(arguments: ["--catalog", catalog]) { first in
-                try await ServerProcess.with(arguments: ["--catalog", catalog]) { second in
+            try await ServerProcess.with(arguments: ["--catalog", catalog, "--webhook-allow", "127.0.0.1"]) { first in
+                try await ServerProcess.with(arguments: ["--catalog", catalog, "--webhook-allow", "127.0.0.1"]) { second in
                     try await createTopic(first, database: database)
                     try await eventually("the second server attaches the topic created through the first") {
                         try await second.get("/topics/orders").status == 200
@@ -123,7 +123,7 @@ struct PostgresTopicTests {
                     #expect(receiver.acknowledgedOffsets("orders") == Array(0..<20), "in order, exactly once")
 
                     // A server started later loads the topics from the shared catalog.
-                    try await ServerProcess.with(arguments: ["--catalog", catalog]) { third in
+                    try await ServerProcess.with(arguments: ["--catalog", catalog, "--webhook-allow", "127.0.0.1"]) { third in
                         #expect(try await third.get("/topics/orders").json["head"] as? Int == 20)
 
                         // A deletion through one server detaches the topic everywhere; the stored events are kept.

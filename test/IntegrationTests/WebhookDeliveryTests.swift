@@ -23,10 +23,11 @@ struct WebhookDeliveryTests {
         }
     }
 
-    /// Runs `body` with a receiver, and a server (with `arguments`) holding the memory topic `orders`.
+    /// Runs `body` with a receiver on 127.0.0.1, and a server (with `arguments`) holding the memory topic `orders`
+    /// that may call it.
     func withServerAndReceiver(_ arguments: [String] = [], _ body: (ServerProcess, WebhookReceiver) async throws -> Void) async throws {
         try await WebhookReceiver.with { receiver in
-            try await self.withServer(arguments) { server in try await body(server, receiver) }
+            try await self.withServer(["--webhook-allow", "127.0.0.1"] + arguments) { server in try await body(server, receiver) }
         }
     }
 
@@ -165,7 +166,9 @@ struct WebhookDeliveryTests {
         try await withServerAndReceiver { server, receiver in
             try await publish(server, types: ["Placed", "Paid", "Placed"], key: "a")
             try await publish(server, types: ["Placed", "Paid"], key: "b")
-            _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("typed"))", "types": ["Paid"]}"#)
+            _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("typed"))?token=s3cret", "types": ["Paid"]}"#)
+            let listing = try await server.get("/topics/orders/subscriptions").body
+            #expect(listing.contains(#"/hooks/typed?***""#) && !listing.contains("s3cret"), "the receiver's token is masked: \(listing)")
             _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("keyed"))", "key": "b"}"#)
             _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("middle"))"}"#, from: 3)
             try await publish(server, types: ["Paid"], key: "a")
@@ -221,6 +224,16 @@ struct WebhookDeliveryTests {
 
     @Test func theDeliveryPolicyRefusesDestinations() async throws {
         try await WebhookReceiver.with { receiver in
+            // By default only public destinations: loopback is refused in every spelling.
+            try await withServer { server in
+                for url in [receiver.url("x"), "http://[::]:\(receiver.port)/hooks/x", "http://0.0.0.0:\(receiver.port)/hooks/x", "http://[::127.0.0.1]:1/x"] {
+                    let refused = try await server.post("/topics/orders/subscribe", json: #"{"callback_url": "\#(url)"}"#)
+                    #expect(refused.status == 422, "\(url): \(refused.body)")
+                    #expect((refused.json["detail"] as? String)?.contains("is not public") == true, "\(refused.body)")
+                }
+                let lineBreak = try await server.post("/topics/orders/subscribe", json: #"{"callback_url": "http://hooks.example.com/\r\nX-Injected: 1"}"#)
+                #expect(lineBreak.status == 400, "\(lineBreak.body)")
+            }
             try await withServer(["--webhook-deny", "127.0.0.0/8"]) { denying in
                 let denied = try await denying.post("/topics/orders/subscribe", json: #"{"callback_url": "\#(receiver.url("x"))"}"#)
                 #expect(denied.status == 422)

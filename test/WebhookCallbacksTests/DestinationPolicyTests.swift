@@ -36,8 +36,8 @@ import Testing
     func address(_ text: String) -> IPAddress { IPAddress(text)! }
 
     @Test func linkLocalAndMetadataAddressesAreAlwaysRefused() throws {
-        let openPolicy = try DestinationPolicy(allow: ["0.0.0.0/0", "::/0"])
-        for literal in ["169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254"] {
+        let openPolicy = try DestinationPolicy(allow: ["0.0.0.0/0", "::/0", "100.100.100.200", "fd20:ce::254"])
+        for literal in ["169.254.169.254", "169.254.0.1", "fe80::1", "fd00:ec2::254", "::ffff:169.254.169.254", "100.100.100.200", "fd20:ce::254"] {
             let refusal = openPolicy.refusal(host: literal, addresses: [address(literal)])
             #expect(refusal?.contains("never allowed") == true, "\(literal): \(refusal ?? "allowed")")
         }
@@ -45,11 +45,38 @@ import Testing
         #expect(openPolicy.refusal(host: "hooks.example.com", addresses: [address("93.184.216.34"), address("169.254.169.254")]) != nil)
     }
 
-    @Test func withoutListsEverythingElseIsAllowed() throws {
+    /// By default only public destinations: every block a server reaches but the internet does not is refused,
+    /// in each of its spellings.
+    @Test(arguments: [
+        "127.0.0.1", "127.1.2.3", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1", "100.127.255.254", "0.0.0.0",
+        "0.1.2.3", "192.0.2.1", "198.18.0.1", "224.0.0.1", "255.255.255.255", "::", "::1", "::127.0.0.1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+        "64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:7f00:1::1", "2001:0:4136:e378::1", "fd00::1", "fc00::1", "ff02::1", "2001:db8::1",
+    ])
+    func withoutAnAllowListOnlyPublicDestinationsAreCalled(_ literal: String) throws {
+        let refusal = try DestinationPolicy().refusal(host: literal, addresses: [address(literal)])
+        #expect(refusal != nil, "\(literal) was allowed")
+    }
+
+    @Test func publicDestinationsAreCalledByDefault() throws {
         let policy = try DestinationPolicy()
-        #expect(policy.refusal(host: "127.0.0.1", addresses: [address("127.0.0.1")]) == nil)
         #expect(policy.refusal(host: "hooks.example.com", addresses: [address("93.184.216.34")]) == nil)
+        #expect(policy.refusal(host: "hooks.example.com", addresses: [address("2606:2800:220:1:248:1893:25c8:1946")]) == nil)
         #expect(policy.refusal(host: "nowhere.invalid", addresses: []) == "host 'nowhere.invalid' does not resolve")
+        #expect(
+            policy.refusal(host: "rebound.example", addresses: [address("93.184.216.34"), address("10.0.0.1")])?.contains("not public") == true,
+            "every address must be public"
+        )
+    }
+
+    @Test func anAllowRuleNamingANonPublicDestinationAdmitsIt() throws {
+        let local = try DestinationPolicy(allow: ["127.0.0.1"])
+        #expect(local.refusal(host: "127.0.0.1", addresses: [address("127.0.0.1")]) == nil)
+        #expect(local.refusal(host: "hooks.example.com", addresses: [address("93.184.216.34")]) != nil, "only what it names")
+        let oneInternal = try DestinationPolicy(allow: ["public", "10.1.2.3"])
+        #expect(oneInternal.refusal(host: "10.1.2.3", addresses: [address("10.1.2.3")]) == nil)
+        #expect(oneInternal.refusal(host: "hooks.example.com", addresses: [address("93.184.216.34")]) == nil)
+        #expect(oneInternal.refusal(host: "10.1.2.4", addresses: [address("10.1.2.4")])?.contains("not in the allow list") == true)
+        #expect(oneInternal.refusal(host: "::", addresses: [address("::")]) != nil)
     }
 
     @Test func denyRulesMatchHostsDomainsAndAddresses() throws {

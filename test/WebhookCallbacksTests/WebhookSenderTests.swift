@@ -14,8 +14,9 @@ import Testing
         return pool
     }()
 
+    /// A sender that may call the canned servers on 127.0.0.1 (loopback is not public: it must be admitted).
     func sender(deny: [String]) throws -> WebhookSender {
-        WebhookSender(policy: try DestinationPolicy(deny: deny), threadPool: Self.threadPool, userAgent: "test")
+        WebhookSender(policy: try DestinationPolicy(allow: ["127.0.0.1"], deny: deny), threadPool: Self.threadPool, userAgent: "test")
     }
 
     @Test func aRefusedDestinationIsACallbackRefusedError() async throws {

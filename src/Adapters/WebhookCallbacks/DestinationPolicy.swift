@@ -1,19 +1,25 @@
 /// Which hosts and addresses callbacks may be sent to.
 ///
 /// Link-local addresses and the cloud metadata endpoints are always refused. Then a destination is refused when
-/// its host name or any of its addresses matches a `deny` rule, and (when `allow` is not empty) unless its host
-/// name matches an `allow` rule or every one of its addresses does. Rules are host names (`hooks.example.com`),
-/// wildcard domains (`*.example.com`: subdomains only), addresses or CIDR blocks (`10.0.0.0/8`, `fd00::/8`).
+/// its host name or any of its addresses matches a `deny` rule. Without an `allow` list, only public destinations
+/// are called (every address of the host is public, see `IPAddress.isPublic`). With one, a destination is called
+/// when its host name matches an `allow` rule or every one of its addresses does: a rule that names a non-public
+/// destination admits it, and the rule `public` admits every public address. Rules are host names
+/// (`hooks.example.com`), wildcard domains (`*.example.com`: subdomains only), addresses or CIDR blocks
+/// (`10.0.0.0/8`, `fd00::/8`), and `public`.
 public struct DestinationPolicy: Sendable, Hashable {
     /// One allow or deny rule.
     enum Rule: Sendable, Hashable, CustomStringConvertible {
         case host(String)
         case domain(suffix: String)
         case range(IPAddressRange)
+        case publicAddresses
 
         init?(_ text: String) {
             let rule = text.trimmingWhitespace().lowercased()
-            if let range = IPAddressRange(rule) {
+            if rule == "public" {
+                self = .publicAddresses
+            } else if let range = IPAddressRange(rule) {
                 self = .range(range)
             } else if rule.hasPrefix("*."), rule.count > 2, !rule.dropFirst(2).contains("*") {
                 self = .domain(suffix: String(rule.dropFirst(1)))
@@ -28,13 +34,16 @@ public struct DestinationPolicy: Sendable, Hashable {
             switch self {
             case .host(let name): host == name
             case .domain(let suffix): host.hasSuffix(suffix)
-            case .range: false
+            case .range, .publicAddresses: false
             }
         }
 
         func matches(_ address: IPAddress) -> Bool {
-            if case .range(let range) = self { return range.contains(address) }
-            return false
+            switch self {
+            case .range(let range): range.contains(address)
+            case .publicAddresses: address.isPublic
+            case .host, .domain: false
+            }
         }
 
         var description: String {
@@ -42,13 +51,15 @@ public struct DestinationPolicy: Sendable, Hashable {
             case .host(let name): name
             case .domain(let suffix): "*" + suffix
             case .range(let range): range.description
+            case .publicAddresses: "public"
             }
         }
     }
 
-    /// Refused whatever the lists say: link-local (where cloud metadata services live) and AWS's IPv6 metadata
-    /// address.
-    static let alwaysRefused: [IPAddressRange] = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254"].compactMap(IPAddressRange.init)
+    /// Refused whatever the lists say: link-local (where cloud metadata services live, 169.254.169.254 among them),
+    /// and the metadata addresses of clouds that put theirs elsewhere (AWS's IPv6 one, Alibaba's, Google's IPv6 one).
+    static let alwaysRefused: [IPAddressRange] = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254", "100.100.100.200", "fd20:ce::254"]
+        .compactMap(IPAddressRange.init)
 
     let allow: [Rule]
     let deny: [Rule]
@@ -83,7 +94,13 @@ public struct DestinationPolicy: Sendable, Hashable {
                 return "address \(address) of '\(host)' is denied by the rule '\(rule)'"
             }
         }
-        guard !self.allow.isEmpty, !self.allow.contains(where: { $0.matches(host: host) }) else { return nil }
+        guard !self.allow.isEmpty else {
+            for address in addresses where !address.isPublic {
+                return "address \(address) of '\(host)' is not public; only public destinations are called unless --webhook-allow admits others"
+            }
+            return nil
+        }
+        guard !self.allow.contains(where: { $0.matches(host: host) }) else { return nil }
         for address in addresses where !self.allow.contains(where: { $0.matches(address) }) {
             return "address \(address) of '\(host)' is not in the allow list"
         }
@@ -96,7 +113,7 @@ public struct DestinationPolicyError: Error, CustomStringConvertible {
     public var rule: String
 
     public var description: String {
-        "callback rule '\(self.rule)' is not a host name, a *.domain, an IP address or a CIDR block"
+        "callback rule '\(self.rule)' is not a host name, a *.domain, an IP address, a CIDR block or 'public'"
     }
 }
 

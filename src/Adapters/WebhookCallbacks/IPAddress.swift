@@ -37,6 +37,21 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     var isIPv4: Bool { self.bytes.count == 4 }
 
+    /// Whether the address is public: routable on the internet, not one of the special-purpose blocks (IANA's
+    /// registries) a server can reach but the internet cannot: loopback, private (RFC 1918), shared (CGNAT),
+    /// link-local, unique local, unspecified, documentation, benchmarking, multicast, reserved, and the IPv6 forms
+    /// that carry an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo).
+    var isPublic: Bool {
+        !Self.nonPublic.contains { $0.contains(self) }
+    }
+
+    private static let nonPublic: [IPAddressRange] = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+        "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16", "fc00::/7",
+        "fe80::/10", "fec0::/10", "ff00::/8",
+    ].compactMap(IPAddressRange.init)
+
     var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = self.isIPv4 ? AF_INET : AF_INET6

@@ -14,7 +14,7 @@ extension JSONWriter {
         self.string(subscription.topic.rawValue)
         self.raw(",")
         self.key("callback_url")
-        self.string(subscription.callbackURL.description)
+        self.string(subscription.callbackURL.masked)
         self.raw(",")
         self.key("types")
         self.stringArray(subscription.filter.types)

@@ -21,6 +21,9 @@ public struct CallbackURL: Sendable, Hashable, CustomStringConvertible {
         guard text.utf8.count <= Self.maximumLength else {
             throw EventStoreError(.invalidArgument, "callback_url is longer than \(Self.maximumLength) bytes")
         }
+        guard !text.utf8.contains(where: Self.isControl) else {
+            throw EventStoreError(.invalidArgument, "callback_url must not contain line breaks or other control characters")
+        }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased() else {
             throw EventStoreError(.invalidArgument, "callback_url must be an absolute http or https URL")
         }
@@ -40,9 +43,24 @@ public struct CallbackURL: Sendable, Hashable, CustomStringConvertible {
         guard !host.isEmpty else {
             throw EventStoreError(.invalidArgument, "callback_url must name a host")
         }
+        guard !host.utf8.contains(where: Self.isControl) else {
+            throw EventStoreError(.invalidArgument, "callback_url's host must not contain control characters")
+        }
         self.url = url
         self.host = host.lowercased()
     }
 
     public var description: String { self.url.absoluteString }
+
+    /// The URL with its query string masked (`?***`): a query often carries the receiver's token, so listings and
+    /// logs show this form.
+    public var masked: String {
+        let text = self.url.absoluteString
+        guard let question = text.firstIndex(of: "?") else { return text }
+        return text[..<question] + "?***"
+    }
+
+    private static func isControl(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F
+    }
 }
