@@ -41,6 +41,7 @@ let package = Package(
         // Shared building blocks with no knowledge of the domain.
         .target(name: "EventJSON", path: "src/EventJSON"),
         .target(name: "POSIXFiles", path: "src/Support/POSIXFiles"),
+        .target(name: "IPAddresses", path: "src/Support/IPAddresses"),
         // The JSON wire form of events, shared by the REST API and webhook callbacks.
         .target(name: "EventWire", dependencies: ["EventStoreCore", "EventJSON"], path: "src/EventWire"),
         // Outbound adapters.
@@ -83,6 +84,7 @@ let package = Package(
                 "EventStoreCore",
                 "EventJSON",
                 "CLibPQ",
+                "IPAddresses",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -94,6 +96,7 @@ let package = Package(
                 "EventStoreCore",
                 "EventJSON",
                 "EventWire",
+                "IPAddresses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "WebhookCallbacksTests",
             dependencies: [
-                "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire",
+                "WebhookCallbacks", "EventStoreCore", "EventStoreTesting", "EventJSON", "EventWire", "IPAddresses",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],

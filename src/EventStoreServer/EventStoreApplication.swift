@@ -32,7 +32,11 @@ public enum EventStoreApplication {
         return [
             MemoryStorageAdapter(),
             try FileSystemStorageAdapter(allowedRoots: roots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
-            PostgresStorageAdapter(threadPool: databaseThreads, logger: logger),
+            PostgresStorageAdapter(
+                threadPool: databaseThreads,
+                policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),
+                logger: logger
+            ),
         ]
     }
 
@@ -40,7 +44,7 @@ public enum EventStoreApplication {
     /// processes share.
     static func catalog(settings: ServerSettings, databaseThreads: NIOThreadPool, logger: Logger) -> any TopicCatalog {
         guard let connection = settings.catalog else { return FileSystemTopicCatalog(directory: settings.dataDirectory) }
-        logger.info("Topic catalog in PostgreSQL", metadata: ["catalog": "\(SecretRedactor.redactConnection(connection))"])
+        logger.info("Topic catalog in PostgreSQL", metadata: ["catalog": "\(PostgresStorageAdapter.redact(connection))"])
         return PostgresTopicCatalog(connectionString: connection, threadPool: databaseThreads, logger: logger)
     }
 

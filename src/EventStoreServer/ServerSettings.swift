@@ -18,8 +18,13 @@ public struct ServerSettings: Sendable {
     /// Where topic configurations are kept: nil for `catalog.json` in the data directory, or a `postgres://` URL for
     /// a catalog that several server processes share.
     public var catalog: String?
-    /// Directories inside which `fs` topics may live; the data directory when empty.
+    /// Directories inside which `fs` topics may live; `<data-dir>/topics` when empty.
     public var fileSystemAllowedRoots: [String]
+    /// PostgreSQL servers new topics may name (`host[:port]`, addresses, CIDRs, socket directories); empty allows
+    /// any server reachable over TCP.
+    public var postgresAllow: [String]
+    /// Whether topic connections may name files of this server (`passfile`, `sslkey`, ...).
+    public var postgresAllowClientFiles: Bool
     public var logLevel: Logger.Level
     public var httpLimits: HTTPLimits
     public var eventLimits: EventLimits
@@ -39,6 +44,8 @@ public struct ServerSettings: Sendable {
         topicsFile: String? = nil,
         catalog: String? = nil,
         fileSystemAllowedRoots: [String] = [],
+        postgresAllow: [String] = [],
+        postgresAllowClientFiles: Bool = false,
         logLevel: Logger.Level = .info,
         httpLimits: HTTPLimits = HTTPLimits(),
         eventLimits: EventLimits = EventLimits(),
@@ -53,6 +60,8 @@ public struct ServerSettings: Sendable {
         self.topicsFile = topicsFile
         self.catalog = catalog
         self.fileSystemAllowedRoots = fileSystemAllowedRoots
+        self.postgresAllow = postgresAllow
+        self.postgresAllowClientFiles = postgresAllowClientFiles
         self.logLevel = logLevel
         self.httpLimits = httpLimits
         self.eventLimits = eventLimits
@@ -76,6 +85,8 @@ public struct ServerSettings: Sendable {
         self.topicsFile = config.string(forKey: "topicsFile")
         self.catalog = try Self.catalog(config.string(forKey: "catalog", isSecret: true))
         self.fileSystemAllowedRoots = config.stringArray(forKey: "fs.allowedRoots", default: [])
+        self.postgresAllow = config.stringArray(forKey: "postgres.allow", default: [])
+        self.postgresAllowClientFiles = config.bool(forKey: "postgres.allowClientFiles", default: false)
         let level = config.string(forKey: "logLevel", default: defaults.logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw SettingsError("log level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")

@@ -42,6 +42,19 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     )
     var fileSystemAllowedRoots: [String] = []
 
+    @Option(
+        name: .customLong("postgres-allow"),
+        help:
+            "A PostgreSQL server new topics may name: host[:port], address or CIDR[:port], [v6]:port, or a Unix socket directory; repeat for more. Without any, every server reachable over TCP is allowed: then only trusted callers should create topics (EVENTSTORE_POSTGRES_ALLOW, comma-separated)."
+    )
+    var postgresAllow: [String] = []
+
+    @Flag(
+        name: .customLong("postgres-allow-client-files"),
+        help: "Let topic connections name files of this server: passfile, service, sslkey, sslcert, sslrootcert, sslcrl, sslcrldir (EVENTSTORE_POSTGRES_ALLOW_CLIENT_FILES)."
+    )
+    var postgresAllowClientFiles = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (EVENTSTORE_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
@@ -150,6 +163,9 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         func set(_ key: String, _ value: Double?) {
             if let value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.double(value), isSecret: false) }
         }
+        func set(_ key: String, _ value: Bool) {
+            if value { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.bool(true), isSecret: false) }
+        }
         func set(_ key: String, _ value: [String]) {
             if !value.isEmpty { values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(.stringArray(value), isSecret: false) }
         }
@@ -159,6 +175,8 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.topicsFile", self.topicsFile)
         set("eventstore.catalog", self.catalog)
         set("eventstore.fs.allowedRoots", self.fileSystemAllowedRoots)
+        set("eventstore.postgres.allow", self.postgresAllow)
+        set("eventstore.postgres.allowClientFiles", self.postgresAllowClientFiles)
         set("eventstore.logLevel", self.logLevel)
         set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)
         set("eventstore.limits.maxBatchSize", self.maxBatchSize)

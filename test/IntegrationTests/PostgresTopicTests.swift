@@ -140,3 +140,60 @@ struct PostgresTopicTests {
         }
     }
 }
+
+/// What a client may make the server connect to, and what it learns when a connection fails.
+@Suite("PostgreSQL connections a client names, live server", .serialized)
+struct PostgresConnectionPolicyTests {
+    @Test func anAllowListRefusesOtherServersBeforeConnecting() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let database = try await cluster.createDatabase()
+        try await ServerProcess.with(arguments: ["--postgres-allow", "127.0.0.1:\(cluster.port)"]) { server in
+            let silent = try SilentListener()
+            let other = try await server.post(
+                "/topics",
+                json: #"{"name": "other", "adapter": "postgres", "connection": "postgresql://postgres@127.0.0.1:\#(silent.port)/x"}"#
+            )
+            #expect(other.status == 422, "\(other.body)")
+            #expect((other.json["detail"] as? String)?.contains("not allowed (see --postgres-allow)") == true, "\(other.body)")
+            for (connection, reason) in [
+                ("host=127.0.0.1 port=\(cluster.port) passfile=/root/.pgpass dbname=x", "may not name files of this server"),
+                ("host=/var/run/postgresql dbname=x", "Unix socket directory"),
+                ("&\\t²¿Øl hunter2", "is not a PostgreSQL connection string"),
+            ] {
+                let refused = try await server.post("/topics", json: #"{"name": "refused", "adapter": "postgres", "connection": "\#(connection)"}"#)
+                #expect(refused.status == 422, "\(connection): \(refused.body)")
+                #expect((refused.json["detail"] as? String)?.contains(reason) == true, "\(refused.body)")
+                #expect(!refused.body.contains("hunter2") && !refused.body.contains("pgpass"), "\(refused.body)")
+            }
+            let allowed = try await server.post("/topics", json: #"{"name": "orders", "adapter": "postgres", "connection": "\#(database)"}"#)
+            #expect(allowed.status == 201, "\(allowed.body)")
+        }
+    }
+
+    /// A server that accepts connections but never answers costs its connect timeout (5 s unless the connection
+    /// sets one), answers a generic 503 without libpq's text, and never holds up other topic changes meanwhile.
+    @Test func aSilentServerTimesOutWithoutHoldingUpOtherTopicChanges() async throws {
+        let silent = try SilentListener()
+        try await ServerProcess.with { server in
+            let started = ContinuousClock.now
+            let slow = Task {
+                try await server.post(
+                    "/topics",
+                    json: #"{"name": "silent", "adapter": "postgres", "connection": "postgresql://postgres:hunter2@127.0.0.1:\#(silent.port)/x"}"#
+                )
+            }
+            try await eventually("the create is in flight") { try await server.activeRequests("POST") == 1 }
+            #expect(try await server.post("/topics", json: #"{"name": "quick", "adapter": "memory"}"#).status == 201)
+            let quickDone = ContinuousClock.now - started
+            let reply = try await slow.value
+            let slowDone = ContinuousClock.now - started
+            #expect(reply.status == 503, "\(reply.body)")
+            #expect(quickDone < slowDone, "the memory topic was created while the silent server was being reached")
+            #expect(slowDone >= .seconds(4) && slowDone < .seconds(30), "the default connect timeout (5 s) ended the wait: \(slowDone)")
+            #expect((reply.json["detail"] as? String)?.contains("cannot be reached or refused the connection") == true, "\(reply.body)")
+            #expect(!reply.body.contains("hunter2") && !reply.body.contains("timeout expired"), "\(reply.body)")
+            #expect(!server.log.contains("hunter2"), "the log keeps libpq's reason, not the password")
+            #expect(server.log.contains("PostgreSQL topic could not be opened"))
+        }
+    }
+}

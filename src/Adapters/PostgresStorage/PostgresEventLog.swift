@@ -336,7 +336,8 @@ public final class PostgresEventLog: EventLog {
         do {
             _ = try await self.head(logger: logger)
         } catch let error as PostgresError {
-            throw EventStoreError(.storageUnavailable, "PostgreSQL does not answer: \(error.message)")
+            logger.warning("PostgreSQL does not answer", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+            throw EventStoreError(.storageUnavailable, "PostgreSQL does not answer (the server log says why)")
         }
     }
 

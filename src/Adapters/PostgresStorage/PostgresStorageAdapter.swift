@@ -8,6 +8,10 @@ import Synchronization
 ///
 /// Topics on the same server share one bounded connection pool and one notification listener. Option:
 /// `poolSize` (connections to that server, default 8; the first topic to open a server sets it).
+///
+/// A new topic's `connection` must parse (libpq's own parser) and satisfy the ``PostgresServerPolicy`` before
+/// anything connects; connections get `connect_timeout=5` unless they set one. libpq's error texts (which may quote
+/// the remote server) go to the log, never to clients.
 public final class PostgresStorageAdapter: StorageAdapter {
     public static let knownOptions: Set<String> = ["poolSize"]
 
@@ -16,17 +20,23 @@ public final class PostgresStorageAdapter: StorageAdapter {
         var notifier: PostgresNotifier
     }
 
+    /// Seconds libpq waits for a server that does not answer, unless the connection says otherwise.
+    public static let defaultConnectTimeout = 5
+
     private let threadPool: NIOThreadPool
     private let logger: Logger
     private let servers = Mutex<[String: Server]>([:])
+    private let policy: PostgresServerPolicy
     public let defaultPoolSize: Int
 
     /// - Parameters:
     ///   - threadPool: runs every libpq call (they block).
+    ///   - policy: which servers new topics may name.
     ///   - logger: for the notification listeners.
-    public init(threadPool: NIOThreadPool, defaultPoolSize: Int = 8, logger: Logger) {
+    public init(threadPool: NIOThreadPool, defaultPoolSize: Int = 8, policy: PostgresServerPolicy = .unrestricted, logger: Logger) {
         self.threadPool = threadPool
         self.defaultPoolSize = defaultPoolSize
+        self.policy = policy
         self.logger = logger
     }
 
@@ -39,9 +49,13 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     public var kind: AdapterKind { .postgres }
 
-    /// Checks a new topic's configuration: client-given `schema` and `table` must be plain identifiers.
+    /// Checks a new topic's configuration: the connection must be allowed by the policy, and client-given `schema`
+    /// and `table` must be plain identifiers.
     public func validate(_ configuration: TopicConfiguration) throws {
         try self.validateStored(configuration)
+        if let refusal = self.policy.refusal(try PGConnInfo(configuration.connection ?? "")) {
+            throw EventStoreError(.unsupportedConfiguration, refusal)
+        }
         for (field, name) in [("schema", configuration.schema), ("table", configuration.table)] {
             guard let name, !PostgresTable.isPlainIdentifier(name) else { continue }
             throw EventStoreError(
@@ -58,11 +72,46 @@ public final class PostgresStorageAdapter: StorageAdapter {
         if configuration.connection?.contains("\0") == true {
             throw EventStoreError(.unsupportedConfiguration, "connection must not contain NUL characters")
         }
+        _ = try PGConnInfo(configuration.connection ?? "")
+    }
+
+    /// What libpq connects with: the parsed options, with the default connect timeout.
+    private static func effectiveConnection(_ configuration: TopicConfiguration) throws -> String {
+        try PGConnInfo(configuration.connection ?? "").connectionString(defaults: [("connect_timeout", String(Self.defaultConnectTimeout))])
+    }
+
+    /// Connects once to the topic's server, so that a silent server costs its connect timeout here, before the
+    /// topic service takes the lock that serialises topic changes.
+    public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        let connection = try Self.effectiveConnection(configuration)
+        do {
+            try await self.threadPool.runIfActive { _ = try PGConnection(connectionString: connection) }
+        } catch let error as PostgresError {
+            throw Self.unusable(configuration, error, logger: logger)
+        }
+    }
+
+    /// `connection` with its secrets masked, as libpq reads it; a string libpq cannot read is masked whole.
+    public func redactConnection(_ connection: String) -> String {
+        Self.redact(connection)
+    }
+
+    /// ``redactConnection(_:)`` for connection strings that no topic holds (the catalog's).
+    public static func redact(_ connection: String) -> String {
+        (try? PGConnInfo(connection).redacted) ?? SecretRedactor.mask
+    }
+
+    private static func unusable(_ configuration: TopicConfiguration, _ error: PostgresError, logger: Logger) -> EventStoreError {
+        logger.error("PostgreSQL topic could not be opened", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
+        return EventStoreError(
+            .storageUnavailable,
+            "the PostgreSQL storage of topic '\(configuration.name)' cannot be used: the server cannot be reached or refused the connection (the server log says why)"
+        )
     }
 
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         try self.validateStored(configuration)
-        let connection = configuration.connection ?? ""
+        let connection = try Self.effectiveConnection(configuration)
         let size = try self.poolSize(for: configuration)
         let (server, isNew) = self.servers.withLock { servers in
             if let server = servers[connection] { return (server, false) }
@@ -88,8 +137,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
                 server.notifier.stop()
                 server.pool.close()
             }
-            logger.error("PostgreSQL topic could not be opened", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
-            throw EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(configuration.name)' cannot be used: \(error.message)")
+            throw Self.unusable(configuration, error, logger: logger)
         }
         return log
     }

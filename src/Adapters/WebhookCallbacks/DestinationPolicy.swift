@@ -1,3 +1,5 @@
+import IPAddresses
+
 /// Which hosts and addresses callbacks may be sent to.
 ///
 /// Link-local addresses and the cloud metadata endpoints are always refused. Then a destination is refused when

@@ -1,3 +1,4 @@
+import IPAddresses
 import NIOPosix
 
 #if canImport(Glibc)

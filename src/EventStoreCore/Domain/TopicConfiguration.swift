@@ -81,11 +81,12 @@ public struct TopicConfiguration: Sendable, Hashable {
         }
     }
 
-    /// This configuration with every secret replaced by `***`: passwords and keys in `connection`, and the values
-    /// of options whose names suggest a secret.
-    public func redacted() -> TopicConfiguration {
+    /// This configuration with every secret replaced by `***`: passwords and keys in `connection` (as
+    /// `redactConnection`, the adapter's own reading, masks them), and the values of options whose names suggest a
+    /// secret.
+    public func redacted(connectionWith redactConnection: (String) -> String = SecretRedactor.redactConnection) -> TopicConfiguration {
         var copy = self
-        copy.connection = self.connection.map(SecretRedactor.redactConnection)
+        copy.connection = self.connection.map(redactConnection)
         for key in self.options.keys where SecretRedactor.isSecretName(key) {
             copy.options[key] = SecretRedactor.mask
         }

@@ -6,22 +6,26 @@ import Logging
 /// Immutable: a change of state replaces the value in the ``TopicRegistry``.
 public final class AttachedTopic: Sendable {
     public let configuration: TopicConfiguration
+    /// The configuration with its secrets masked (by its adapter), as responses show it.
+    public let shownConfiguration: TopicConfiguration
     public let state: TopicState
     public let log: (any EventLog)?
     public let metrics: TopicMetrics
     /// Wakes readers waiting for new events; kept across state changes of the topic.
     public let headWatch: HeadWatch
 
-    init(configuration: TopicConfiguration, log: any EventLog, metrics: TopicMetrics, headWatch: HeadWatch) {
+    init(configuration: TopicConfiguration, shown: TopicConfiguration, log: any EventLog, metrics: TopicMetrics, headWatch: HeadWatch) {
         self.configuration = configuration
+        self.shownConfiguration = shown
         self.state = .ready
         self.log = log
         self.metrics = metrics
         self.headWatch = headWatch
     }
 
-    init(configuration: TopicConfiguration, failure reason: String, metrics: TopicMetrics, headWatch: HeadWatch) {
+    init(configuration: TopicConfiguration, shown: TopicConfiguration, failure reason: String, metrics: TopicMetrics, headWatch: HeadWatch) {
         self.configuration = configuration
+        self.shownConfiguration = shown
         self.state = .failed(reason: reason)
         self.log = nil
         self.metrics = metrics
@@ -95,6 +99,6 @@ public final class AttachedTopic: Sendable {
         if let log = self.log {
             head = try? await log.head(logger: logger)
         }
-        return TopicInfo(configuration: self.configuration.redacted(), state: self.state, head: head, eventCount: head)
+        return TopicInfo(configuration: self.shownConfiguration, state: self.state, head: head, eventCount: head)
     }
 }

@@ -34,7 +34,13 @@ public final class TopicRegistry: Sendable {
     func markFailed(_ name: TopicName, reason: String) {
         self.topics.withLock { topics in
             guard let topic = topics[name], topic.state.isReady else { return }
-            topics[name] = AttachedTopic(configuration: topic.configuration, failure: reason, metrics: topic.metrics, headWatch: topic.headWatch)
+            topics[name] = AttachedTopic(
+                configuration: topic.configuration,
+                shown: topic.shownConfiguration,
+                failure: reason,
+                metrics: topic.metrics,
+                headWatch: topic.headWatch
+            )
         }
     }
 

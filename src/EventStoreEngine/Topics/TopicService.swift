@@ -92,7 +92,16 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     }
 
     public func createTopic(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
-        try await self.exclusively { try await self.create(configuration, logger: logger) }
+        try configuration.validate()
+        let adapter = try self.adapter(for: configuration)
+        try adapter.validate(configuration)
+        if let existing = self.registry.attached(configuration.name), existing.configuration == configuration, existing.state.isReady {
+            // The identical request again: nothing to reach.
+        } else {
+            // Reaching a server may take its whole connect timeout: never while holding the lock of topic changes.
+            try await adapter.prepare(configuration, logger: logger)
+        }
+        return try await self.exclusively { try await self.create(configuration, logger: logger) }
     }
 
     private func create(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
@@ -111,14 +120,20 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             let head = (try? await log.head(logger: logger)) ?? 0
             if existing.headWatch.advance(to: head) { existing.metrics.recordHead(head) }
             Self.observeExternalAppends(of: log, headWatch: existing.headWatch, metrics: existing.metrics)
-            let reopened = AttachedTopic(configuration: configuration, log: log, metrics: existing.metrics, headWatch: existing.headWatch)
+            let reopened = AttachedTopic(
+                configuration: configuration,
+                shown: existing.shownConfiguration,
+                log: log,
+                metrics: existing.metrics,
+                headWatch: existing.headWatch
+            )
             self.registry.put(reopened)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
         }
         let log = try await self.open(configuration)
         let topic: AttachedTopic
         do {
-            topic = try await Self.attach(configuration, log: log, logger: logger)
+            topic = try await Self.attach(configuration, shown: self.shown(configuration), log: log, logger: logger)
         } catch {
             try? await log.close(logger: logger)
             throw EventStoreError(.storageUnavailable, "the storage of topic '\(configuration.name)' could not be read")
@@ -168,13 +183,14 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     private func attachStored(_ configuration: TopicConfiguration) async {
         do {
             let log = try await self.open(configuration)
-            self.registry.put(try await Self.attach(configuration, log: log, logger: self.logger))
+            self.registry.put(try await Self.attach(configuration, shown: self.shown(configuration), log: log, logger: self.logger))
             self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
         } catch {
             let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
             self.registry.put(
                 AttachedTopic(
                     configuration: configuration,
+                    shown: self.shown(configuration),
                     failure: reason,
                     metrics: TopicMetrics(topic: configuration.name),
                     headWatch: HeadWatch(head: 0)
@@ -248,13 +264,18 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     }
 
     /// A ready topic over `log`, its head watch and head gauge starting at the log's head.
-    private static func attach(_ configuration: TopicConfiguration, log: any EventLog, logger: Logger) async throws -> AttachedTopic {
+    private static func attach(
+        _ configuration: TopicConfiguration,
+        shown: TopicConfiguration,
+        log: any EventLog,
+        logger: Logger
+    ) async throws -> AttachedTopic {
         let head = try await log.head(logger: logger)
         let metrics = TopicMetrics(topic: configuration.name)
         metrics.recordHead(head)
         let headWatch = HeadWatch(head: head)
         Self.observeExternalAppends(of: log, headWatch: headWatch, metrics: metrics)
-        return AttachedTopic(configuration: configuration, log: log, metrics: metrics, headWatch: headWatch)
+        return AttachedTopic(configuration: configuration, shown: shown, log: log, metrics: metrics, headWatch: headWatch)
     }
 
     /// Heads committed by other processes (shared storage) wake this process's readers and subscribers too.
@@ -262,6 +283,12 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         log.observeExternalAppends { head in
             if headWatch.advance(to: head) { metrics.recordHead(head) }
         }
+    }
+
+    /// `configuration` with its secrets masked, the connection by its adapter (by name when it has none here).
+    private func shown(_ configuration: TopicConfiguration) -> TopicConfiguration {
+        let adapter = self.adapters[configuration.adapter]
+        return configuration.redacted { adapter?.redactConnection($0) ?? SecretRedactor.redactConnection($0) }
     }
 
     private func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {

@@ -9,7 +9,26 @@ public protocol StorageAdapter: Sendable {
     /// - Throws: `EventStoreError.unsupportedConfiguration` saying what is wrong.
     func validate(_ configuration: TopicConfiguration) throws
 
+    /// Gets ready to open a new topic's log, doing the slow part (reaching a server) before the topic service takes
+    /// the lock that serialises topic changes. Called after ``validate(_:)``.
+    /// - Throws: `EventStoreError.storageUnavailable` when the storage cannot be reached.
+    func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws
+
     /// Opens (creating if needed) the log of the configured topic.
     /// - Throws: `EventStoreError.storageUnavailable` or `.storageCorrupted` when the storage cannot be used.
     func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog
+
+    /// `connection` as responses and logs may show it: every secret masked. Each adapter knows its own connection
+    /// strings best.
+    func redactConnection(_ connection: String) -> String
+}
+
+extension StorageAdapter {
+    /// Nothing to get ready: local storage opens quickly.
+    public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {}
+
+    /// Masks secrets by name (`password=`, URL passwords, `AccountKey=`...).
+    public func redactConnection(_ connection: String) -> String {
+        SecretRedactor.redactConnection(connection)
+    }
 }

@@ -1,10 +1,10 @@
 /// A CIDR block such as `10.0.0.0/8` or `fe80::/10`; a bare address is a block of one.
-struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
-    let network: IPAddress
-    let prefixLength: Int
+public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
+    public let network: IPAddress
+    public let prefixLength: Int
 
     /// Parses `address/prefix` or a bare address; nil when it is neither.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(String(parts[0])) else { return nil }
         // An IPv4-mapped block is written in IPv6 bits; the address it maps to is IPv4.
@@ -20,7 +20,7 @@ struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `address` lies in the block. Addresses of the other family never do.
-    func contains(_ address: IPAddress) -> Bool {
+    public func contains(_ address: IPAddress) -> Bool {
         guard address.bytes.count == self.network.bytes.count else { return false }
         var remaining = self.prefixLength
         for index in address.bytes.indices where remaining > 0 {
@@ -32,5 +32,5 @@ struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    var description: String { "\(self.network)/\(self.prefixLength)" }
+    public var description: String { "\(self.network)/\(self.prefixLength)" }
 }

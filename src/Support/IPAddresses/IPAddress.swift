@@ -8,11 +8,11 @@ import Darwin
 
 /// An IPv4 or IPv6 address as its network-order bytes. IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d`) are kept as
 /// the IPv4 address they carry, so a rule about an IPv4 range cannot be dodged by writing it as IPv6.
-struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
-    let bytes: [UInt8]
+    public let bytes: [UInt8]
 
-    init(bytes: [UInt8]) {
+    public init(bytes: [UInt8]) {
         if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
             self.bytes = Array(bytes[12..<16])
         } else {
@@ -21,7 +21,7 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a literal address (`192.0.2.1`, `2001:db8::1`); nil for anything else, host names included.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
             self.init(bytes: withUnsafeBytes(of: &v4) { Array($0) })
@@ -35,13 +35,13 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    var isIPv4: Bool { self.bytes.count == 4 }
+    public var isIPv4: Bool { self.bytes.count == 4 }
 
     /// Whether the address is public: routable on the internet, not one of the special-purpose blocks (IANA's
     /// registries) a server can reach but the internet cannot: loopback, private (RFC 1918), shared (CGNAT),
     /// link-local, unique local, unspecified, documentation, benchmarking, multicast, reserved, and the IPv6 forms
     /// that carry an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo).
-    var isPublic: Bool {
+    public var isPublic: Bool {
         !Self.nonPublic.contains { $0.contains(self) }
     }
 
@@ -52,7 +52,7 @@ struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         "fe80::/10", "fec0::/10", "ff00::/8",
     ].compactMap(IPAddressRange.init)
 
-    var description: String {
+    public var description: String {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         let family = self.isIPv4 ? AF_INET : AF_INET6
         let converted = self.bytes.withUnsafeBytes { bytes in
