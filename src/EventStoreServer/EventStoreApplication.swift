@@ -6,6 +6,7 @@ import HTTPAPI
 public import Hummingbird
 public import Logging
 import MemoryStorage
+import NIOCore
 import NIOPosix
 import PostgresStorage
 import WebhookCallbacks
@@ -112,7 +113,12 @@ public enum EventStoreApplication {
         )
         return Application(
             router: router,
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout))),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port),
+                serverName: nil,
+                availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)
+            ),
             services: [ThreadPoolService(threadPool: storageThreads), ThreadPoolService(threadPool: databaseThreads), topics, subscriptions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port

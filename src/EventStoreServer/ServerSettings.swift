@@ -26,6 +26,11 @@ public struct ServerSettings: Sendable {
     /// Whether topic connections may name files of this server (`passfile`, `sslkey`, ...).
     public var postgresAllowClientFiles: Bool
     public var logLevel: Logger.Level
+    /// A connection on which the server waits for the client (headers, body, next request) and gets nothing for
+    /// this long is closed. A request being served (a long poll) is not idle.
+    public var idleTimeout: Duration
+    /// The most connections open at once; more wait to be accepted.
+    public var maxConnections: Int
     public var httpLimits: HTTPLimits
     public var eventLimits: EventLimits
     public var readLimits: ReadLimits
@@ -47,6 +52,8 @@ public struct ServerSettings: Sendable {
         postgresAllow: [String] = [],
         postgresAllowClientFiles: Bool = false,
         logLevel: Logger.Level = .info,
+        idleTimeout: Duration = .seconds(60),
+        maxConnections: Int = 4096,
         httpLimits: HTTPLimits = HTTPLimits(),
         eventLimits: EventLimits = EventLimits(),
         readLimits: ReadLimits = ReadLimits(),
@@ -63,6 +70,8 @@ public struct ServerSettings: Sendable {
         self.postgresAllow = postgresAllow
         self.postgresAllowClientFiles = postgresAllowClientFiles
         self.logLevel = logLevel
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
         self.httpLimits = httpLimits
         self.eventLimits = eventLimits
         self.readLimits = readLimits
@@ -94,6 +103,12 @@ public struct ServerSettings: Sendable {
         self.logLevel = logLevel
         let limits = config.scoped(to: "limits")
         let positive = 1...Int.max
+        self.idleTimeout = try Self.duration(
+            config.double(forKey: "http.idleTimeoutSeconds", default: defaults.idleTimeout.inSeconds),
+            "idle timeout",
+            minimum: 0.001
+        )
+        self.maxConnections = try Self.int(config.int(forKey: "http.maxConnections", default: defaults.maxConnections), "max connections", positive)
         self.httpLimits = HTTPLimits(
             maxBodyBytes: try Self.int(limits.int(forKey: "maxBodyBytes", default: http.maxBodyBytes), "max body bytes", positive)
         )
@@ -120,7 +135,11 @@ public struct ServerSettings: Sendable {
             )
         )
         let maxPageSize = try Self.int(limits.int(forKey: "maxPageSize", default: reads.maxPageSize), "max page size", positive)
-        self.readLimits = ReadLimits(maxPageSize: maxPageSize, defaultPageSize: min(reads.defaultPageSize, maxPageSize))
+        self.readLimits = ReadLimits(
+            maxPageSize: maxPageSize,
+            defaultPageSize: min(reads.defaultPageSize, maxPageSize),
+            maxWaitingReads: try Self.int(limits.int(forKey: "maxLongPolls", default: reads.maxWaitingReads), "max long polls", positive)
+        )
 
         let webhooks = config.scoped(to: "webhooks")
         let delivery = DeliveryPolicy()
@@ -158,9 +177,9 @@ public struct ServerSettings: Sendable {
         return value
     }
 
-    private static func duration(_ seconds: Double, _ name: String) throws -> Duration {
-        guard seconds.isFinite, seconds >= 0, seconds <= 86_400 else {
-            throw SettingsError("\(name) must be between 0 and 86400 seconds, got \(seconds)")
+    private static func duration(_ seconds: Double, _ name: String, minimum: Double = 0) throws -> Duration {
+        guard seconds.isFinite, seconds >= minimum, seconds <= 86_400 else {
+            throw SettingsError("\(name) must be between \(minimum == 0 ? "0" : "\(minimum)") and 86400 seconds, got \(seconds)")
         }
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }

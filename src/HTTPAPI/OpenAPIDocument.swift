@@ -40,6 +40,21 @@ enum OpenAPIDocument {
                   content:
                     application/json:
                       schema: { $ref: "#/components/schemas/Health" }
+          /health/live:
+            get:
+              tags: [operations]
+              operationId: getLiveness
+              summary: The process answers (asks no storage); for liveness probes
+              responses:
+                "200":
+                  description: The process is up
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [status]
+                        properties:
+                          status: { type: string, enum: [ok] }
           /metrics:
             get:
               tags: [operations]
@@ -223,6 +238,7 @@ enum OpenAPIDocument {
                       schema: { $ref: "#/components/schemas/EventPage" }
                 "400": { $ref: "#/components/responses/BadRequest" }
                 "404": { $ref: "#/components/responses/NotFound" }
+                "429": { $ref: "#/components/responses/TooManyRequests" }
                 "503": { $ref: "#/components/responses/Unavailable" }
           /topics/{topic}/events/{offset}:
             parameters:
@@ -375,6 +391,17 @@ enum OpenAPIDocument {
                   schema: { $ref: "#/components/schemas/Problem" }
             Unavailable:
               description: The topic's storage is unavailable or failed its integrity checks (storage-corrupted); nothing was changed
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            TooManyRequests:
+              description: |
+                The server is at a configured capacity (for a read that would wait: --max-long-polls reads already
+                wait); the same request may succeed shortly
+              headers:
+                Retry-After:
+                  description: Seconds to wait before trying again
+                  schema: { type: integer }
               content:
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }

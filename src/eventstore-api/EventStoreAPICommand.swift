@@ -58,7 +58,19 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (EVENTSTORE_LOG_LEVEL). Default: info.")
     var logLevel: String?
 
-    @Option(help: "Largest request body in bytes (EVENTSTORE_LIMITS_MAX_BODY_BYTES). Default: 1048576.")
+    @Option(
+        help:
+            "Seconds a connection may sit waiting for the client (headers, body, next request) before it is closed; a request being served is not idle (EVENTSTORE_HTTP_IDLE_TIMEOUT_SECONDS). Default: 60."
+    )
+    var idleTimeout: Double?
+
+    @Option(help: "Most connections open at once; more wait to be accepted (EVENTSTORE_HTTP_MAX_CONNECTIONS). Default: 4096.")
+    var maxConnections: Int?
+
+    @Option(help: "Most reads waiting for new events at once; more get 429 (EVENTSTORE_LIMITS_MAX_LONG_POLLS). Default: 1024.")
+    var maxLongPolls: Int?
+
+    @Option(help: "Largest request body in bytes; a larger Content-Length gets 413 before the body is read (EVENTSTORE_LIMITS_MAX_BODY_BYTES). Default: 1048576.")
     var maxBodyBytes: Int?
 
     @Option(help: "Most events in one publish (EVENTSTORE_LIMITS_MAX_BATCH_SIZE). Default: 1000.")
@@ -178,6 +190,9 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.postgres.allow", self.postgresAllow)
         set("eventstore.postgres.allowClientFiles", self.postgresAllowClientFiles)
         set("eventstore.logLevel", self.logLevel)
+        set("eventstore.http.idleTimeoutSeconds", self.idleTimeout)
+        set("eventstore.http.maxConnections", self.maxConnections)
+        set("eventstore.limits.maxLongPolls", self.maxLongPolls)
         set("eventstore.limits.maxBodyBytes", self.maxBodyBytes)
         set("eventstore.limits.maxBatchSize", self.maxBatchSize)
         set("eventstore.limits.maxTypeLength", self.maxTypeLength)

@@ -17,6 +17,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case storageCorrupted
             case subscriptionNotFound
             case callbackRefused
+            case overloaded
+            case storageFull
         }
         private let base: Base
 
@@ -42,6 +44,11 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let subscriptionNotFound = Code(base: .subscriptionNotFound)
         /// A callback URL is well formed but the delivery policy forbids its destination.
         public static let callbackRefused = Code(base: .callbackRefused)
+        /// The service is at a configured capacity (waiting reads, queued appends) and cannot take this request
+        /// now; the same request may succeed shortly.
+        public static let overloaded = Code(base: .overloaded)
+        /// The topic's storage holds as much as it is allowed to; nothing was written.
+        public static let storageFull = Code(base: .storageFull)
 
         public var description: String { self.base.rawValue }
     }

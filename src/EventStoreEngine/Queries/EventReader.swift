@@ -5,6 +5,7 @@ public import Logging
 public struct EventReader: EventQueries {
     private let topics: TopicRegistry
     public let limits: ReadLimits
+    private let waitingReads = WaitingReads()
 
     public init(topics: TopicRegistry, limits: ReadLimits) {
         self.topics = topics
@@ -25,6 +26,10 @@ public struct EventReader: EventQueries {
         var page = try await self.read(query, from: query.from, in: attached, logger: logger)
         guard let wait = query.wait, page.events.isEmpty else { return page }
         // Long poll: wait for the head to pass what this read examined, re-read, until something matches or time is up.
+        guard self.waitingReads.enter(limit: self.limits.maxWaitingReads) else {
+            throw EventStoreError(.overloaded, "\(self.limits.maxWaitingReads) reads are already waiting for new events; try again shortly")
+        }
+        defer { self.waitingReads.leave() }
         let deadline = ContinuousClock.now + wait
         while page.events.isEmpty, ContinuousClock.now < deadline {
             let examined = max(page.nextOffset, query.from)

@@ -6,10 +6,13 @@ public struct ReadLimits: Sendable, Hashable {
     public var defaultPageSize: Int
     /// The longest a read may wait for new events.
     public var maxWait: Duration
+    /// The most reads waiting for new events at once (long polls); one more is refused as `overloaded`.
+    public var maxWaitingReads: Int
 
-    public init(maxPageSize: Int = 10_000, defaultPageSize: Int = 100, maxWait: Duration = .seconds(30)) {
+    public init(maxPageSize: Int = 10_000, defaultPageSize: Int = 100, maxWait: Duration = .seconds(30), maxWaitingReads: Int = 1024) {
         self.maxPageSize = maxPageSize
         self.defaultPageSize = defaultPageSize
         self.maxWait = maxWait
+        self.maxWaitingReads = maxWaitingReads
     }
 }

@@ -3,8 +3,12 @@ import Hummingbird
 
 extension Request {
     /// Collects a JSON request body of at most `limit` bytes.
-    /// - Throws: 415 for a non-JSON `Content-Type`, 413 for a larger body.
+    /// - Throws: 415 for a non-JSON `Content-Type`, 413 for a larger body (at once, before reading it, when its
+    ///   `Content-Length` says so).
     mutating func collectJSONBody(limit: Int) async throws -> [UInt8] {
+        if let declared = self.headers[.contentLength], let length = Int(declared), length > limit {
+            throw APIProblem(status: .contentTooLarge, detail: "the request body is larger than the limit of \(limit) bytes")
+        }
         if let contentType = self.headers[.contentType] {
             let mediaType = String(contentType.split(separator: ";").first ?? "").filter { $0 != " " && $0 != "\t" }.lowercased()
             guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {

@@ -3,7 +3,7 @@ import EventStoreCore
 import Hummingbird
 import Logging
 
-/// Operations endpoints: `GET /health`, `GET /metrics`, `GET /openapi.yaml`.
+/// Operations endpoints: `GET /health`, `GET /health/live`, `GET /metrics`, `GET /openapi.yaml`.
 struct ServiceController<Context: RequestContext>: Sendable {
     let topics: any TopicQueries
     let version: String
@@ -13,6 +13,7 @@ struct ServiceController<Context: RequestContext>: Sendable {
 
     func addRoutes(to router: Router<Context>) {
         router.get("/health", use: self.health)
+        router.get("/health/live", use: self.live)
         router.get("/metrics", use: self.metrics)
         router.get("/openapi.yaml", use: self.openAPI)
     }
@@ -23,6 +24,13 @@ struct ServiceController<Context: RequestContext>: Sendable {
         var writer = JSONWriter()
         writer.health(health, version: self.version, uptimeSeconds: uptime.components.seconds)
         return .json(health.isHealthy ? .ok : .serviceUnavailable, writer)
+    }
+
+    /// The process answers: no storage is asked (a liveness probe).
+    @Sendable func live(_ request: Request, context: Context) async throws -> Response {
+        var writer = JSONWriter(capacity: 32)
+        writer.raw(#"{"status":"ok"}"#)
+        return .json(.ok, writer)
     }
 
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {

@@ -28,6 +28,7 @@ struct ProblemDetails: Sendable {
         let (status, code, title) = Self.mapping(error.code)
         self.init(status: status, detail: error.message, type: "urn:eventstore:problem:\(code)", title: title)
         self.head = error.head
+        if error.code == .overloaded { self.headers[.retryAfter] = "1" }
     }
 
     private static func mapping(_ code: EventStoreError.Code) -> (HTTPResponse.Status, String, String) {
@@ -43,6 +44,8 @@ struct ProblemDetails: Sendable {
         case .storageCorrupted: (.serviceUnavailable, "storage-corrupted", "Storage corrupted")
         case .subscriptionNotFound: (.notFound, "subscription-not-found", "Subscription not found")
         case .callbackRefused: (.unprocessableContent, "callback-refused", "Callback destination refused")
+        case .overloaded: (.tooManyRequests, "overloaded", "Too many requests at once")
+        case .storageFull: (.init(code: 507, reasonPhrase: "Insufficient Storage"), "storage-full", "Storage full")
         default: (.internalServerError, "internal", "Internal error")
         }
     }

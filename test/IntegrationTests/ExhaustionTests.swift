@@ -1,0 +1,87 @@
+import EventStoreTesting
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// Limits that keep one client from exhausting the server: idle connections, connection count, waiting reads,
+/// oversized bodies.
+@Suite("Exhaustion limits, live server", .serialized)
+struct ExhaustionTests {
+    /// Connections that never finish their headers are closed after the idle timeout; a long poll being served is
+    /// not idle, however long it waits.
+    @Test func idleConnectionsAreClosedButALongPollIsNot() async throws {
+        try await ServerProcess.with(arguments: ["--idle-timeout", "1"]) { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let stalled = try (0..<50).map { _ in try RawConnection(port: server.port) }
+            for connection in stalled { try connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n") }
+            let poll = Task { try await server.get("/topics/orders/events?from=0&wait=3") }
+            let started = ContinuousClock.now
+            for connection in stalled {
+                let (_, closed) = try await connection.receive(timeout: .seconds(20))
+                #expect(closed, "a connection with unfinished headers is closed")
+            }
+            #expect(ContinuousClock.now - started < .seconds(20))
+            let answered = try await poll.value
+            #expect(answered.status == 200, "the long poll outlives the idle timeout: \(answered.body)")
+            #expect(ContinuousClock.now - started >= .seconds(2.5), "it waited its 3 s")
+        }
+    }
+
+    @Test func aBodyThatStopsComingIsClosedToo() async throws {
+        try await ServerProcess.with(arguments: ["--idle-timeout", "1"]) { server in
+            let connection = try RawConnection(port: server.port)
+            try connection.send("POST /topics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"na")
+            let (_, closed) = try await connection.receive(timeout: .seconds(20))
+            #expect(closed)
+            #expect(try await server.get("/topics").body == #"{"topics":[]}"#, "nothing was created")
+        }
+    }
+
+    /// Past the cap, connections wait to be accepted; they are served once others close.
+    @Test func connectionsBeyondTheCapWaitUntilOthersClose() async throws {
+        try await ServerProcess.with(arguments: ["--max-connections", "2"]) { server in
+            var held = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
+            for connection in held {
+                try connection.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                #expect(try await connection.receive(timeout: .seconds(10), untilResponse: true).text.hasPrefix("HTTP/1.1 200"), "both are served")
+            }
+            let third = try RawConnection(port: server.port)
+            try third.send("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            #expect(try await third.receive(timeout: .seconds(1)).text.isEmpty, "the third waits while two are open")
+            held.removeAll()  // closes both
+            #expect(try await third.receive(timeout: .seconds(10), untilResponse: true).text.hasPrefix("HTTP/1.1 200"), "then it is served")
+        }
+    }
+
+    @Test func readsWaitingBeyondTheCapAreTooManyRequests() async throws {
+        try await ServerProcess.with(arguments: ["--max-long-polls", "2"]) { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let polls = (0..<2).map { _ in Task { try await server.get("/topics/orders/events?from=0&wait=20") } }
+            try await eventually("two reads are waiting") { try await server.activeRequests("GET") == 3 }
+            let refused = try await server.get("/topics/orders/events?from=0&wait=20")
+            #expect(refused.status == 429, "\(refused.body)")
+            #expect(refused.headers.first(name: "retry-after") == "1")
+            #expect(refused.json["type"] as? String == "urn:eventstore:problem:overloaded")
+            #expect(try await server.get("/topics/orders/events?from=0").status == 200, "a read that does not wait is served")
+            #expect(try await server.post("/topics/orders/events", json: #"{"type": "A"}"#).status == 201)
+            for poll in polls { #expect(try await poll.value.status == 200) }
+            #expect(try await server.get("/topics/orders/events?from=1&wait=0").status == 200, "the places are free again")
+        }
+    }
+
+    /// A declared body above the limit is refused at once, before a byte of it is sent.
+    @Test func aDeclaredBodyAboveTheLimitIs413BeforeTheBody() async throws {
+        try await ServerProcess.with(arguments: ["--max-body-bytes", "1000"]) { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let connection = try RawConnection(port: server.port)
+            try connection.send(
+                "POST /topics/orders/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+            )
+            let (answer, _) = try await connection.receive(timeout: .seconds(10), untilResponse: true)
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+            #expect(answer.contains("application/problem+json"))
+            #expect(try await server.get("/topics/orders").json["head"] as? Int == 0)
+        }
+    }
+}
