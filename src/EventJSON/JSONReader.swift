@@ -51,13 +51,15 @@ public struct JSONReader {
         try self.readObject(rejectingDuplicates: true, field)
     }
 
-    /// When duplicates are refused, the keys seen are kept in an array: the few fields of a request object make a
-    /// linear search cheaper than hashing.
+    /// When duplicates are refused, the first keys seen are kept in an array (the few fields of a request object make
+    /// a linear search cheaper than hashing), the rest in a set: an object of 60,000 keys costs linear time, not
+    /// quadratic.
     private mutating func readObject(
         rejectingDuplicates: Bool,
         _ field: (String, inout JSONReader) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
         var keys: [String] = []
+        var manyKeys: Set<String> = []
         try self.expect(UInt8(ascii: "{"), "an object")
         try self.enterNesting()
         self.skipWhitespace()
@@ -72,8 +74,13 @@ public struct JSONReader {
             }
             if rejectingDuplicates {
                 let key = try self.readString()
-                guard !keys.contains(key) else { throw self.shapeError("duplicate field '\(key)'") }
-                keys.append(key)
+                if keys.count < 16 {
+                    guard !keys.contains(key) else { throw self.shapeError("duplicate field '\(key.prefix(100))'") }
+                    keys.append(key)
+                    if keys.count == 16 { manyKeys = Set(keys) }
+                } else {
+                    guard manyKeys.insert(key).inserted else { throw self.shapeError("duplicate field '\(key.prefix(100))'") }
+                }
                 self.skipWhitespace()
                 try self.expect(UInt8(ascii: ":"), "':' after a field name")
                 try field(key, &self)

@@ -96,4 +96,29 @@ struct HostileInputTests {
             }
         }
     }
+
+    /// Huge lists are refused by their limit, in linear time: 60,000 metadata keys, 60,000 condition types, more
+    /// filter values than a read may use. Reads are not held up meanwhile.
+    @Test func hugeListsAreRefusedByTheirLimits() async throws {
+        try await ServerProcess.with { server in
+            try await Self.createTopic(server, on: .memory)
+            let metadata = (0..<60_000).map { #""k\#($0)": "v""# }.joined(separator: ",")
+            let manyKeys = try await server.post("/topics/orders/events", json: #"{"type": "A", "metadata": {\#(metadata)}}"#)
+            #expect(manyKeys.status == 422, "\(manyKeys.body.prefix(300))")
+            #expect((manyKeys.json["detail"] as? String)?.contains("metadata holds at most 64 entries") == true)
+            let types = (0..<60_000).map { #""t\#($0)""# }.joined(separator: ",")
+            let manyTypes = try await server.post(
+                "/topics/orders/events",
+                json: #"{"events": [{"type": "A"}], "condition": {"fail_if_events_match": {"types": [\#(types)]}}}"#
+            )
+            #expect(manyTypes.status == 422, "\(manyTypes.body.prefix(300))")
+            #expect((manyTypes.json["detail"] as? String)?.contains("condition.fail_if_events_match.types holds at most 100 values") == true)
+            let query = (0..<101).map { "type=t\($0)" }.joined(separator: "&")
+            let manyFilterValues = try await server.get("/topics/orders/events?\(query)")
+            #expect(manyFilterValues.status == 422, "\(manyFilterValues.body)")
+            let duplicate = try await server.post("/topics/orders/events", json: #"{"type": "A", "metadata": {\#(metadata), "k7": "again"}}"#)
+            #expect(duplicate.status == 400, "a duplicate key past the first few is still found")
+            #expect(try await server.get("/topics/orders").json["head"] as? Int == 0, "nothing was stored")
+        }
+    }
 }

@@ -32,5 +32,6 @@ public struct AppendCondition: Sendable, Hashable {
         if let after = self.after, after < -1 {
             throw EventStoreError(.invalidArgument, "condition.after must be -1 or greater")
         }
+        try self.failIfEventsMatch?.validate(as: "condition.fail_if_events_match")
     }
 }

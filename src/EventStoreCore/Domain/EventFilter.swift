@@ -16,6 +16,18 @@ public struct EventFilter: Sendable, Hashable {
     /// The filter that selects every event.
     public static let all = EventFilter()
 
+    /// The most values one list (`types`, `keys`, `tags`) may hold: matching costs time per value and event.
+    public static let maximumValues = 100
+
+    /// Checks the size of each list.
+    /// - Parameter name: how the filter is called in the message (`condition.fail_if_events_match`, `filter`).
+    /// - Throws: `EventStoreError.limitExceeded` naming the list that is too long.
+    public func validate(as name: String) throws(EventStoreError) {
+        for (field, values) in [("types", self.types), ("keys", self.keys), ("tags", self.tags)] where values.count > Self.maximumValues {
+            throw EventStoreError(.limitExceeded, "\(name).\(field) holds at most \(Self.maximumValues) values; got \(values.count)")
+        }
+    }
+
     public var isEmpty: Bool { self.types.isEmpty && self.keys.isEmpty && self.tags.isEmpty }
 
     /// Whether an event with these attributes is selected.

@@ -19,6 +19,7 @@ public struct EventReader: EventQueries {
         guard (1...self.limits.maxPageSize).contains(query.limit) else {
             throw EventStoreError(.invalidArgument, "limit must be between 1 and \(self.limits.maxPageSize)")
         }
+        try query.filter.validate(as: "filter")
         if let wait = query.wait, wait < .zero || wait > self.limits.maxWait {
             throw EventStoreError(.invalidArgument, "wait must be between 0 and \(self.limits.maxWait.components.seconds) seconds")
         }

@@ -5,8 +5,6 @@ import EventStoreCore
 ///
 /// Strict like the publish decoder: unknown fields and wrong types are refused with a message naming the field.
 enum SubscribeRequestDecoder {
-    /// The most entries in `types`.
-    static let maximumTypes = 100
 
     static func decode(_ bytes: [UInt8], topic: TopicName, from: Int64) throws(EventStoreError) -> SubscriptionRequest {
         var reader = JSONReader(bytes)
@@ -23,8 +21,8 @@ enum SubscribeRequestDecoder {
                     callbackURL = try PublishRequestDecoder.string(&reader, "callback_url")
                 case "types":
                     filter.types = try PublishRequestDecoder.stringArray(&reader, "types")
-                    guard filter.types.count <= Self.maximumTypes else {
-                        throw reader.shapeError("types holds more than \(Self.maximumTypes) entries")
+                    guard filter.types.count <= EventFilter.maximumValues else {
+                        throw reader.shapeError("types holds more than \(EventFilter.maximumValues) entries")
                     }
                 case "key":
                     if try !reader.readNullIfPresent() {
