@@ -31,7 +31,7 @@ public enum EventStoreApplication {
     ) throws -> [any StorageAdapter] {
         let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory + "/topics"] : settings.fileSystemAllowedRoots
         return [
-            MemoryStorageAdapter(),
+            MemoryStorageAdapter(maxTopicBytes: settings.memoryTopicMaxBytes),
             try FileSystemStorageAdapter(allowedRoots: roots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
             PostgresStorageAdapter(
                 threadPool: databaseThreads,

@@ -25,6 +25,8 @@ public struct ServerSettings: Sendable {
     public var postgresAllow: [String]
     /// Whether topic connections may name files of this server (`passfile`, `sslkey`, ...).
     public var postgresAllowClientFiles: Bool
+    /// The most bytes of event payload one memory topic holds.
+    public var memoryTopicMaxBytes: Int
     public var logLevel: Logger.Level
     /// A connection on which the server waits for the client (headers, body, next request) and gets nothing for
     /// this long is closed. A request being served (a long poll) is not idle.
@@ -51,6 +53,7 @@ public struct ServerSettings: Sendable {
         fileSystemAllowedRoots: [String] = [],
         postgresAllow: [String] = [],
         postgresAllowClientFiles: Bool = false,
+        memoryTopicMaxBytes: Int = 1 << 30,
         logLevel: Logger.Level = .info,
         idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 4096,
@@ -69,6 +72,7 @@ public struct ServerSettings: Sendable {
         self.fileSystemAllowedRoots = fileSystemAllowedRoots
         self.postgresAllow = postgresAllow
         self.postgresAllowClientFiles = postgresAllowClientFiles
+        self.memoryTopicMaxBytes = memoryTopicMaxBytes
         self.logLevel = logLevel
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
@@ -109,6 +113,11 @@ public struct ServerSettings: Sendable {
             minimum: 0.001
         )
         self.maxConnections = try Self.int(config.int(forKey: "http.maxConnections", default: defaults.maxConnections), "max connections", positive)
+        self.memoryTopicMaxBytes = try Self.int(
+            config.int(forKey: "memory.maxTopicBytes", default: defaults.memoryTopicMaxBytes),
+            "memory topic max bytes",
+            positive
+        )
         self.httpLimits = HTTPLimits(
             maxBodyBytes: try Self.int(limits.int(forKey: "maxBodyBytes", default: http.maxBodyBytes), "max body bytes", positive)
         )
@@ -138,7 +147,8 @@ public struct ServerSettings: Sendable {
         self.readLimits = ReadLimits(
             maxPageSize: maxPageSize,
             defaultPageSize: min(reads.defaultPageSize, maxPageSize),
-            maxWaitingReads: try Self.int(limits.int(forKey: "maxLongPolls", default: reads.maxWaitingReads), "max long polls", positive)
+            maxWaitingReads: try Self.int(limits.int(forKey: "maxLongPolls", default: reads.maxWaitingReads), "max long polls", positive),
+            maxPageBytes: try Self.int(limits.int(forKey: "maxPageBytes", default: reads.maxPageBytes), "max page bytes", positive)
         )
 
         let webhooks = config.scoped(to: "webhooks")

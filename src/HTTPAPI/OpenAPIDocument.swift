@@ -190,6 +190,7 @@ enum OpenAPIDocument {
                 "415": { $ref: "#/components/responses/UnsupportedMediaType" }
                 "422": { $ref: "#/components/responses/Unprocessable" }
                 "503": { $ref: "#/components/responses/Unavailable" }
+                "507": { $ref: "#/components/responses/StorageFull" }
             get:
               tags: [events]
               operationId: readEvents
@@ -394,6 +395,11 @@ enum OpenAPIDocument {
               content:
                 application/problem+json:
                   schema: { $ref: "#/components/schemas/Problem" }
+            StorageFull:
+              description: The topic holds as much as it may (a memory topic's --memory-topic-max-bytes); nothing was written
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
             TooManyRequests:
               description: |
                 The server is at a configured capacity (for a read that would wait: --max-long-polls reads already
@@ -548,7 +554,7 @@ enum OpenAPIDocument {
                 events:
                   type: array
                   items: { $ref: "#/components/schemas/Event" }
-                next_offset: { type: integer, format: int64, description: Where to continue reading }
+                next_offset: { type: integer, format: int64, description: "Where to continue reading: a page ends early (before limit) when its events pass the byte budget (--max-page-bytes)" }
                 head: { type: integer, format: int64, description: The offset the next appended event will get }
             SubscribeRequest:
               type: object

@@ -101,6 +101,15 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     var maxPageSize: Int?
 
     @Option(
+        help:
+            "Bytes of event payload after which a page or a callback batch ends early, with next_offset to continue; at least one event each (EVENTSTORE_LIMITS_MAX_PAGE_BYTES). Default: 8388608."
+    )
+    var maxPageBytes: Int?
+
+    @Option(help: "Bytes of event payload one memory topic may hold; a publish past it gets 507 (EVENTSTORE_MEMORY_MAX_TOPIC_BYTES). Default: 1073741824.")
+    var memoryTopicMaxBytes: Int?
+
+    @Option(
         name: .customLong("webhook-allow"),
         help:
             "A callback destination allowed: host, *.domain, address, CIDR, or 'public' (every public address); repeat for more. Without any, only public destinations are called; when any is given, only these (EVENTSTORE_WEBHOOKS_ALLOW, comma-separated). Local development: --webhook-allow 127.0.0.1."
@@ -203,6 +212,8 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.limits.maxMetadataKeyLength", self.maxMetadataKeyLength)
         set("eventstore.limits.maxMetadataValueLength", self.maxMetadataValueLength)
         set("eventstore.limits.maxPageSize", self.maxPageSize)
+        set("eventstore.limits.maxPageBytes", self.maxPageBytes)
+        set("eventstore.memory.maxTopicBytes", self.memoryTopicMaxBytes)
         set("eventstore.webhooks.allow", self.webhookAllow)
         set("eventstore.webhooks.deny", self.webhookDeny)
         set("eventstore.webhooks.timeoutSeconds", self.webhookTimeout)

@@ -19,7 +19,7 @@ struct BrokenEventLog: EventLog {
     /// Counts the reads tried, so a test can wait for retries instead of sleeping.
     var reads = Counter()
     func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult { throw DiskOnFire() }
-    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+    func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
         self.reads.increment()
         throw DiskOnFire()
     }
@@ -66,8 +66,8 @@ struct CheckedEventLog: EventLog {
     func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
         try await self.storage.append(events, condition: condition, logger: logger)
     }
-    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
-        try await self.storage.read(from: offset, limit: limit, filter: filter, logger: logger)
+    func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        try await self.storage.read(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, logger: logger)
     }
     func head(logger: Logger) async throws -> Int64 { try await self.storage.head(logger: logger) }
     func close(logger: Logger) async throws {}

@@ -35,6 +35,7 @@ public struct EventLogConformance: Sendable {
         case unicodeRoundTrips
         case eventFieldsRoundTrip
         case whitespaceInDataNeverSplitsARecord
+        case pagesEndAtTheirByteBudget
 
         public var testDescription: String { self.rawValue }
     }
@@ -81,6 +82,7 @@ public struct EventLogConformance: Sendable {
         case .unicodeRoundTrips: try await self.unicodeRoundTrips(log)
         case .eventFieldsRoundTrip: try await self.eventFieldsRoundTrip(log)
         case .whitespaceInDataNeverSplitsARecord: log = try await self.whitespaceInDataNeverSplitsARecord(log, reopen: reopen)
+        case .pagesEndAtTheirByteBudget: try await self.pagesEndAtTheirByteBudget(log)
         }
         try await log.close(logger: self.logger)
     }
@@ -441,6 +443,35 @@ public struct EventLogConformance: Sendable {
         try await expectBothStored(reopened)
         #expect(try await reopened.append([Self.event("Later")], condition: nil, logger: self.logger).entries.map(\.offset) == [2])
         return reopened
+    }
+
+    /// A page ends before the event that would take its payloads past `maxBytes`, says where to continue, and
+    /// holds at least one event however small the budget.
+    private func pagesEndAtTheirByteBudget(_ log: any EventLog) async throws {
+        let padding = String(repeating: "x", count: 990)
+        let events = (0..<10).map { Self.event($0 % 2 == 0 ? "Even" : "Odd", data: RawJSON(validatedBytes: Array("\"\(padding)\"".utf8))) }
+        _ = try await log.append(events, condition: nil, logger: self.logger)
+        let size = try #require(try await self.readAll(log).first).payloadSize
+        #expect(size > 990 && size < 1100)
+
+        let page = try await log.read(from: 0, limit: 100, maxBytes: size * 3 + size / 2, filter: .all, logger: self.logger)
+        #expect(page.events.map(\.offset) == [0, 1, 2])
+        #expect(page.nextOffset == 3)
+        let next = try await log.read(from: page.nextOffset, limit: 100, maxBytes: size * 3 + size / 2, filter: .all, logger: self.logger)
+        #expect(next.events.map(\.offset) == [3, 4, 5])
+
+        let tiny = try await log.read(from: 4, limit: 100, maxBytes: 1, filter: .all, logger: self.logger)
+        #expect(tiny.events.map(\.offset) == [4], "at least one event")
+        #expect(tiny.nextOffset == 5)
+
+        let odd = try await log.read(from: 0, limit: 100, maxBytes: size * 2, filter: EventFilter(types: ["Odd"]), logger: self.logger)
+        #expect(odd.events.map(\.offset) == [1, 3])
+        #expect(odd.nextOffset == 4 || odd.nextOffset == 5, "continues after the last event served, before the next match")
+        let rest = try await log.read(from: odd.nextOffset, limit: 100, maxBytes: size * 2, filter: EventFilter(types: ["Odd"]), logger: self.logger)
+        #expect(rest.events.map(\.offset) == [5, 7])
+
+        let all = try await log.read(from: 0, limit: 100, maxBytes: .max, filter: .all, logger: self.logger)
+        #expect(all.events.count == 10 && all.nextOffset == 10)
     }
 
     // MARK: Helpers

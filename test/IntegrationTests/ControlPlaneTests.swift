@@ -190,6 +190,9 @@ struct ControlPlaneTests {
             #expect(text.contains(#"eventstore_topic_head{topic="orders"} 3"#))
             #expect(text.contains(#"http_route="/topics/{topic}/events",http_request_method="POST",http_response_status_code="201""#))
             #expect(text.contains(#"http_route="/topics/{topic}",http_request_method="GET",http_response_status_code="404""#))
+            #expect(try await server.request(.DELETE, "/topics/orders").status == 204)
+            let after = try await server.get("/metrics").body
+            #expect(!after.contains(#"topic="orders""#), "a detached topic leaves no series behind")
         }
     }
 }

@@ -84,4 +84,41 @@ struct ExhaustionTests {
             #expect(try await server.get("/topics/orders").json["head"] as? Int == 0)
         }
     }
+
+    /// Pages and callback batches end at the byte budget, with `next_offset` to continue, one event at least.
+    @Test func pagesAndCallbacksEndAtTheByteBudget() async throws {
+        try await WebhookReceiver.with { receiver in
+            try await ServerProcess.with(arguments: ["--max-page-bytes", "5000", "--webhook-allow", "127.0.0.1"]) { server in
+                _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+                let padding = String(repeating: "x", count: 2000)
+                let events = (0..<10).map { #"{"type": "E\#($0)", "data": "\#(padding)"}"# }.joined(separator: ",")
+                #expect(try await server.post("/topics/orders/events", json: #"{"events": [\#(events)]}"#).status == 201)
+                let page = try await server.get("/topics/orders/events?from=0&limit=100")
+                #expect((page.json["events"] as? [[String: Any]])?.count == 2, "two events of 2 kB fit in 5,000 bytes, not three")
+                #expect(page.json["next_offset"] as? Int == 2)
+                #expect(page.json["head"] as? Int == 10)
+
+                let subscribed = try await server.post("/topics/orders/subscribe?from=0", json: #"{"callback_url": "\#(receiver.url("big"))"}"#)
+                #expect(subscribed.status == 201)
+                try await eventually("every event delivered") { receiver.acknowledgedOffsets("big").count == 10 }
+                #expect(receiver.acknowledgedOffsets("big") == Array(0..<10))
+                #expect(receiver.received("big").allSatisfy { $0.offsets.count <= 2 }, "\(receiver.received("big").map(\.offsets))")
+            }
+        }
+    }
+
+    @Test func aFullMemoryTopicIsInsufficientStorageAndStoresNothingMore() async throws {
+        try await ServerProcess.with(arguments: ["--memory-topic-max-bytes", "5000"]) { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let event = #"{"type": "E", "data": "\#(String(repeating: "x", count: 2000))"}"#
+            #expect(try await server.post("/topics/orders/events", json: event).status == 201)
+            let batch = try await server.post("/topics/orders/events", json: #"{"events": [\#(event), \#(event)]}"#)
+            #expect(batch.status == 507, "\(batch.body)")
+            #expect(batch.json["type"] as? String == "urn:eventstore:problem:storage-full")
+            #expect(try await server.get("/topics/orders").json["head"] as? Int == 1, "nothing of the batch was stored")
+            #expect(try await server.post("/topics/orders/events", json: event).status == 201, "what still fits is stored")
+            #expect(try await server.post("/topics/orders/events", json: event).status == 507)
+            #expect(try await server.get("/topics/orders/events").status == 200)
+        }
+    }
 }

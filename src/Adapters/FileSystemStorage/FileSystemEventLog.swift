@@ -134,12 +134,19 @@ public final class FileSystemEventLog: EventLog {
         }
     }
 
-    public func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+    public func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
         let segments = self.shared.withLock { $0.segments }
         let head = segments.last?.endOffset ?? 0
         guard offset < head else { return EventPage(events: [], nextOffset: max(offset, head), head: head) }
         return try await self.threadPool.runIfActive {
-            try self.files.read(segments: segments, from: offset, limit: limit, filter: filter, maxExamined: self.files.options.maxScannedRecords)
+            try self.files.read(
+                segments: segments,
+                from: offset,
+                limit: limit,
+                maxBytes: maxBytes,
+                filter: filter,
+                maxExamined: self.files.options.maxScannedRecords
+            )
         }
     }
 

@@ -37,9 +37,17 @@ struct SegmentFiles: Sendable {
     /// been examined. Records before `offset` (the index only gets close) are skipped by their header, undecoded.
     /// - Throws: `storageCorrupted` for a record that is damaged, has no readable header or is out of sequence (a
     ///   repeated or missing offset): a read never serves an event twice or skips one.
-    func read(segments: [Segment], from offset: Int64, limit: Int, filter: EventFilter, maxExamined: Int) throws -> EventPage {
+    func read(
+        segments: [Segment],
+        from offset: Int64,
+        limit: Int,
+        maxBytes: Int = .max,
+        filter: EventFilter,
+        maxExamined: Int
+    ) throws -> EventPage {
         let head = segments.last?.endOffset ?? 0
         var events: [Event] = []
+        var bytes = 0
         var examined = 0
         var next = offset
         let first = segments.lastIndex(withKeyAtMost: offset, key: \.firstOffset) ?? 0
@@ -60,7 +68,15 @@ struct SegmentFiles: Sendable {
                     )
                 }
                 let event = try self.decode(line, header: header, segment: segment)
-                if filter.matches(event) { events.append(event) }
+                if filter.matches(event) {
+                    let size = event.payloadSize
+                    if !events.isEmpty, size > maxBytes - bytes {
+                        done = true
+                        return false
+                    }
+                    bytes += size
+                    events.append(event)
+                }
                 examined += 1
                 next = header.offset + 1
                 done = events.count >= limit || examined >= maxExamined

@@ -8,8 +8,12 @@ import Synchronization
 /// again, as with the durable adapters.
 public final class MemoryStorageAdapter: StorageAdapter {
     private let logs = Mutex<[TopicName: MemoryEventLog]>([:])
+    /// The most bytes of event payload one topic holds.
+    public let maxTopicBytes: Int
 
-    public init() {}
+    public init(maxTopicBytes: Int = 1 << 30) {
+        self.maxTopicBytes = maxTopicBytes
+    }
 
     public var kind: AdapterKind { .memory }
 
@@ -18,7 +22,7 @@ public final class MemoryStorageAdapter: StorageAdapter {
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         self.logs.withLock { logs in
             if let log = logs[configuration.name] { return log }
-            let log = MemoryEventLog()
+            let log = MemoryEventLog(maxBytes: self.maxTopicBytes)
             logs[configuration.name] = log
             return log
         }

@@ -260,22 +260,35 @@ public final class PostgresEventLog: EventLog {
         return (clause, parameters)
     }
 
-    public func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+    /// The page's rows (at most `limit`) are cut where their payload sizes (`Event.payloadSize`, measured the same
+    /// way in SQL) pass `maxBytes` before they leave PostgreSQL (a running sum over the page; the first row always
+    /// stays); `page_rows` says whether the cut happened.
+    public func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
         if let field = Self.filterFieldWithNUL(filter) {
             throw EventStoreError(.invalidArgument, "a filter's \(field) cannot hold the NUL character (\\u0000)")
         }
-        let (clause, filterParameters) = Self.filterClause(filter, firstParameter: 4)
+        let (clause, filterParameters) = Self.filterClause(filter, firstParameter: 5)
         let sql = """
             SELECT h.next_offset, e."offset", e.id, e.type, e.key, array_to_json(e.tags), e.data, e.metadata,
-                (extract(epoch FROM e."timestamp") * 1000000)::bigint
+                (extract(epoch FROM e."timestamp") * 1000000)::bigint, e.page_rows
             FROM (SELECT next_offset FROM \(table.topicsTable) WHERE topic = $1) h
             LEFT JOIN LATERAL (
-                SELECT * FROM \(table.qualified)
-                WHERE "offset" >= $2 AND "offset" < h.next_offset\(clause)
-                ORDER BY "offset" LIMIT $3
+                SELECT * FROM (
+                    SELECT p.*, sum(p.size) OVER (ORDER BY p."offset") AS running, count(*) OVER () AS page_rows
+                    FROM (
+                        SELECT *, octet_length(data::text) + octet_length(type) + coalesce(octet_length(key), 0)
+                            + coalesce(octet_length(array_to_string(tags, '')), 0)
+                            + coalesce((SELECT sum(octet_length(m.key) + octet_length(m.value)) FROM jsonb_each_text(metadata) m), 0) AS size
+                        FROM \(table.qualified)
+                        WHERE "offset" >= $2 AND "offset" < h.next_offset\(clause)
+                        ORDER BY "offset" LIMIT $3
+                    ) p
+                ) w
+                WHERE w.running <= $4 OR w.running = w.size
+                ORDER BY w."offset"
             ) e ON true
             """
-        let parameters: [String?] = [self.topic.rawValue, String(offset), String(limit)] + filterParameters
+        let parameters: [String?] = [self.topic.rawValue, String(offset), String(limit), String(maxBytes)] + filterParameters
         let rows = try await self.pool.withConnection { connection in try connection.query(sql, parameters, prepared: true) }
         guard rows.count > 0, let head = rows.int(0, 0) else {
             throw EventStoreError(.storageUnavailable, "the metadata row of topic '\(self.topic)' is missing")
@@ -285,7 +298,8 @@ public final class PostgresEventLog: EventLog {
         for row in 0..<rows.count where rows.bytes(row, 1) != nil {
             events.append(try Self.event(rows, row))
         }
-        let nextOffset = events.count == limit ? events[events.count - 1].offset + 1 : max(offset, head)
+        let cut = rows.count > 0 && (rows.int(0, 9).map { Int($0) > events.count } ?? false)
+        let nextOffset = events.count == limit || cut ? events[events.count - 1].offset + 1 : max(offset, head)
         return EventPage(events: events, nextOffset: nextOffset, head: head)
     }
 

@@ -43,7 +43,7 @@ public struct EventReader: EventQueries {
 
     private func read(_ query: EventQuery, from offset: Int64, in attached: AttachedTopic, logger: Logger) async throws -> EventPage {
         let page = try await attached.storageCall(registry: self.topics, logger: logger) { log in
-            try await log.read(from: offset, limit: query.limit, filter: query.filter, logger: logger)
+            try await log.read(from: offset, limit: query.limit, maxBytes: self.limits.maxPageBytes, filter: query.filter, logger: logger)
         }
         attached.metrics.recordRead(count: page.events.count)
         return page

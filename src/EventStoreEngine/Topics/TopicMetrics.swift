@@ -28,4 +28,11 @@ public final class TopicMetrics: Sendable {
     public func recordRead(count: Int) {
         if count > 0 { self.read.increment(by: count) }
     }
+
+    /// Removes the topic's series from the metrics backend: a detached topic leaves none behind.
+    public func remove() {
+        self.appended.destroy()
+        self.read.destroy()
+        self.headGauge.destroy()
+    }
 }

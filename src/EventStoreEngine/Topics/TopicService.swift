@@ -175,6 +175,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     private func detach(_ name: TopicName, logger: Logger) async {
         guard let topic = self.registry.remove(name) else { return }
         topic.headWatch.close()
+        topic.metrics.remove()
         try? await topic.log?.close(logger: logger)
         logger.info("Detached topic", metadata: ["topic": "\(name)"])
     }

@@ -17,10 +17,12 @@ public protocol EventLog: Sendable {
     /// - Parameters:
     ///   - offset: the first offset to examine (inclusive).
     ///   - limit: the most events to return; at least 1.
+    ///   - maxBytes: the page ends before an event that would take the events' `payloadSize`s past this, so a page
+    ///     never holds more than about this much; it holds at least one event when one matches.
     ///   - filter: which events to return.
     /// - Returns: the matching events and where to continue. The log may examine fewer offsets than exist (to
     ///   bound a read's cost), so `nextOffset < head` with fewer than `limit` events is valid.
-    func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage
+    func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage
 
     /// The offset the next appended event will get.
     func head(logger: Logger) async throws -> Int64
@@ -43,6 +45,11 @@ public protocol EventLog: Sendable {
 }
 
 extension EventLog {
+    /// Reads without a byte budget.
+    public func read(from offset: Int64, limit: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        try await self.read(from: offset, limit: limit, maxBytes: .max, filter: filter, logger: logger)
+    }
+
     /// Storage that is open stays available (local files, memory): nothing to check.
     public var checksAvailability: Bool { false }
 
