@@ -4,10 +4,13 @@ import FileSystemCatalog
 import FileSystemStorage
 import HTTPAPI
 public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import MemoryStorage
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresStorage
 import WebhookCallbacks
 
@@ -66,6 +69,8 @@ public enum EventStoreApplication {
         renderMetrics: @escaping @Sendable () -> [UInt8] = { [] },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
+        let access = try await Self.accessPolicy(settings: settings, logger: logger)
+        let server = try Self.server(settings: settings)
         let storageThreads = NIOThreadPool(numberOfThreads: 4)
         storageThreads.start()
         let databaseThreads = NIOThreadPool(numberOfThreads: 16)
@@ -107,13 +112,14 @@ public enum EventStoreApplication {
                 limits: settings.httpLimits,
                 defaultPageSize: settings.readLimits.defaultPageSize,
                 version: EventStoreVersion.current,
-                renderMetrics: renderMetrics
+                renderMetrics: renderMetrics,
+                access: access
             ),
             middlewares: [MetricsMiddleware()]
         )
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout))),
+            server: server,
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port),
                 serverName: nil,
@@ -127,6 +133,52 @@ public enum EventStoreApplication {
             },
             logger: logger
         )
+    }
+
+    /// Who may do what: the tokens file's tokens, or no access control when there is none. Serving an address other
+    /// than loopback without tokens needs `--allow-unauthenticated`.
+    static func accessPolicy(settings: ServerSettings, logger: Logger) async throws -> AccessPolicy {
+        guard let path = settings.tokensFile else {
+            guard Self.isLoopback(settings.host) || settings.allowUnauthenticated else {
+                throw SettingsError(
+                    "listening on \(settings.host), which is not loopback, needs bearer tokens (--tokens-file); --allow-unauthenticated serves without them"
+                )
+            }
+            if !Self.isLoopback(settings.host) {
+                logger.warning("Serving without access control on an address other than loopback", metadata: ["host": "\(settings.host)"])
+            }
+            return AccessPolicy(tokens: nil)
+        }
+        let bytes: Data
+        do {
+            bytes = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        } catch {
+            throw SettingsError("cannot read the tokens file \(path): \(error)")
+        }
+        do {
+            return AccessPolicy(tokens: try AccessTokens(json: bytes), privateHealth: settings.privateHealth, privateMetrics: settings.privateMetrics)
+        } catch {
+            throw SettingsError("the tokens file \(path) cannot be used: \(error)")
+        }
+    }
+
+    /// Whether `host` only listens on this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
+    /// HTTP/1.1, over TLS when a certificate and key are configured; idle connections closed after the idle timeout.
+    static func server(settings: ServerSettings) throws -> HTTPServerBuilder {
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: TimeAmount(settings.idleTimeout)))
+        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else { return http1 }
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+            return try .tls(http1, tlsConfiguration: configuration)
+        } catch {
+            throw SettingsError("the TLS certificate \(certificatePath) or key \(keyPath) cannot be used: \(error)")
+        }
     }
 
     /// Reads a topics file: a JSON array of topic configurations in the client's format.

@@ -27,6 +27,17 @@ public struct ServerSettings: Sendable {
     public var postgresAllowClientFiles: Bool
     /// The most bytes of event payload one memory topic holds.
     public var memoryTopicMaxBytes: Int
+    /// The bearer tokens file (see `AccessTokens`); nil for none.
+    public var tokensFile: String?
+    /// Whether to serve without tokens on an address other than loopback.
+    public var allowUnauthenticated: Bool
+    /// Whether `GET /health` needs a token.
+    public var privateHealth: Bool
+    /// Whether `GET /metrics` needs a token.
+    public var privateMetrics: Bool
+    /// PEM certificate chain and private key: HTTPS when both are given.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     public var logLevel: Logger.Level
     /// A connection on which the server waits for the client (headers, body, next request) and gets nothing for
     /// this long is closed. A request being served (a long poll) is not idle.
@@ -54,6 +65,12 @@ public struct ServerSettings: Sendable {
         postgresAllow: [String] = [],
         postgresAllowClientFiles: Bool = false,
         memoryTopicMaxBytes: Int = 1 << 30,
+        tokensFile: String? = nil,
+        allowUnauthenticated: Bool = false,
+        privateHealth: Bool = false,
+        privateMetrics: Bool = false,
+        tlsCertificate: String? = nil,
+        tlsKey: String? = nil,
         logLevel: Logger.Level = .info,
         idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 4096,
@@ -73,6 +90,12 @@ public struct ServerSettings: Sendable {
         self.postgresAllow = postgresAllow
         self.postgresAllowClientFiles = postgresAllowClientFiles
         self.memoryTopicMaxBytes = memoryTopicMaxBytes
+        self.tokensFile = tokensFile
+        self.allowUnauthenticated = allowUnauthenticated
+        self.privateHealth = privateHealth
+        self.privateMetrics = privateMetrics
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
         self.logLevel = logLevel
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
@@ -100,6 +123,15 @@ public struct ServerSettings: Sendable {
         self.fileSystemAllowedRoots = config.stringArray(forKey: "fs.allowedRoots", default: [])
         self.postgresAllow = config.stringArray(forKey: "postgres.allow", default: [])
         self.postgresAllowClientFiles = config.bool(forKey: "postgres.allowClientFiles", default: false)
+        self.tokensFile = config.string(forKey: "tokensFile")
+        self.allowUnauthenticated = config.bool(forKey: "allowUnauthenticated", default: false)
+        self.privateHealth = config.bool(forKey: "privateHealth", default: false)
+        self.privateMetrics = config.bool(forKey: "privateMetrics", default: false)
+        self.tlsCertificate = config.string(forKey: "tls.cert")
+        self.tlsKey = config.string(forKey: "tls.key")
+        guard (self.tlsCertificate == nil) == (self.tlsKey == nil) else {
+            throw SettingsError("--tls-cert and --tls-key go together: give both for HTTPS, or neither")
+        }
         let level = config.string(forKey: "logLevel", default: defaults.logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw SettingsError("log level '\(level)' is not one of trace, debug, info, notice, warning, error, critical")

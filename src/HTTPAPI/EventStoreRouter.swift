@@ -2,7 +2,7 @@ public import EventStoreCore
 public import Hummingbird
 
 /// The request context of every route.
-public typealias AppRequestContext = BasicRequestContext
+public typealias AppRequestContext = EventStoreRequestContext
 
 /// Builds the REST API's router: the inbound adapter over the core's inbound ports.
 public enum EventStoreRouter {
@@ -21,6 +21,8 @@ public enum EventStoreRouter {
         public var version: String
         /// Renders the metrics registry in the Prometheus text format for `GET /metrics`.
         public var renderMetrics: @Sendable () -> [UInt8]
+        /// Who may do what; open by default.
+        public var access: AccessPolicy
 
         public init(
             topicCommands: any TopicCommands,
@@ -32,7 +34,8 @@ public enum EventStoreRouter {
             limits: HTTPLimits,
             defaultPageSize: Int,
             version: String,
-            renderMetrics: @escaping @Sendable () -> [UInt8]
+            renderMetrics: @escaping @Sendable () -> [UInt8],
+            access: AccessPolicy = .open
         ) {
             self.topicCommands = topicCommands
             self.topicQueries = topicQueries
@@ -44,6 +47,7 @@ public enum EventStoreRouter {
             self.defaultPageSize = defaultPageSize
             self.version = version
             self.renderMetrics = renderMetrics
+            self.access = access
         }
     }
 
@@ -61,6 +65,7 @@ public enum EventStoreRouter {
         }
         let routeTable = RouteTable()
         router.add(middleware: ProblemMiddleware(routes: routeTable))
+        router.add(middleware: AuthorizationMiddleware(policy: dependencies.access))
         ServiceController<Context>(
             topics: dependencies.topicQueries,
             version: dependencies.version,

@@ -14,6 +14,8 @@ enum OpenAPIDocument {
             identifier: Apache-2.0
         servers:
           - url: http://127.0.0.1:8080
+        security:
+          - bearerAuth: []
         tags:
           - name: topics
             description: The control plane
@@ -28,6 +30,8 @@ enum OpenAPIDocument {
             get:
               tags: [operations]
               operationId: getHealth
+              x-required-role: public
+              security: [{}, {bearerAuth: []}]
               summary: Service status, version, uptime, and each topic's adapter and state
               responses:
                 "200":
@@ -44,6 +48,8 @@ enum OpenAPIDocument {
             get:
               tags: [operations]
               operationId: getLiveness
+              x-required-role: public
+              security: []
               summary: The process answers (asks no storage); for liveness probes
               responses:
                 "200":
@@ -59,6 +65,8 @@ enum OpenAPIDocument {
             get:
               tags: [operations]
               operationId: getMetrics
+              x-required-role: public
+              security: [{}, {bearerAuth: []}]
               summary: Metrics in the Prometheus text format
               responses:
                 "200":
@@ -70,6 +78,8 @@ enum OpenAPIDocument {
             get:
               tags: [operations]
               operationId: getOpenAPIDocument
+              x-required-role: public
+              security: []
               summary: This document
               responses:
                 "200":
@@ -81,6 +91,7 @@ enum OpenAPIDocument {
             get:
               tags: [topics]
               operationId: listTopics
+              x-required-role: reader
               summary: Every attached topic, by name
               responses:
                 "200":
@@ -97,6 +108,7 @@ enum OpenAPIDocument {
             post:
               tags: [topics]
               operationId: createTopic
+              x-required-role: admin
               summary: Attach a topic to a storage adapter
               description: |
                 Creates the topic and persists its configuration in the catalog. Repeating an identical
@@ -133,6 +145,7 @@ enum OpenAPIDocument {
             get:
               tags: [topics]
               operationId: getTopic
+              x-required-role: reader
               summary: A topic's configuration (redacted), state, head and event count
               responses:
                 "200":
@@ -145,6 +158,7 @@ enum OpenAPIDocument {
             delete:
               tags: [topics]
               operationId: deleteTopic
+              x-required-role: admin
               summary: Detach a topic; its stored events are kept
               responses:
                 "204":
@@ -158,6 +172,7 @@ enum OpenAPIDocument {
             post:
               tags: [events]
               operationId: publishEvents
+              x-required-role: writer
               summary: Publish one event, or an atomic batch with an optional condition
               description: |
                 Answers once the events are durable for the topic's adapter. Offsets are per topic, from 0,
@@ -194,6 +209,7 @@ enum OpenAPIDocument {
             get:
               tags: [events]
               operationId: readEvents
+              x-required-role: reader
               summary: Read events in offset order
               description: |
                 Returns up to `limit` matching events at offsets >= `from`. Continue from `next_offset`.
@@ -251,6 +267,7 @@ enum OpenAPIDocument {
             get:
               tags: [events]
               operationId: readEvent
+              x-required-role: reader
               summary: The event at one offset
               responses:
                 "200":
@@ -267,6 +284,7 @@ enum OpenAPIDocument {
             post:
               tags: [subscriptions]
               operationId: subscribe
+              x-required-role: reader
               summary: Start a webhook subscription
               description: |
                 Delivers the topic's events from `from` to `callback_url` as signed POSTs (see the
@@ -307,6 +325,7 @@ enum OpenAPIDocument {
             get:
               tags: [subscriptions]
               operationId: listSubscriptions
+              x-required-role: reader
               summary: The topic's subscriptions, oldest first
               responses:
                 "200":
@@ -332,6 +351,7 @@ enum OpenAPIDocument {
             get:
               tags: [subscriptions]
               operationId: getSubscription
+              x-required-role: reader
               summary: One subscription's settings and progress
               responses:
                 "200":
@@ -344,6 +364,7 @@ enum OpenAPIDocument {
             delete:
               tags: [subscriptions]
               operationId: deleteSubscription
+              x-required-role: reader
               summary: Stop a subscription at once and forget it
               responses:
                 "204":
@@ -351,6 +372,16 @@ enum OpenAPIDocument {
                 "400": { $ref: "#/components/responses/BadRequest" }
                 "404": { $ref: "#/components/responses/NotFound" }
         components:
+          securitySchemes:
+            bearerAuth:
+              type: http
+              scheme: bearer
+              description: |
+                Required when the server runs with a tokens file (--tokens-file); without one it listens on loopback
+                only and every request may do everything. Each operation's `x-required-role` names the least role
+                it needs (reader < writer < admin; public needs none; /health and /metrics need any token under
+                --private-health and --private-metrics). A token limited to some topics gets 404 for the others.
+                Missing or invalid token: 401 with WWW-Authenticate; too weak a role: 403.
           parameters:
             Topic:
               name: topic

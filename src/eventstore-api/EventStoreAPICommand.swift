@@ -15,7 +15,8 @@ struct EventStoreAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eventstore-api",
         abstract: "Serves the event store's REST API.",
-        version: EventStoreVersion.current
+        version: EventStoreVersion.current,
+        subcommands: [TokenCommand.self]
     )
 
     @Option(help: "Address to listen on (EVENTSTORE_HOST). Default: 127.0.0.1.")
@@ -54,6 +55,27 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         help: "Let topic connections name files of this server: passfile, service, sslkey, sslcert, sslrootcert, sslcrl, sslcrldir (EVENTSTORE_POSTGRES_ALLOW_CLIENT_FILES)."
     )
     var postgresAllowClientFiles = false
+
+    @Option(
+        help:
+            "JSON array of bearer tokens {name, role, topics?, sha256}; when given, every request but /health/live and /openapi.yaml needs one (EVENTSTORE_TOKENS_FILE). Make tokens with 'eventstore-api token create'."
+    )
+    var tokensFile: String?
+
+    @Flag(help: "Serve without tokens on an address other than loopback (EVENTSTORE_ALLOW_UNAUTHENTICATED).")
+    var allowUnauthenticated = false
+
+    @Flag(help: "GET /health needs a token too (EVENTSTORE_PRIVATE_HEALTH).")
+    var privateHealth = false
+
+    @Flag(help: "GET /metrics needs a token too (EVENTSTORE_PRIVATE_METRICS).")
+    var privateMetrics = false
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS, with --tls-key (EVENTSTORE_TLS_CERT).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (EVENTSTORE_TLS_KEY).")
+    var tlsKey: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (EVENTSTORE_LOG_LEVEL). Default: info.")
     var logLevel: String?
@@ -198,6 +220,12 @@ struct EventStoreAPICommand: AsyncParsableCommand {
         set("eventstore.fs.allowedRoots", self.fileSystemAllowedRoots)
         set("eventstore.postgres.allow", self.postgresAllow)
         set("eventstore.postgres.allowClientFiles", self.postgresAllowClientFiles)
+        set("eventstore.tokensFile", self.tokensFile)
+        set("eventstore.allowUnauthenticated", self.allowUnauthenticated)
+        set("eventstore.privateHealth", self.privateHealth)
+        set("eventstore.privateMetrics", self.privateMetrics)
+        set("eventstore.tls.cert", self.tlsCertificate)
+        set("eventstore.tls.key", self.tlsKey)
         set("eventstore.logLevel", self.logLevel)
         set("eventstore.http.idleTimeoutSeconds", self.idleTimeout)
         set("eventstore.http.maxConnections", self.maxConnections)

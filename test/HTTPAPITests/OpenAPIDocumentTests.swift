@@ -69,6 +69,34 @@ import Testing
         #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
     }
 
+    /// Each operation's `x-required-role` is what the server enforces (``AccessRules``), and every served route says.
+    @Test func everyOperationDocumentsTheRoleTheServerRequires() throws {
+        var roles: [String: String] = [:]
+        var currentPath: String?
+        var currentMethod: String?
+        for line in OpenAPIDocument.yaml.split(separator: "\n") {
+            if line.hasPrefix("  /"), !line.hasPrefix("   "), line.hasSuffix(":") {
+                currentPath = String(line.dropFirst(2).dropLast())
+            } else if line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                currentMethod = String(line.trimmingCharacters(in: .whitespaces).dropLast())
+            } else if let currentPath, let currentMethod, line.trimmingCharacters(in: .whitespaces).hasPrefix("x-required-role: ") {
+                roles["\(currentMethod.uppercased()) \(currentPath)"] = String(line.split(separator: ": ")[1])
+            }
+        }
+        let policy = AccessPolicy(tokens: nil)
+        for operation in try Self.servedOperations() {
+            let parts = operation.split(separator: " ")
+            let requirement = AccessRules.requirement(method: .init(String(parts[0]))!, endpoint: String(parts[1]), policy: policy)
+            let expected =
+                switch requirement {
+                case .everyone: "public"
+                case .anyToken: "any"
+                case .role(let role): role.rawValue
+                }
+            #expect(roles[operation] == expected, "\(operation): documented \(roles[operation] ?? "nothing"), enforced \(expected)")
+        }
+    }
+
     /// The reference validator (Python `openapi-spec-validator`, installed by `.ci/run`) accepts the document.
     /// Without it the check is skipped with a message, except under CI (`CI` set), where it must run.
     @Test func documentIsValidOpenAPI31() async throws {

@@ -119,7 +119,7 @@ final class ServerProcess: Sendable {
         }
     }
 
-    private static func binary() throws -> URL {
+    static func binary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["EVENTSTORE_API_BINARY"] {
             return URL(fileURLWithPath: path)
         }

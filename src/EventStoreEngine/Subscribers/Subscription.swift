@@ -25,6 +25,8 @@ final class Subscription: Sendable {
     let filter: EventFilter
     let batchSize: Int
     let from: Int64
+    /// Who subscribed; nil when access control is off.
+    let owner: String?
     let createdAt: Date
     let secret: SigningSecret
     let metrics: SubscriptionMetrics
@@ -38,6 +40,7 @@ final class Subscription: Sendable {
         self.filter = request.filter
         self.batchSize = batchSize
         self.from = request.from
+        self.owner = request.owner
         self.createdAt = createdAt
         self.secret = secret
         self.metrics = SubscriptionMetrics(topic: request.topic, subscription: id)
@@ -80,7 +83,8 @@ final class Subscription: Sendable {
             lag: max(0, (head ?? progress.position) - progress.position),
             delivered: progress.delivered,
             consecutiveFailures: progress.consecutiveFailures,
-            lastError: progress.lastError
+            lastError: progress.lastError,
+            owner: self.owner
         )
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 #endif
 
 /// The control plane: `POST/GET /topics`, `GET/DELETE /topics/{topic}`.
-struct TopicsController<Context: RequestContext>: Sendable {
+struct TopicsController<Context: CallerRequestContext>: Sendable {
     let commands: any TopicCommands
     let queries: any TopicQueries
     let limits: HTTPLimits
@@ -26,6 +26,13 @@ struct TopicsController<Context: RequestContext>: Sendable {
         var request = request
         let body = try await request.collectJSONBody(limit: self.limits.maxBodyBytes)
         let configuration = try Self.decodeConfiguration(body)
+        if let caller = context.caller, !caller.mayUse(configuration.name) {
+            throw APIProblem(
+                status: .forbidden,
+                detail: "the token may not use topic '\(configuration.name)'",
+                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="insufficient_scope""#]
+            )
+        }
         let creation = try await self.commands.createTopic(configuration, logger: context.logger)
         var writer = JSONWriter()
         writer.topic(creation.topic)
@@ -36,7 +43,7 @@ struct TopicsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        let topics = await self.queries.listTopics(logger: context.logger)
+        let topics = await self.queries.listTopics(logger: context.logger).filter { context.caller?.mayUse($0.configuration.name) ?? true }
         var writer = JSONWriter()
         writer.raw("{")
         writer.key("topics")

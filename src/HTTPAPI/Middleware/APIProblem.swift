@@ -4,4 +4,5 @@ import Hummingbird
 struct APIProblem: Error, Sendable {
     var status: HTTPResponse.Status
     var detail: String
+    var headers: HTTPFields = [:]
 }

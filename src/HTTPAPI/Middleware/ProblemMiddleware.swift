@@ -24,6 +24,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIProblem {
             var problem = ProblemDetails(status: error.status, detail: error.detail)
             problem.instance = request.uri.path
+            problem.headers = error.headers
             return problem.response()
         } catch let error as any HTTPResponseError {
             return self.problem(for: error.status, request: request).response()

@@ -28,6 +28,8 @@ public struct SubscriptionInfo: Sendable, Hashable {
     public var consecutiveFailures: Int
     /// Why the last attempt failed (or why delivery stopped); nil when the last attempt succeeded.
     public var lastError: String?
+    /// Who subscribed (an access token's name); nil when access control is off.
+    public var owner: String?
 
     public init(
         id: SubscriptionID,
@@ -43,7 +45,8 @@ public struct SubscriptionInfo: Sendable, Hashable {
         lag: Int64,
         delivered: Int64,
         consecutiveFailures: Int,
-        lastError: String?
+        lastError: String?,
+        owner: String? = nil
     ) {
         self.id = id
         self.topic = topic
@@ -59,5 +62,6 @@ public struct SubscriptionInfo: Sendable, Hashable {
         self.delivered = delivered
         self.consecutiveFailures = consecutiveFailures
         self.lastError = lastError
+        self.owner = owner
     }
 }

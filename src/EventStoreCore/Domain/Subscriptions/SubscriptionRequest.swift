@@ -9,12 +9,22 @@ public struct SubscriptionRequest: Sendable, Hashable {
     public var filter: EventFilter
     /// The most events in one callback; nil takes the service's default.
     public var batchSize: Int?
+    /// Who subscribes (an access token's name); nil when access control is off.
+    public var owner: String?
 
-    public init(topic: TopicName, from: Int64 = 0, callbackURL: String, filter: EventFilter = .all, batchSize: Int? = nil) {
+    public init(
+        topic: TopicName,
+        from: Int64 = 0,
+        callbackURL: String,
+        filter: EventFilter = .all,
+        batchSize: Int? = nil,
+        owner: String? = nil
+    ) {
         self.topic = topic
         self.from = from
         self.callbackURL = callbackURL
         self.filter = filter
         self.batchSize = batchSize
+        self.owner = owner
     }
 }

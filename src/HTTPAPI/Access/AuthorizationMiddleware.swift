@@ -1,0 +1,42 @@
+import EventStoreCore
+import Hummingbird
+
+/// Checks each request's bearer token against the route's requirement (``AccessRules``) and tells the handlers who
+/// called. Topics a token may not use answer 404, as if they did not exist. Tokens are never logged.
+struct AuthorizationMiddleware<Context: CallerRequestContext>: RouterMiddleware {
+    let policy: AccessPolicy
+
+    func handle(
+        _ request: Request,
+        context: Context,
+        next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let tokens = self.policy.tokens else { return try await next(request, context) }
+        let requirement = AccessRules.requirement(method: request.method, endpoint: context.endpointPath ?? "NotFound", policy: self.policy)
+        if requirement == .everyone { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw APIProblem(status: .unauthorized, detail: "this request needs a bearer token", headers: [.wwwAuthenticate: #"Bearer realm="eventstore""#])
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", let caller = tokens.caller(presenting: parts[1].drop { $0 == " " }) else {
+            throw APIProblem(
+                status: .unauthorized,
+                detail: "the bearer token is not valid",
+                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="invalid_token""#]
+            )
+        }
+        if case .role(let role) = requirement, caller.role < role {
+            throw APIProblem(
+                status: .forbidden,
+                detail: "this request needs the \(role.rawValue) role; the token has \(caller.role.rawValue)",
+                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="insufficient_scope""#]
+            )
+        }
+        if let text = context.parameters.get("topic"), let topic = try? TopicName(text), !caller.mayUse(topic) {
+            throw EventStoreError(.topicNotFound, "topic '\(topic)' does not exist")
+        }
+        var context = context
+        context.caller = caller
+        return try await next(request, context)
+    }
+}
