@@ -32,7 +32,7 @@ fsyncs() {
 
 start_server "$WORK/server"
 create_topic mem '"adapter":"memory"'
-create_topic disk "\"adapter\":\"fs\",\"connection\":\"$WORK/server/events\",\"options\":{\"createDirIfNotExist\":\"true\"}"
+create_topic disk "\"adapter\":\"fs\",\"connection\":\"$WORK/server/topics\",\"options\":{\"createDirIfNotExist\":\"true\"}"
 wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
 
 run_wrk "POST to a memory topic, one ~300-byte event per request" publish.lua "$BASE/topics/mem/events"
@@ -48,7 +48,7 @@ stop_server
 
 echo "== opening a topic of $OPEN_EVENTS events"
 start_server "$WORK/big"
-create_topic big "\"adapter\":\"fs\",\"connection\":\"$WORK/big/events\",\"options\":{\"createDirIfNotExist\":\"true\"}"
+create_topic big "\"adapter\":\"fs\",\"connection\":\"$WORK/big/topics\",\"options\":{\"createDirIfNotExist\":\"true\"}"
 python3 "$ROOT/infra/bench/fill.py" "$BASE" big "$OPEN_EVENTS" 4
 stored=$(topic_head big)
 stop_server

@@ -41,7 +41,7 @@ echo "pgbench 1 client: $pg1 tps"
 pg64=$(pgbench_tps 64)
 echo "pgbench 64 clients: $pg64 tps"
 
-start_server "$WORK/server"
+start_server "$WORK/server" --postgres-allow "127.0.0.1:$PG_PORT"
 create_topic pg "\"adapter\":\"postgres\",\"connection\":\"$URL\",\"options\":{\"poolSize\":8}"
 wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
 run_wrk "POST to a postgres topic, one ~300-byte event per request" publish.lua "$BASE/topics/pg/events"

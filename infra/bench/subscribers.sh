@@ -33,7 +33,7 @@ subscribe() { # subscribe TOPIC HOOK BATCH
 }
 stats() { curl -sf "$HOOKS/stats"; }
 
-start_server "$WORK/data" --max-subscriptions 1000 --webhook-linger "$LINGER"
+start_server "$WORK/data" --max-subscriptions 1000 --webhook-linger "$LINGER" --webhook-allow 127.0.0.1
 create_topic history '"adapter":"memory"'
 echo "== filling a memory topic with $EVENTS events"
 python3 "$ROOT/infra/bench/fill.py" "$BASE" history "$EVENTS" 2 >/dev/null
