@@ -149,12 +149,7 @@ public enum EventStoreApplication {
             }
             return AccessPolicy(tokens: nil)
         }
-        let bytes: Data
-        do {
-            bytes = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
-        } catch {
-            throw SettingsError("cannot read the tokens file \(path): \(error)")
-        }
+        let bytes = try await Self.read(path, "the tokens file")
         do {
             return AccessPolicy(tokens: try AccessTokens(json: bytes), privateHealth: settings.privateHealth, privateMetrics: settings.privateMetrics)
         } catch {
@@ -181,14 +176,18 @@ public enum EventStoreApplication {
         }
     }
 
+    /// The content of a file the settings name (`what` says which, for the error), read on a thread pool.
+    private static func read(_ path: String, _ what: String) async throws -> Data {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        } catch {
+            throw SettingsError("cannot read \(what) \(path): \(error)")
+        }
+    }
+
     /// Reads a topics file: a JSON array of topic configurations in the client's format.
     static func loadTopicsFile(_ path: String) async throws -> [TopicConfiguration] {
-        let bytes: Data
-        do {
-            bytes = try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
-        } catch {
-            throw SettingsError("cannot read the topics file \(path): \(error)")
-        }
+        let bytes = try await Self.read(path, "the topics file")
         do {
             return try JSONDecoder().decode([TopicConfiguration].self, from: bytes)
         } catch {

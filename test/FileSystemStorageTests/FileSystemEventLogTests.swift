@@ -174,10 +174,7 @@ struct FileSystemEventLogTests {
     }
 
     @Test func aSealedSegmentOutOfSequenceFailsTheOpen() async throws {
-        let directory = temporaryDirectory()
-        let log = try await openLog(directory, segmentBytes: 4096)
-        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
-        try await log.close(logger: quiet)
+        let directory = try await Self.closedLogWithSealedSegments()
         // Drop the first record of the first segment (a whole line, so every remaining record is intact) and its
         // index, so opening must rebuild the index and finds offset 1 where 0 belongs.
         let path = segmentFile(directory)
@@ -189,10 +186,7 @@ struct FileSystemEventLogTests {
     }
 
     @Test func aDamagedSealedSegmentFailsReadsOfIt() async throws {
-        let directory = temporaryDirectory()
-        let log = try await openLog(directory, segmentBytes: 4096)
-        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
-        try await log.close(logger: quiet)
+        let directory = try await Self.closedLogWithSealedSegments()
         let path = segmentFile(directory)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[100] ^= 0x01
@@ -207,10 +201,7 @@ struct FileSystemEventLogTests {
     /// A sealed segment whose last record lost its newline (cut by hand or by a disk) answers `storageCorrupted`:
     /// the reader neither loops nor traps on a record without an end.
     @Test func aSealedSegmentWithoutItsFinalNewlineFailsReadsOfIt() async throws {
-        let directory = temporaryDirectory()
-        let log = try await openLog(directory, segmentBytes: 4096)
-        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
-        try await log.close(logger: quiet)
+        let directory = try await Self.closedLogWithSealedSegments()
         let path = segmentFile(directory)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[bytes.count - 1] = UInt8(ascii: " ")
@@ -240,10 +231,7 @@ struct FileSystemEventLogTests {
     /// served: a repeated record would serve an event twice, one without a header would be skipped unseen.
     @Test(arguments: ["repeated", "headerless"])
     func aSealedSegmentWithARecordOutOfPlaceFailsReadsOfIt(_ damage: String) async throws {
-        let directory = temporaryDirectory()
-        let log = try await openLog(directory, segmentBytes: 4096)
-        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
-        try await log.close(logger: quiet)
+        let directory = try await Self.closedLogWithSealedSegments()
         let path = segmentFile(directory)
         var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if damage == "repeated" {
@@ -258,6 +246,15 @@ struct FileSystemEventLogTests {
         #expect(error?.code == .storageCorrupted)
         let later = try await reopened.read(from: 50, limit: 5, filter: .all, logger: quiet)
         #expect(later.events.map(\.offset) == [50, 51, 52, 53, 54], "other segments stay readable")
+    }
+
+    /// The directory of a closed log of 60 events in 4 KiB segments: the first segments are sealed.
+    static func closedLogWithSealedSegments() async throws -> String {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        for index in 0..<60 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        return directory
     }
 
     /// `line` with its checksum computed anew over its changed content.

@@ -145,13 +145,7 @@ struct AccessControlTests {
             (["--tokens-file", "/nonexistent/tokens.json"], "cannot read the tokens file"),
             (["--tls-cert", "/nonexistent/cert.pem"], "--tls-cert and --tls-key go together"),
         ] {
-            do {
-                try await ServerProcess.with(arguments: arguments) { _ in }
-                Issue.record("the server started with \(arguments)")
-            } catch ServerProcessError.exited(let status, let output) {
-                #expect(status != 0)
-                #expect(output.contains(message), "\(arguments): \(output)")
-            }
+            try await ServerProcess.expectStartupFails(arguments: arguments, saying: message)
         }
         try await withTemporaryDirectory { directory in
             for (content, message) in [
@@ -162,12 +156,7 @@ struct AccessControlTests {
             ] {
                 let file = directory + "/tokens.json"
                 try Data(content.utf8).write(to: URL(fileURLWithPath: file))
-                do {
-                    try await ServerProcess.with(arguments: ["--tokens-file", file]) { _ in }
-                    Issue.record("the server started with tokens \(content)")
-                } catch ServerProcessError.exited(_, let output) {
-                    #expect(output.contains(message), "\(content): \(output)")
-                }
+                try await ServerProcess.expectStartupFails(arguments: ["--tokens-file", file], saying: message)
             }
         }
     }

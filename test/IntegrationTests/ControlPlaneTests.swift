@@ -96,13 +96,7 @@ struct ControlPlaneTests {
             (["--webhook-timeout", "90000"], "webhook timeout must be between 0 and 86400 seconds"),
             (["--webhook-max-attempts", "0"], "webhook max attempts must be in 1..."),
         ] {
-            do {
-                try await ServerProcess.with(arguments: arguments) { _ in }
-                Issue.record("the server started with \(arguments)")
-            } catch ServerProcessError.exited(let status, let output) {
-                #expect(status != 0)
-                #expect(output.contains(message), "\(arguments): \(output)")
-            }
+            try await ServerProcess.expectStartupFails(arguments: arguments, saying: message)
         }
     }
 

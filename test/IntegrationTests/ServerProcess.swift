@@ -3,6 +3,7 @@ import EventStoreTesting
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Testing
 
 /// A real `eventstore-api` process on 127.0.0.1, on a port it picked itself, with its own data directory.
 ///
@@ -44,6 +45,17 @@ final class ServerProcess: Sendable {
         }
         try await server.stop()
         return result
+    }
+
+    /// Expects the server to refuse to start with `arguments`, saying `message`.
+    static func expectStartupFails(arguments: [String], saying message: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        do {
+            try await Self.with(arguments: arguments) { _ in }
+            Issue.record("the server started with \(arguments)", sourceLocation: sourceLocation)
+        } catch ServerProcessError.exited(let status, let output) {
+            #expect(status != 0, sourceLocation: sourceLocation)
+            #expect(output.contains(message), "\(arguments): \(output)", sourceLocation: sourceLocation)
+        }
     }
 
     private static func start(dataDirectory: String, arguments: [String], environment: [String: String]) async throws -> ServerProcess {
