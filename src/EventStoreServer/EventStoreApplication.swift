@@ -14,6 +14,12 @@ import NIOSSL
 import PostgresStorage
 import WebhookCallbacks
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -157,9 +163,12 @@ public enum EventStoreApplication {
         }
     }
 
-    /// Whether `host` only listens on this machine.
+    /// Whether `host` only listens on this machine: `localhost`, `::1` or an IPv4 address in 127.0.0.0/8.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        guard host != "localhost", host != "::1", host != "[::1]" else { return true }
+        var address = in_addr()
+        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 
     /// HTTP/1.1, over TLS when a certificate and key are configured; idle connections closed after the idle timeout.

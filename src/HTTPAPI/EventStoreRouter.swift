@@ -68,6 +68,7 @@ public enum EventStoreRouter {
         router.add(middleware: AuthorizationMiddleware(policy: dependencies.access))
         ServiceController<Context>(
             topics: dependencies.topicQueries,
+            accessControlled: dependencies.access.tokens != nil,
             version: dependencies.version,
             startedAt: .now,
             renderMetrics: dependencies.renderMetrics

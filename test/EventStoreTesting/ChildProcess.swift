@@ -22,13 +22,15 @@ public final class ChildProcess: Sendable {
     ///   - environment: the child's whole environment; the test process's by default.
     ///   - input: bytes for its standard input (written to a file first); `/dev/null` when nil.
     /// - Throws: when the input cannot be written or the program cannot be started.
+    ///   - deathSignal: what the child gets when the test process dies (`KILL`; `TERM` lets it clean up).
     public static func spawn(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,
-        input: Data? = nil
+        input: Data? = nil,
+        deathSignal: String = "KILL"
     ) async throws -> ChildProcess {
-        let job = SpawnJob(executable: executable, arguments: arguments, environment: environment, input: input)
+        let job = SpawnJob(executable: executable, arguments: arguments, environment: environment, input: input, deathSignal: deathSignal)
         return try await withCheckedThrowingContinuation { continuation in
             Spawner.shared.submit { continuation.resume(with: Result { try job.spawn() }) }
         }
@@ -40,9 +42,10 @@ public final class ChildProcess: Sendable {
         _ executable: String,
         _ arguments: [String],
         environment: [String: String]? = nil,
-        input: Data? = nil
+        input: Data? = nil,
+        deathSignal: String = "KILL"
     ) throws -> ChildProcess {
-        let job = SpawnJob(executable: executable, arguments: arguments, environment: environment, input: input)
+        let job = SpawnJob(executable: executable, arguments: arguments, environment: environment, input: input, deathSignal: deathSignal)
         let result = Mutex<Result<ChildProcess, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Spawner.shared.submit {
@@ -121,6 +124,12 @@ public final class ChildProcess: Sendable {
         return signal == 0 ? (raw >> 8) & 0xff : 128 + signal
     }
 
+    /// Removes the file the child's output went to, for a child that lives as long as the process (its release
+    /// would remove it, but a process exiting releases nothing).
+    public func removeOutput() {
+        try? FileManager.default.removeItem(atPath: self.outputPath)
+    }
+
     deinit {
         if self.reap(blocking: false) == nil {
             kill(self.pid, SIGKILL)
@@ -150,17 +159,17 @@ private struct SpawnJob: Sendable {
     var arguments: [String]
     var environment: [String: String]?
     var input: Data?
+    var deathSignal: String
 
     /// `setpriv --pdeathsig KILL` makes the child die with the test process; absent elsewhere (macOS), children are
     /// then only killed when released or stopped.
     static let setpriv: String? = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") ? "/usr/bin/setpriv" : nil
 
     func spawn() throws -> ChildProcess {
-        let temporary = FileManager.default.temporaryDirectory
-        let outputPath = temporary.appendingPathComponent("eventstore-child-\(UUID()).log").path
+        let outputPath = TestScratch.path("child", suffix: ".log")
         var inputPath: String?
         if let input {
-            let path = temporary.appendingPathComponent("eventstore-child-\(UUID()).in").path
+            let path = TestScratch.path("child", suffix: ".in")
             try input.write(to: URL(fileURLWithPath: path))
             inputPath = path
         }
@@ -176,7 +185,7 @@ private struct SpawnJob: Sendable {
 
         let command =
             if let setpriv = Self.setpriv {
-                [setpriv, "--pdeathsig", "KILL", "--", self.executable] + self.arguments
+                [setpriv, "--pdeathsig", self.deathSignal, "--", self.executable] + self.arguments
             } else {
                 [self.executable] + self.arguments
             }
@@ -185,8 +194,22 @@ private struct SpawnJob: Sendable {
         let environment = (self.environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for entry in environment { free(entry) } }
 
+        // The child starts with no signal blocked and default handlers: the spawning thread (like most threads of a
+        // test process) blocks signals, and a child inheriting that mask would never see SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, command[0], &actions, nil, argv, environment)
+        let spawned = posix_spawnp(&pid, command[0], &actions, &attributes, argv, environment)
         guard spawned == 0 else {
             try? FileManager.default.removeItem(atPath: outputPath)
             throw ChildProcess.SpawnFailed(executable: self.executable, error: spawned)

@@ -16,6 +16,8 @@ public final class PostgresCluster: Sendable {
     private let binaries: String
     /// The databases ``createDatabase()`` made, dropped by ``destroy()`` on an external server.
     private let createdDatabases = Mutex<[String]>([])
+    /// Stops the server and removes the directory if the test process dies first (see ``watchdog(directory:binaries:)``).
+    private let watchdog: ChildProcess?
 
     /// Whether tests may stop and start the server: only a throwaway cluster of their own, never the external
     /// server of `EVENTSTORE_TEST_POSTGRES_URL`.
@@ -55,24 +57,55 @@ public final class PostgresCluster: Sendable {
 
     private static func startBlocking() throws -> PostgresCluster {
         if let url = ProcessInfo.processInfo.environment["EVENTSTORE_TEST_POSTGRES_URL"] {
-            return PostgresCluster(url: url, port: 0, directory: nil, binaries: "")
+            return PostgresCluster(url: url, port: 0, directory: nil, binaries: "", watchdog: nil)
         }
         let binaries = try Self.findBinaries()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("eventstore-pg-\(UUID())").path
+        let directory = TestScratch.path("pg")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let watchdog = try Self.watchdog(directory: directory, binaries: binaries)
         if getuid() == 0 { try Self.run("/bin/chown", ["postgres:postgres", directory]) }
         try Self.run("\(binaries)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"], asPostgres: true)
         let port = try LoopbackPort.free()
-        let cluster = PostgresCluster(url: "postgresql://postgres@127.0.0.1:\(port)/postgres", port: port, directory: directory, binaries: binaries)
+        let cluster = PostgresCluster(
+            url: "postgresql://postgres@127.0.0.1:\(port)/postgres",
+            port: port,
+            directory: directory,
+            binaries: binaries,
+            watchdog: watchdog
+        )
         try cluster.startServerBlocking()
         return cluster
     }
 
-    private init(url: String, port: Int, directory: String?, binaries: String) {
+    private init(url: String, port: Int, directory: String?, binaries: String, watchdog: ChildProcess?) {
         self.url = url
         self.port = port
         self.directory = directory
         self.binaries = binaries
+        self.watchdog = watchdog
+    }
+
+    /// `pg_ctl` leaves the server running on its own, so the test process's parent-death signal cannot reach it: a
+    /// shell that gets SIGTERM when the test process dies stops the server and removes the directory. ``destroy()``
+    /// asks it to do the same.
+    private static func watchdog(directory: String, binaries: String) throws -> ChildProcess {
+        let script = """
+            directory=$1 pg_ctl=$2 user=$3
+            cleanup() {
+                if [ -n "$user" ]; then runuser -u "$user" -- "$pg_ctl" -D "$directory/data" -m immediate stop >/dev/null 2>&1
+                else "$pg_ctl" -D "$directory/data" -m immediate stop >/dev/null 2>&1; fi
+                rm -rf "$directory"
+                kill "$pid" 2>/dev/null
+                exit 0
+            }
+            trap cleanup TERM INT
+            while :; do sleep 3600 & pid=$!; wait "$pid"; done
+            """
+        return try ChildProcess.spawnBlocking(
+            "/bin/sh",
+            ["-c", script, "watchdog", directory, "\(binaries)/pg_ctl", getuid() == 0 ? "postgres" : ""],
+            deathSignal: "TERM"
+        )
     }
 
     /// Creates an empty database and returns its URL.
@@ -131,7 +164,12 @@ public final class PostgresCluster: Sendable {
             return
         }
         try? self.stopServerBlocking()
-        try FileManager.default.removeItem(atPath: directory)
+        if let watchdog {
+            watchdog.signal(SIGTERM)
+            _ = watchdog.waitBlocking()
+            watchdog.removeOutput()
+        }
+        if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
     }
 
     struct ClusterError: Error, CustomStringConvertible {

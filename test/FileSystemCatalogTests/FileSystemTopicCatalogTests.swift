@@ -7,11 +7,7 @@ import Testing
 
 @Suite struct FileSystemTopicCatalogTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-    let directory: String = {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID())").path
-        TemporaryPaths.removeAtExit(root)
-        return root + "/nested"
-    }()
+    let directory = TestScratch.path("catalog") + "/nested"
 
     func topic(_ name: String, connection: String? = nil) throws -> TopicConfiguration {
         TopicConfiguration(name: try TopicName(name), adapter: .memory, connection: connection)

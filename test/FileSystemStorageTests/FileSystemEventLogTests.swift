@@ -12,9 +12,7 @@ let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// A new temporary directory path, removed when the test process exits.
 func temporaryDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID())").path
-    TemporaryPaths.removeAtExit(path)
-    return path
+    TestScratch.path("fs")
 }
 
 func openLog(_ directory: String, segmentBytes: Int64 = 64 << 20) async throws -> FileSystemEventLog {

@@ -84,16 +84,38 @@ import Testing
     /// A topic named like a segment, inside another topic's directory, would make that topic fail at its next open.
     @Test func refusesAConnectionInsideAnotherTopicsDirectory() async throws {
         let log = try await adapter().openLog(for: configuration(root + "/data", options: ["createDirIfNotExist": "true"]), logger: quiet)
-        defer { Task { try await log.close(logger: quiet) } }
         for connection in [root + "/data/orders", root + "/data/orders/deeper"] {
             let neighbour = TopicConfiguration(
-                name: try TopicName("00000000000000000001.jsonl"),
+                name: try TopicName("neighbour"),
                 adapter: .fileSystem,
                 connection: connection,
                 options: ["createDirIfNotExist": "true"]
             )
             #expect(try refusal(neighbour)?.contains("inside another topic's directory") == true, "\(connection)")
         }
+        try await log.close(logger: quiet)
+    }
+
+    /// A new topic may not take a name files in a topic's directory have (a topic named `lock` would make its
+    /// directory look like a topic's to every neighbour), nor a directory that holds something else.
+    @Test func newTopicsTakeNeitherReservedNamesNorOthersDirectories() async throws {
+        try FileManager.default.createDirectory(atPath: root + "/data/x/inner", withIntermediateDirectories: true)
+        for name in ["lock", "00000000000000000000.jsonl", "00000000000000000000.index", "00000000000000000000.ids"] {
+            let reserved = TopicConfiguration(name: try TopicName(name), adapter: .fileSystem, connection: root + "/data")
+            #expect(try refusal(reserved)?.contains("files in a topic's directory have that name") == true, "\(name)")
+        }
+        let overOther = TopicConfiguration(name: try TopicName("x"), adapter: .fileSystem, connection: root + "/data")
+        #expect(try refusal(overOther)?.contains("exists and is not a topic's") == true)
+    }
+
+    /// The rules for new topics never keep a stored topic from opening: a neighbour made later (by hand or by an
+    /// older version) changes nothing for it.
+    @Test func aStoredTopicOpensWhateverWasMadeAroundItLater() async throws {
+        let log = try await adapter().openLog(for: configuration(root + "/data/x", options: ["createDirIfNotExist": "true"]), logger: quiet)
+        try await log.close(logger: quiet)
+        #expect(FileManager.default.createFile(atPath: root + "/data/lock", contents: Data()))
+        let reopened = try await adapter().openLog(for: configuration(root + "/data/x"), logger: quiet)
+        try await reopened.close(logger: quiet)
     }
 
     /// Topics stored in the server's directory before the default root moved to `<data-dir>/topics` still open;

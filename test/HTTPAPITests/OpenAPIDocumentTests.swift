@@ -104,7 +104,7 @@ import Testing
             print("note: the OpenAPI document was not checked by the reference validator; pip install openapi-spec-validator to check it")
             return
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("openapi-\(UUID()).yaml")
+        let file = URL(fileURLWithPath: TestScratch.path("openapi", suffix: ".yaml"))
         try Data(OpenAPIDocument.yaml.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let (status, output) = try await ExternalTool.run(["python3", "-m", "openapi_spec_validator", file.path])

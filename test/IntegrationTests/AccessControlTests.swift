@@ -91,6 +91,14 @@ struct AccessControlTests {
                 let hidden = try await server.request(method, path, json: method == .POST ? #"{"type": "A"}"# : nil, headers: scoped.header)
                 #expect(hidden.status == 404, "\(method) \(path): \(hidden.body)")
             }
+            // /health shows only the topics a token may use, and none without a token.
+            let healthTopics = { (headers: [(String, String)]) async throws -> [String] in
+                let topics = try await server.request(.GET, "/health", headers: headers).json["topics"] as? [[String: Any]]
+                return topics?.compactMap { $0["name"] as? String } ?? []
+            }
+            #expect(try await healthTopics(scoped.header) == ["audit", "orders-eu"])
+            #expect(try await healthTopics([]) == [])
+            #expect(try await healthTopics(admin.header) == ["audit", "orders-eu", "secret"])
             let outside = try await server.request(.POST, "/topics", json: #"{"name": "billing", "adapter": "memory"}"#, headers: scopedAdmin.header)
             #expect(outside.status == 403, "\(outside.body)")
             #expect(try await server.request(.POST, "/topics", json: #"{"name": "orders-us", "adapter": "memory"}"#, headers: scopedAdmin.header).status == 201)
@@ -142,6 +150,7 @@ struct AccessControlTests {
     @Test func unusableAccessSettingsStopStartupNamingThem() async throws {
         for (arguments, message) in [
             (["--host", "0.0.0.0"], "needs bearer tokens (--tokens-file)"),
+            (["--host", "127.example.com"], "needs bearer tokens (--tokens-file)"),
             (["--tokens-file", "/nonexistent/tokens.json"], "cannot read the tokens file"),
             (["--tls-cert", "/nonexistent/cert.pem"], "--tls-cert and --tls-key go together"),
         ] {

@@ -79,16 +79,34 @@ import Testing
         let policy = try PostgresServerPolicy(allow: ["db.example.com", "127.0.0.1:5433", "10.1.0.0/16", "[::1]:5432"])
         for allowed in [
             "postgres://app@DB.example.com./events", "postgres://app@db.example.com:6000/events", "host=127.0.0.1 port=5433",
-            "host=10.1.2.3", "host=db.example.com,10.1.9.9 port=5432,5432", "postgres://[::1]/x", "host=other.example hostaddr=10.1.0.7",
+            "host=10.1.2.3", "host=db.example.com,10.1.9.9 port=5432,5432", "postgres://[::1]/x", "hostaddr=10.1.0.7",
+            "host=10.1.0.7 hostaddr=10.1.0.7",
         ] {
             #expect(try refusal(policy, allowed) == nil, "\(allowed)")
         }
         for refused in [
             "postgres://app@evil.example/events", "host=127.0.0.1", "host=127.0.0.1 port=5432", "host=10.2.0.1", "host=db.example.com,evil.example",
-            "host=db.example.com hostaddr=192.0.2.1", "postgres://[::1]:5433/x", "host=db.example.com.evil.example",
+            "postgres://[::1]:5433/x", "host=db.example.com.evil.example",
         ] {
             #expect(try refusal(policy, refused)?.contains("not allowed") == true, "\(refused)")
         }
+    }
+
+    /// libpq picks a `~/.pgpass` password by `host` and sends it to `hostaddr`: they must agree.
+    @Test(arguments: ["host=db.example.com hostaddr=192.0.2.1", "host=db.example.com hostaddr=10.1.0.7", "host=a,b hostaddr=10.1.0.7,10.1.0.8"])
+    func aHostaddrOtherThanItsHostIsRefused(_ connection: String) throws {
+        let policy = try PostgresServerPolicy(allow: ["db.example.com", "10.1.0.0/16"])
+        #expect(try refusal(policy, connection)?.contains("hostaddr must be the address host names") == true)
+        #expect(try refusal(.unrestricted, connection)?.contains("hostaddr must be the address host names") == true)
+    }
+
+    @Test(arguments: [
+        ("host=db connect_timeout=0", "connect_timeout must be from 1 to 60"), ("host=db connect_timeout=61", "connect_timeout must be from 1 to 60"),
+        ("host=db connect_timeout=x", "connect_timeout must be from 1 to 60"), ("host=db replication=database", "option 'replication' is not allowed"),
+        ("host=db krbsrvname=x", "option 'krbsrvname' is not allowed"), ("host=a,b,c,d,e,f,g,h,i", "more than 8 hosts"),
+    ])
+    func timeoutsHostsAndUnknownOptionsAreBounded(_ connection: String, _ reason: String) throws {
+        #expect(try refusal(.unrestricted, connection)?.contains(reason) == true, "\(connection)")
     }
 
     @Test func unreadableRulesAreRefused() {

@@ -57,14 +57,20 @@ public struct FileSystemStorageAdapter: StorageAdapter {
 
     public var kind: AdapterKind { .fileSystem }
 
-    /// Checks the options; the `connection` directory is checked (on the thread pool) when the log is opened.
+    /// Checks the options; the `connection` directory is checked (on the thread pool) before a new topic is
+    /// created and when the log is opened.
     public func validate(_ configuration: TopicConfiguration) throws {
         _ = try self.options(for: configuration)
     }
 
+    /// Checks a new topic's place with the rules only new topics follow (see ``topicDirectory(for:creating:)``).
+    public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        _ = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: true) }
+    }
+
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         let options = try self.options(for: configuration)
-        let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration) }
+        let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: false) }
         return try await FileSystemEventLog.open(
             directory: directory,
             topic: configuration.name.rawValue,
@@ -95,8 +101,11 @@ public struct FileSystemStorageAdapter: StorageAdapter {
     }
 
     /// `<connection>/<topic>`, after checking that `connection` resolves inside an allowed root and exists (or may be
-    /// created).
-    func topicDirectory(for configuration: TopicConfiguration) throws(EventStoreError) -> String {
+    /// created). For a new topic (`creating`) also: its name is not one of the names files in a topic's directory
+    /// have (`lock`, segments and their sidecars), `connection` is not inside another topic's directory, and the
+    /// topic's directory is new, empty, or this topic's already. A stored topic is not held to these, so no later
+    /// topic can keep it from opening.
+    func topicDirectory(for configuration: TopicConfiguration, creating: Bool = true) throws(EventStoreError) -> String {
         guard let connection = configuration.connection, !connection.isEmpty else {
             throw EventStoreError(.unsupportedConfiguration, "adapter 'fs' requires connection (a directory)")
         }
@@ -121,13 +130,8 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         {
             throw EventStoreError(.unsupportedConfiguration, "topic '\(configuration.name)' would take the place of the server's own files")
         }
-        var ancestor = resolved
-        while true {
-            if Self.holdsTopic(ancestor) {
-                throw EventStoreError(.unsupportedConfiguration, "connection '\(connection)' is inside another topic's directory")
-            }
-            guard let slash = ancestor.lastIndex(of: "/"), ancestor != "/" else { break }
-            ancestor = slash == ancestor.startIndex ? "/" : String(ancestor[..<slash])
+        if creating {
+            try Self.checkNewTopicPlace(directory, connection: connection, name: configuration.name)
         }
         var info = stat()
         if stat(resolved, &info) != 0 {
@@ -148,10 +152,45 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
     }
 
-    /// Whether `directory` is a topic's: it holds the lock file every open topic takes.
+    /// The rules only a new topic follows (see ``topicDirectory(for:creating:)``).
+    private static func checkNewTopicPlace(_ directory: String, connection: String, name: TopicName) throws(EventStoreError) {
+        let reserved = name.rawValue == "lock" || [".jsonl", ".index", ".ids"].contains { suffix in
+            name.rawValue.hasSuffix(suffix) && name.rawValue.utf8.count == 20 + suffix.utf8.count
+                && name.rawValue.utf8.prefix(20).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        }
+        if reserved {
+            throw EventStoreError(.unsupportedConfiguration, "an fs topic cannot be named '\(name)': files in a topic's directory have that name")
+        }
+        var ancestor = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+        while !ancestor.isEmpty {
+            if Self.holdsTopic(ancestor) {
+                throw EventStoreError(.unsupportedConfiguration, "connection '\(connection)' is inside another topic's directory")
+            }
+            guard let slash = ancestor.lastIndex(of: "/") else { break }
+            ancestor = String(ancestor[..<slash])
+        }
+        if !Self.holdsTopic(directory), Self.holdsEntries(directory) {
+            throw EventStoreError(.unsupportedConfiguration, "the directory of topic '\(name)' exists and is not a topic's")
+        }
+    }
+
+    /// Whether `directory` exists and holds anything.
+    private static func holdsEntries(_ directory: String) -> Bool {
+        guard let handle = opendir(directory) else { return false }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+            }
+            if name != ".", name != ".." { return true }
+        }
+        return false
+    }
+
+    /// Whether `directory` is a topic's: it holds the lock file (a regular file) every open topic takes.
     private static func holdsTopic(_ directory: String) -> Bool {
         var info = stat()
-        return lstat(directory + "/lock", &info) == 0
+        return lstat(directory + "/lock", &info) == 0 && info.st_mode & S_IFMT == S_IFREG
     }
 
     /// The absolute path `path` stands for with symbolic links, `.` and `..` resolved. Components after the deepest

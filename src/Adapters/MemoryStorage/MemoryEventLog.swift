@@ -10,67 +10,78 @@ import Foundation
 
 /// A topic's log held in process memory: the fastest adapter, and volatile.
 ///
-/// Appends are serialised by their own lock; reads take the state's lock only to copy out their page. A
-/// condition's scan runs on a snapshot of the events, outside the state's lock, so reads never wait behind it.
-/// The events' payloads may take at most `maxBytes`; an append past it is refused as `storageFull`.
+/// Every access takes one short lock and nothing awaits while holding it. A condition's scan takes the lock for a
+/// chunk of events at a time, so reads and other appends never wait behind a long scan; the append then checks,
+/// under the lock, the events appended since it scanned. The events may take at most `maxBytes` (their payloads and
+/// a fixed cost per event); an append past it is refused as `storageFull`.
 public final class MemoryEventLog: EventLog {
     private struct State {
         var events: [Event] = []
         var offsetsByID: [UUID: Int64] = [:]
-        /// The sum of the stored events' `payloadSize`s.
+        /// What the stored events count against `maxBytes`.
         var bytes = 0
     }
 
+    /// What one event costs beyond its payload: the event, its id in the index, their bookkeeping.
+    static let eventOverhead = 160
+    /// Events a condition's scan examines per turn of the lock.
+    static let scanChunk = 4096
+
     private let state = Mutex(State())
-    /// Held by one append at a time, from its look at the events to its write.
-    private let appending = Mutex(())
     public let maxBytes: Int
 
-    /// - Parameter maxBytes: the most bytes of payload the log holds.
+    /// - Parameter maxBytes: the most bytes the log's events may take (payload and per-event overhead).
     public init(maxBytes: Int = .max) {
         self.maxBytes = maxBytes
     }
 
     public func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
-        try self.appending.withLock { _ throws(EventStoreError) in
-            // Appends are serialised here, so the head and the stored ids cannot change before this append writes.
-            let (head, storedOffsets) = self.state.withLock { state in
-                (Int64(state.events.count), events.reduce(into: [UUID: Int64]()) { found, event in found[event.id] = state.offsetsByID[event.id] })
+        var scannedTo = 0
+        var conditionMatched = false
+        let filter = condition?.failIfEventsMatch
+        let first = condition.map { Int(max(AppendPlanner.firstOffsetChecked(by: $0), 0)) } ?? 0
+        if let filter {
+            let head = self.state.withLock { $0.events.count }
+            scannedTo = max(first, 0)
+            while !conditionMatched, scannedTo < head {
+                let end = min(scannedTo + Self.scanChunk, head)
+                let chunk = scannedTo..<end
+                conditionMatched = self.state.withLock { state in state.events[chunk].contains { filter.matches($0) } }
+                scannedTo = end
             }
-            var conditionMatched = false
-            if let condition, let filter = condition.failIfEventsMatch {
-                let first = AppendPlanner.firstOffsetChecked(by: condition)
-                if first < head {
-                    conditionMatched = self.anyEvent(from: Int(max(first, 0)), to: Int(head), matches: filter)
-                }
+        }
+        return try self.state.withLock { state throws(EventStoreError) in
+            let head = state.events.count
+            if let filter, !conditionMatched, max(first, scannedTo) < head {
+                conditionMatched = state.events[max(first, scannedTo)..<head].contains { filter.matches($0) }
             }
-            switch try AppendPlanner.plan(events, condition: condition, head: head, storedOffsets: storedOffsets, conditionMatched: conditionMatched)
-            {
+            var storedOffsets: [UUID: Int64] = [:]
+            for event in events {
+                if let offset = state.offsetsByID[event.id] { storedOffsets[event.id] = offset }
+            }
+            switch try AppendPlanner.plan(
+                events,
+                condition: condition,
+                head: Int64(head),
+                storedOffsets: storedOffsets,
+                conditionMatched: conditionMatched
+            ) {
             case .alreadyStored(let result):
                 return result
             case .write(let recorded, let result):
-                let size = recorded.reduce(0) { $0 + $1.payloadSize }
-                return try self.state.withLock { state throws(EventStoreError) in
-                    guard size <= self.maxBytes - state.bytes else {
-                        throw EventStoreError(
-                            .storageFull,
-                            "the memory topic holds \(state.bytes) bytes of events and may hold \(self.maxBytes); \(size) more do not fit"
-                        )
-                    }
-                    state.events.append(contentsOf: recorded)
-                    state.bytes += size
-                    for event in recorded { state.offsetsByID[event.id] = event.offset }
-                    return result
+                let size = recorded.reduce(0) { $0 + $1.payloadSize + Self.eventOverhead }
+                guard size <= self.maxBytes - state.bytes else {
+                    throw EventStoreError(
+                        .storageFull,
+                        "the memory topic holds \(state.bytes) bytes of events and may hold \(self.maxBytes); \(size) more do not fit"
+                    )
                 }
+                state.events.append(contentsOf: recorded)
+                state.bytes += size
+                for event in recorded { state.offsetsByID[event.id] = event.offset }
+                return result
             }
         }
-    }
-
-    /// Scans a snapshot of the events (a reference, not a copy), outside the state's lock; the snapshot is released
-    /// before the caller appends, so the array is never copied.
-    private func anyEvent(from start: Int, to end: Int, matches filter: EventFilter) -> Bool {
-        let snapshot = self.state.withLock { $0.events }
-        return snapshot[start..<end].contains { filter.matches($0) }
     }
 
     public func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {

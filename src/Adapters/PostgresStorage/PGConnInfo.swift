@@ -17,7 +17,7 @@ struct PGConnInfo: Sendable {
         guard let parsed = PQconninfoParse(text, &errorMessage) else {
             var reason = "it cannot be read"
             if let errorMessage {
-                reason = Self.withoutQuotedText(String(cString: errorMessage))
+                reason = Self.reason(String(cString: errorMessage))
                 PQfreemem(errorMessage)
             }
             throw EventStoreError(
@@ -64,18 +64,17 @@ struct PGConnInfo: Sendable {
         return quoted + "'"
     }
 
-    /// libpq's message with what it quotes from the input (`"…"`) cut out: it may be the client's secret.
-    private static func withoutQuotedText(_ message: String) -> String {
-        var result = ""
-        var inQuote = false
-        for character in message.split(separator: "\n").joined(separator: " ") {
-            if character == "\"" {
-                if !inQuote { result += "\"…\"" }
-                inQuote.toggle()
-            } else if !inQuote {
-                result.append(character)
-            }
-        }
-        return result
+    /// What libpq found wrong, in words of ours: its message quotes the input, which may hold the client's secret.
+    private static func reason(_ message: String) -> String {
+        let reasons = [
+            ("invalid connection option", "an unknown option"),
+            ("missing \"=\"", "a key without '=' and a value"),
+            ("unterminated quoted string", "an unterminated quoted value"),
+            ("invalid percent-encoded token", "an invalid percent-escape"),
+            ("invalid URI", "a malformed URL"),
+            ("end of string reached when looking for matching", "an unclosed bracket in the URL"),
+            ("unexpected spaces", "spaces where the URL allows none"),
+        ]
+        return reasons.first { message.contains($0.0) }?.1 ?? "it cannot be read"
     }
 }

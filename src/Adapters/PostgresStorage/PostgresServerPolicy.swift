@@ -10,8 +10,12 @@ import IPAddresses
 ///   only connections that name an address;
 /// - without one, any host reachable over TCP is allowed, and only trusted callers should create topics;
 /// - Unix sockets (a `host` that is a path, or no host at all) are refused unless a rule names the directory;
-/// - options that read the server's own files (`passfile`, `service`, `sslkey`, `sslcert`, `sslrootcert`,
-///   `sslcrl`, `sslcrldir`) are refused unless the operator allows client files.
+/// - options that read the server's own files (`passfile`, `service`, `servicefile`, `sslkey`, `sslcert`,
+///   `sslrootcert`, `sslcrl`, `sslcrldir`, `sslkeylogfile`) are refused unless the operator allows client files;
+///   options this policy does not know are refused (an allow list, so a newer libpq's options stay closed);
+/// - `hostaddr` must equal its `host` when both are given: libpq picks a `~/.pgpass` password by `host` and sends
+///   it to `hostaddr`;
+/// - at most 8 hosts, and `connect_timeout` from 1 to 60 seconds (0 would wait forever).
 public struct PostgresServerPolicy: Sendable {
     enum Rule: Sendable, Equatable {
         case host(String, port: Int?)
@@ -19,7 +23,17 @@ public struct PostgresServerPolicy: Sendable {
         case socketDirectory(String)
     }
 
-    static let fileKeywords: Set<String> = ["passfile", "service", "sslkey", "sslcert", "sslrootcert", "sslcrl", "sslcrldir"]
+    static let fileKeywords: Set<String> = [
+        "passfile", "service", "servicefile", "sslkey", "sslcert", "sslrootcert", "sslcrl", "sslcrldir", "sslkeylogfile",
+    ]
+    /// The other options a client may set.
+    static let clientKeywords: Set<String> = [
+        "host", "hostaddr", "port", "dbname", "user", "password", "connect_timeout", "client_encoding", "options", "application_name",
+        "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+        "sslmode", "sslcompression", "sslsni", "ssl_min_protocol_version", "ssl_max_protocol_version", "gssencmode", "channel_binding",
+        "require_auth", "target_session_attrs", "load_balance_hosts", "sslnegotiation",
+    ]
+    static let maximumHosts = 8
 
     let allow: [Rule]
     let allowsClientFiles: Bool
@@ -73,16 +87,26 @@ public struct PostgresServerPolicy: Sendable {
 
     /// Why `connection` may not be used; nil when it may.
     func refusal(_ connection: PGConnInfo) -> String? {
-        if !self.allowsClientFiles, let keyword = connection.options.map(\.keyword).first(where: Self.fileKeywords.contains) {
-            return "connection may not name files of this server ('\(keyword)'); the operator allows them with --postgres-allow-client-files"
+        for keyword in connection.options.map(\.keyword) where !Self.clientKeywords.contains(keyword) {
+            guard Self.fileKeywords.contains(keyword) else { return "connection option '\(keyword)' is not allowed" }
+            if !self.allowsClientFiles {
+                return "connection may not name files of this server ('\(keyword)'); the operator allows them with --postgres-allow-client-files"
+            }
+        }
+        if let timeout = connection["connect_timeout"], !(Int(timeout).map { (1...60).contains($0) } ?? false) {
+            return "connect_timeout must be from 1 to 60 seconds"
         }
         let hosts = Self.list(connection["host"])
         let addresses = Self.list(connection["hostaddr"])
         let ports = Self.list(connection["port"])
         let count = max(hosts.count, addresses.count, 1)
+        guard count <= Self.maximumHosts else { return "connection names more than \(Self.maximumHosts) hosts" }
         for index in 0..<count {
             let host = index < hosts.count ? hosts[index] : ""
             let address = index < addresses.count ? addresses[index] : ""
+            if !host.isEmpty, !address.isEmpty, IPAddress(host) != IPAddress(address) || IPAddress(address) == nil {
+                return "hostaddr must be the address host names (a password for host would be sent to hostaddr)"
+            }
             let portText = ports.count == 1 ? ports[0] : (index < ports.count ? ports[index] : "")
             let port = portText.isEmpty ? 5432 : Int(portText) ?? -1
             if address.isEmpty, host.isEmpty || host.hasPrefix("/") || host.hasPrefix("@") {

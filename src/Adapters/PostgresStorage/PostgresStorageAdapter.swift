@@ -22,10 +22,16 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     /// Seconds libpq waits for a server that does not answer, unless the connection says otherwise.
     public static let defaultConnectTimeout = 5
+    /// New topics prepared at once (each may wait for a silent server); more are refused as `overloaded`.
+    public static let maximumPreparing = 4
 
     private let threadPool: NIOThreadPool
     private let logger: Logger
     private let servers = Mutex<[String: Server]>([:])
+    /// Tables whose schema a `prepare` made ready and no `openLog` used yet: that open sends no query.
+    private let preparedTables = Mutex<Set<String>>([])
+    /// New topics being prepared now: at most ``maximumPreparing`` at once hold database threads.
+    private let preparing = Atomic(0)
     private let policy: PostgresServerPolicy
     public let defaultPoolSize: Int
 
@@ -80,15 +86,24 @@ public final class PostgresStorageAdapter: StorageAdapter {
         try PGConnInfo(configuration.connection ?? "").connectionString(defaults: [("connect_timeout", String(Self.defaultConnectTimeout))])
     }
 
-    /// Connects once to the topic's server, so that a silent server costs its connect timeout here, before the
-    /// topic service takes the lock that serialises topic changes.
+    /// Reaches the topic's server and makes its schema ready, so that a silent or slow server costs its time here,
+    /// before the topic service takes the lock that serialises topic changes; the open that follows sends no query.
+    /// - Throws: `overloaded` when ``maximumPreparing`` topics are being prepared already.
     public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {
-        let connection = try Self.effectiveConnection(configuration)
-        do {
-            try await self.threadPool.runIfActive { _ = try PGConnection(connectionString: connection) }
-        } catch let error as PostgresError {
-            throw Self.unusable(configuration, error, logger: logger)
+        guard self.preparing.add(1, ordering: .relaxed).newValue <= Self.maximumPreparing else {
+            self.preparing.subtract(1, ordering: .relaxed)
+            throw EventStoreError(.overloaded, "\(Self.maximumPreparing) PostgreSQL topics are being created already; try again shortly")
         }
+        defer { self.preparing.subtract(1, ordering: .relaxed) }
+        let key = try Self.tableKey(configuration)
+        _ = try await self.log(for: configuration, creatingSchema: true, logger: logger)
+        self.preparedTables.withLock { _ = $0.insert(key) }
+    }
+
+    /// Which table of which server a configuration names.
+    private static func tableKey(_ configuration: TopicConfiguration) throws -> String {
+        let table = try PostgresTable(configuration: configuration)
+        return try Self.effectiveConnection(configuration) + "\u{0}" + table.qualified
     }
 
     /// `connection` with its secrets masked, as libpq reads it; a string libpq cannot read is masked whole.
@@ -111,6 +126,13 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         try self.validateStored(configuration)
+        let key = try Self.tableKey(configuration)
+        let prepared = self.preparedTables.withLock { $0.remove(key) != nil }
+        return try await self.log(for: configuration, creatingSchema: !prepared, logger: logger)
+    }
+
+    /// The topic's log on its server's shared pool and listener; `creatingSchema` makes its tables ready first.
+    private func log(for configuration: TopicConfiguration, creatingSchema: Bool, logger: Logger) async throws -> PostgresEventLog {
         let connection = try Self.effectiveConnection(configuration)
         let size = try self.poolSize(for: configuration)
         let (server, isNew) = self.servers.withLock { servers in
@@ -130,7 +152,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
             logger: logger
         )
         do {
-            try await log.createSchema()
+            if creatingSchema { try await log.createSchema() }
         } catch let error as PostgresError {
             if isNew {  // a server no topic uses keeps no listener
                 self.servers.withLock { $0[connection] = nil }

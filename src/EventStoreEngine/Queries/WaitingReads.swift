@@ -1,8 +1,11 @@
+import Metrics
 import Synchronization
 
-/// Counts the reads waiting for new events, so their number stays under a limit.
+/// Counts the reads waiting for new events, so their number stays under a limit; the gauge
+/// `eventstore_long_polls_waiting` shows it.
 final class WaitingReads: Sendable {
     private let count = Atomic(0)
+    private let gauge = Gauge(label: "eventstore_long_polls_waiting")
 
     /// Counts one more waiting read, unless `limit` are waiting already.
     /// - Returns: whether the read may wait; if so, it calls ``leave()`` when it stops waiting.
@@ -12,10 +15,11 @@ final class WaitingReads: Sendable {
             self.count.subtract(1, ordering: .relaxed)
             return false
         }
+        self.gauge.record(now)
         return true
     }
 
     func leave() {
-        self.count.subtract(1, ordering: .relaxed)
+        self.gauge.record(self.count.subtract(1, ordering: .relaxed).newValue)
     }
 }

@@ -64,7 +64,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
                         "topic '\(configuration.name)' in the topics file differs from the one in the catalog; delete it first to re-bind it"
                     )
                 }
-                _ = try await self.create(configuration, logger: self.logger)
+                _ = try await self.create(configuration, prepared: false, logger: self.logger)
             }
         }
     }
@@ -92,22 +92,23 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     }
 
     public func createTopic(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
+        guard self.registry.attached(configuration.name) == nil else {
+            // The same name again: the identical configuration answers 200, another 409; nothing to check or reach
+            // (unless the topic is detached meanwhile: then it is prepared like any new one).
+            return try await self.exclusively { try await self.create(configuration, prepared: false, logger: logger) }
+        }
         try configuration.validate()
         let adapter = try self.adapter(for: configuration)
         try adapter.validate(configuration)
-        if let existing = self.registry.attached(configuration.name), existing.configuration == configuration, existing.state.isReady {
-            // The identical request again: nothing to reach.
-        } else {
-            // Reaching a server may take its whole connect timeout: never while holding the lock of topic changes.
-            try await adapter.prepare(configuration, logger: logger)
-        }
-        return try await self.exclusively { try await self.create(configuration, logger: logger) }
+        // Reaching a server may take its whole connect timeout: never while holding the lock of topic changes.
+        try await adapter.prepare(configuration, logger: logger)
+        return try await self.exclusively { try await self.create(configuration, prepared: true, logger: logger) }
     }
 
-    private func create(_ configuration: TopicConfiguration, logger: Logger) async throws -> TopicCreation {
-        try configuration.validate()
-        let adapter = try self.adapter(for: configuration)
-        try adapter.validate(configuration)
+    /// Attaches a topic, or answers for the one of that name already attached (a stored topic is not held to the
+    /// rules for new ones: it opens as it was created).
+    /// - Parameter prepared: whether the adapter already prepared the topic (outside the lock).
+    private func create(_ configuration: TopicConfiguration, prepared: Bool, logger: Logger) async throws -> TopicCreation {
         if let existing = self.registry.attached(configuration.name) {
             guard existing.configuration == configuration else {
                 throw EventStoreError(.topicConflict, "topic '\(configuration.name)' exists with a different configuration")
@@ -130,6 +131,10 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             self.registry.put(reopened)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
         }
+        try configuration.validate()
+        let adapter = try self.adapter(for: configuration)
+        try adapter.validate(configuration)
+        if !prepared { try await adapter.prepare(configuration, logger: logger) }
         let log = try await self.open(configuration)
         let topic: AttachedTopic
         do {

@@ -33,6 +33,7 @@ public struct AccessTokens: Sendable {
             throw AccessConfigurationError("the tokens file is not a JSON array of {\"name\", \"role\", \"topics\"?, \"sha256\"}: \(error)")
         }
         var names: Set<String> = []
+        var digests: Set<[UInt8]> = []
         self.tokens = try entries.map { entry in
             guard !entry.name.isEmpty, entry.name.utf8.count <= 128, !entry.name.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
                 throw AccessConfigurationError("a token's name must be 1 to 128 bytes without control characters")
@@ -40,6 +41,9 @@ public struct AccessTokens: Sendable {
             guard names.insert(entry.name).inserted else { throw AccessConfigurationError("two tokens are named '\(entry.name)'") }
             guard let digest = Self.bytes(hex: entry.sha256), digest.count == SHA256.byteCount else {
                 throw AccessConfigurationError("token '\(entry.name)': sha256 must be 64 hex digits")
+            }
+            guard digests.insert(digest).inserted else {
+                throw AccessConfigurationError("token '\(entry.name)' has the hash of another token: one token, one entry")
             }
             let topics = try entry.topics.map { try $0.map(TopicPattern.init) }
             return (digest, Caller(name: entry.name, role: entry.role, topics: topics))

@@ -2,7 +2,8 @@ import EventStoreCore
 import Hummingbird
 
 /// Checks each request's bearer token against the route's requirement (``AccessRules``) and tells the handlers who
-/// called. Topics a token may not use answer 404, as if they did not exist. Tokens are never logged.
+/// called (on a public route too, when a valid token comes along). Topics a token may not use answer 404, as if
+/// they did not exist. Tokens are never logged.
 struct AuthorizationMiddleware<Context: CallerRequestContext>: RouterMiddleware {
     let policy: AccessPolicy
 
@@ -13,12 +14,15 @@ struct AuthorizationMiddleware<Context: CallerRequestContext>: RouterMiddleware 
     ) async throws -> Response {
         guard let tokens = self.policy.tokens else { return try await next(request, context) }
         let requirement = AccessRules.requirement(method: request.method, endpoint: context.endpointPath ?? "NotFound", policy: self.policy)
-        if requirement == .everyone { return try await next(request, context) }
+        if requirement == .everyone {
+            var context = context
+            context.caller = request.headers[.authorization].flatMap { Self.presentedToken($0) }.flatMap { tokens.caller(presenting: $0) }
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization] else {
             throw APIProblem(status: .unauthorized, detail: "this request needs a bearer token", headers: [.wwwAuthenticate: #"Bearer realm="eventstore""#])
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", let caller = tokens.caller(presenting: parts[1].drop { $0 == " " }) else {
+        guard let token = Self.presentedToken(header), let caller = tokens.caller(presenting: token) else {
             throw APIProblem(
                 status: .unauthorized,
                 detail: "the bearer token is not valid",
@@ -38,5 +42,12 @@ struct AuthorizationMiddleware<Context: CallerRequestContext>: RouterMiddleware 
         var context = context
         context.caller = caller
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    private static func presentedToken(_ header: String) -> Substring? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].drop { $0 == " " }
     }
 }

@@ -4,8 +4,11 @@ import Hummingbird
 import Logging
 
 /// Operations endpoints: `GET /health`, `GET /health/live`, `GET /metrics`, `GET /openapi.yaml`.
-struct ServiceController<Context: RequestContext>: Sendable {
+struct ServiceController<Context: CallerRequestContext>: Sendable {
     let topics: any TopicQueries
+    /// Whether access control is on: then `/health` lists only the topics the caller's token may use (none
+    /// without a token), so topic names do not leak to anyone who can reach the port.
+    let accessControlled: Bool
     let version: String
     let startedAt: ContinuousClock.Instant
     /// Renders the metrics registry in the Prometheus text format.
@@ -20,9 +23,13 @@ struct ServiceController<Context: RequestContext>: Sendable {
 
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {
         let health = await self.topics.health(logger: context.logger)
+        let shown = health.topics.filter { topic in
+            guard self.accessControlled else { return true }
+            return context.caller?.mayUse(topic.name) ?? false
+        }
         let uptime = ContinuousClock.now - self.startedAt
         var writer = JSONWriter()
-        writer.health(health, version: self.version, uptimeSeconds: uptime.components.seconds)
+        writer.health(health, showing: shown, version: self.version, uptimeSeconds: uptime.components.seconds)
         return .json(health.isHealthy ? .ok : .serviceUnavailable, writer)
     }
 

@@ -88,7 +88,8 @@ extension JSONWriter {
     }
 
     /// `{"status", "version", "uptime_seconds", "topics": [{"name", "adapter", "state", "reason"?}]}`
-    mutating func health(_ health: ServiceHealth, version: String, uptimeSeconds: Int64) {
+    /// - Parameter shown: the topics to list (those the caller may see); the status covers every topic.
+    mutating func health(_ health: ServiceHealth, showing shown: [ServiceHealth.TopicHealth], version: String, uptimeSeconds: Int64) {
         self.raw("{")
         self.key("status")
         self.string(health.isHealthy ? "ok" : "degraded")
@@ -101,7 +102,7 @@ extension JSONWriter {
         self.raw(",")
         self.key("topics")
         self.raw("[")
-        for (index, topic) in health.topics.enumerated() {
+        for (index, topic) in shown.enumerated() {
             if index > 0 { self.raw(",") }
             self.raw("{")
             self.key("name")

@@ -12,7 +12,8 @@ public struct IPAddressRange: Sendable, Hashable, CustomStringConvertible {
         let width = address.bytes.count * 8
         var length = width
         if parts.count == 2 {
-            guard let parsed = Int(parts[1]), parsed >= 0, parsed <= (mapped ? 128 : width) else { return nil }
+            // A mapped block shorter than /96 would reach past the IPv4 part: it is no IPv4 block.
+            guard let parsed = Int(parts[1]), parsed >= (mapped ? 96 : 0), parsed <= (mapped ? 128 : width) else { return nil }
             length = mapped ? max(0, parsed - 96) : parsed
         }
         self.network = address
