@@ -17,6 +17,8 @@ public struct JSONReader {
     private let bytes: [UInt8]
     public private(set) var index: Int = 0
     private var depth = 0
+    /// Whitespace bytes skipped so far: tells ``readRawValueNotingWhitespace()`` whether a value held any.
+    private var whitespaceSkipped = 0
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -204,6 +206,16 @@ public struct JSONReader {
         return self.bytes[start..<self.index]
     }
 
+    /// ``readRawValue()``, also saying whether whitespace stood between the value's tokens (so a caller that wants
+    /// compact JSON compacts only values that need it, without a second pass over the others).
+    public mutating func readRawValueNotingWhitespace() throws(JSONParseError) -> (bytes: ArraySlice<UInt8>, hasWhitespace: Bool) {
+        self.skipWhitespace()
+        let before = self.whitespaceSkipped
+        let start = self.index
+        try self.skipValue()
+        return (self.bytes[start..<self.index], self.whitespaceSkipped != before)
+    }
+
     /// Validates and skips the next value.
     public mutating func skipValue() throws(JSONParseError) {
         switch try self.peekKind() {
@@ -243,6 +255,8 @@ public struct JSONReader {
     }
 
     private mutating func skipWhitespace() {
+        let start = self.index
+        defer { self.whitespaceSkipped &+= self.index - start }
         while self.index < self.bytes.count {
             switch self.bytes[self.index] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): self.index += 1

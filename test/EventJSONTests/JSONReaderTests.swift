@@ -88,4 +88,13 @@ extension String {
     fileprivate func trimmingSpaces() -> String {
         String(self.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
+
+    @Test func aRawValueSaysWhetherWhitespaceStoodBetweenItsTokens() throws {
+        var compact = JSONReader(Array(#"  {"a":[1,"b c"]} "#.utf8))
+        let (bytes, spaced) = try compact.readRawValueNotingWhitespace()
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"a":[1,"b c"]}"#)
+        #expect(!spaced, "whitespace before the value and inside a string does not count")
+        var pretty = JSONReader(Array("{\"a\":\n [1]}".utf8))
+        #expect(try pretty.readRawValueNotingWhitespace().hasWhitespace)
+    }
 }

@@ -30,9 +30,8 @@ public final class ChildProcess: Sendable {
         input: Data? = nil,
         deathSignal: String = "KILL"
     ) async throws -> ChildProcess {
-        let job = SpawnJob(executable: executable, arguments: arguments, environment: environment, input: input, deathSignal: deathSignal)
-        return try await withCheckedThrowingContinuation { continuation in
-            Spawner.shared.submit { continuation.resume(with: Result { try job.spawn() }) }
+        try await blocking {
+            try Self.spawnBlocking(executable, arguments, environment: environment, input: input, deathSignal: deathSignal)
         }
     }
 

@@ -104,16 +104,7 @@ final class ServerProcess: Sendable {
 
     /// Whether a new TCP connection to the server's port is accepted (false once the listener is closed).
     func acceptsConnections() -> Bool {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { return false }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
+        (try? RawConnection(port: self.port)) != nil
     }
 
     /// Sends `signal` and waits for the process to exit; a server that has already exited is only reaped.

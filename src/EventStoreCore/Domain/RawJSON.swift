@@ -13,8 +13,9 @@ public struct RawJSON: Sendable, Hashable {
         self.bytes = Self.removingInsignificantWhitespace(validatedBytes)
     }
 
-    /// Wraps bytes read back from storage, which holds only what ``init(validatedBytes:)`` produced (or, for data
-    /// stored before that rule, well-formed JSON as the client sent it): no scan.
+    /// Wraps well-formed JSON known to be compact, with no scan: bytes read back from storage (which holds only what
+    /// ``init(validatedBytes:)`` produced, or, for data stored before that rule, JSON as the client sent it), or
+    /// bytes a reader saw no whitespace in.
     public init(storedBytes: [UInt8]) {
         self.bytes = storedBytes
     }

@@ -20,21 +20,13 @@ struct AuthorizationMiddleware<Context: CallerRequestContext>: RouterMiddleware 
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else {
-            throw APIProblem(status: .unauthorized, detail: "this request needs a bearer token", headers: [.wwwAuthenticate: #"Bearer realm="eventstore""#])
+            throw APIProblem.unauthorized("this request needs a bearer token")
         }
         guard let token = Self.presentedToken(header), let caller = tokens.caller(presenting: token) else {
-            throw APIProblem(
-                status: .unauthorized,
-                detail: "the bearer token is not valid",
-                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="invalid_token""#]
-            )
+            throw APIProblem.unauthorized("the bearer token is not valid", error: "invalid_token")
         }
         if case .role(let role) = requirement, caller.role < role {
-            throw APIProblem(
-                status: .forbidden,
-                detail: "this request needs the \(role.rawValue) role; the token has \(caller.role.rawValue)",
-                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="insufficient_scope""#]
-            )
+            throw APIProblem.forbidden("this request needs the \(role.rawValue) role; the token has \(caller.role.rawValue)")
         }
         if let text = context.parameters.get("topic"), let topic = try? TopicName(text), !caller.mayUse(topic) {
             throw EventStoreError(.topicNotFound, "topic '\(topic)' does not exist")

@@ -27,11 +27,7 @@ struct TopicsController<Context: CallerRequestContext>: Sendable {
         let body = try await request.collectJSONBody(limit: self.limits.maxBodyBytes)
         let configuration = try Self.decodeConfiguration(body)
         if let caller = context.caller, !caller.mayUse(configuration.name) {
-            throw APIProblem(
-                status: .forbidden,
-                detail: "the token may not use topic '\(configuration.name)'",
-                headers: [.wwwAuthenticate: #"Bearer realm="eventstore", error="insufficient_scope""#]
-            )
+            throw APIProblem.forbidden("the token may not use topic '\(configuration.name)'")
         }
         let creation = try await self.commands.createTopic(configuration, logger: context.logger)
         var writer = JSONWriter()

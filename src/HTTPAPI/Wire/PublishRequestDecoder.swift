@@ -144,7 +144,9 @@ enum PublishRequestDecoder {
             case "tags":
                 self.tags = try PublishRequestDecoder.stringArray(&reader, "\(path())tags")
             case "data":
-                self.data = RawJSON(validatedBytes: Array(try reader.readRawValue()))
+                // Compact data (what clients mostly send) is taken as it is; only data with whitespace is scanned.
+                let (raw, hasWhitespace) = try reader.readRawValueNotingWhitespace()
+                self.data = hasWhitespace ? RawJSON(validatedBytes: Array(raw)) : RawJSON(storedBytes: Array(raw))
             case "metadata":
                 guard try reader.peekKind() == .object else { throw reader.shapeError("\(path())metadata must be an object of strings") }
                 try reader.readObject { key, reader throws(JSONParseError) in
