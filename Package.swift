@@ -122,12 +122,23 @@ let package = Package(
             ],
             path: "src/HTTPAPI"
         ),
-        // Composition root shared by the executables.
+        // Composition root without HTTP, shared by both executables: settings, catalog, adapters, engine, lifecycle.
+        .target(
+            name: "EventStoreRuntime",
+            dependencies: [
+                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "src/EventStoreRuntime"
+        ),
+        // The HTTP server on top of the runtime.
         .target(
             name: "EventStoreServer",
             dependencies: [
-                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "HTTPAPI",
-                "WebhookCallbacks", "PostgresStorage",
+                "EventStoreCore", "EventStoreEngine", "EventStoreRuntime", "HTTPAPI", "WebhookCallbacks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -144,10 +155,9 @@ let package = Package(
         .executableTarget(
             name: "eventstore-api",
             dependencies: [
-                "EventStoreServer",
+                "EventStoreServer", "EventStoreRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -229,6 +239,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "test/HTTPAPITests"
+        ),
+        .testTarget(
+            name: "EventStoreRuntimeTests",
+            dependencies: [
+                "EventStoreRuntime", "EventStoreServer", "EventStoreEngine", "EventStoreCore", "EventStoreTesting",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "test/EventStoreRuntimeTests"
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,17 +1,14 @@
 import EventStoreCore
 import EventStoreEngine
-import FileSystemCatalog
-import FileSystemStorage
+import EventStoreRuntime
 import HTTPAPI
 public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import Logging
-import MemoryStorage
 import NIOCore
 import NIOPosix
 import NIOSSL
-import PostgresStorage
 import WebhookCallbacks
 
 #if canImport(Glibc)
@@ -20,44 +17,8 @@ import Glibc
 import Darwin
 #endif
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Wires the hexagon together: adapters behind the engine, the REST API in front, one lifecycle for all.
 public enum EventStoreApplication {
-    /// The storage adapters this build includes.
-    /// - Parameters:
-    ///   - threadPool: runs the file adapters' blocking calls.
-    ///   - databaseThreads: runs libpq's blocking calls, apart, so a slow database never holds up file topics.
-    static func storageAdapters(
-        settings: ServerSettings,
-        threadPool: NIOThreadPool,
-        databaseThreads: NIOThreadPool,
-        logger: Logger
-    ) throws -> [any StorageAdapter] {
-        let roots = settings.fileSystemAllowedRoots.isEmpty ? [settings.dataDirectory + "/topics"] : settings.fileSystemAllowedRoots
-        return [
-            MemoryStorageAdapter(maxTopicBytes: settings.memoryTopicMaxBytes),
-            try FileSystemStorageAdapter(allowedRoots: roots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
-            PostgresStorageAdapter(
-                threadPool: databaseThreads,
-                policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),
-                logger: logger
-            ),
-        ]
-    }
-
-    /// The topic catalog the settings name: the file in the data directory, or a PostgreSQL one that several server
-    /// processes share.
-    static func catalog(settings: ServerSettings, databaseThreads: NIOThreadPool, logger: Logger) -> any TopicCatalog {
-        guard let connection = settings.catalog else { return FileSystemTopicCatalog(directory: settings.dataDirectory) }
-        logger.info("Topic catalog in PostgreSQL", metadata: ["catalog": "\(PostgresStorageAdapter.redact(connection))"])
-        return PostgresTopicCatalog(connectionString: connection, threadPool: databaseThreads, logger: logger)
-    }
-
     /// Loads the topics, then returns the application ready to listen.
     ///
     /// Startup order: the catalog's topics are attached, then the topics file's, then (when the application runs)
@@ -77,29 +38,17 @@ public enum EventStoreApplication {
     ) async throws -> some ApplicationProtocol {
         let access = try await Self.accessPolicy(settings: settings, logger: logger)
         let server = try Self.server(settings: settings)
-        let storageThreads = NIOThreadPool(numberOfThreads: 4)
-        storageThreads.start()
-        let databaseThreads = NIOThreadPool(numberOfThreads: 16)
-        databaseThreads.start()
-        let registry = TopicRegistry()
-        let topics = TopicService(
-            registry: registry,
-            adapters: try self.storageAdapters(settings: settings, threadPool: storageThreads, databaseThreads: databaseThreads, logger: logger),
-            catalog: self.catalog(settings: settings, databaseThreads: databaseThreads, logger: logger),
-            logger: logger
-        )
-        var declared: [TopicConfiguration] = []
-        if let topicsFile = settings.topicsFile {
-            declared = try await Self.loadTopicsFile(topicsFile)
-        }
-        try await topics.attachStoredTopics(declared: declared)
-        let reader = EventReader(topics: registry, limits: settings.readLimits)
+        let runtime = try EventStoreRuntime(settings: settings.runtime, logger: logger)
+        try await runtime.attachTopics()
+        let registry = runtime.registry
+        let topics = runtime.topics
+        let reader = EventReader(topics: registry, limits: settings.runtime.readLimits)
         let subscriptions = SubscriptionService(
             registry: registry,
             reader: reader,
             sender: WebhookSender(
                 policy: try DestinationPolicy(allow: settings.callbackAllow, deny: settings.callbackDeny),
-                threadPool: storageThreads,
+                threadPool: runtime.storageThreads,
                 maxConnectionsPerHost: settings.deliveryPolicy.maxSubscriptions,
                 userAgent: "eventstore/\(EventStoreVersion.current)"
             ),
@@ -116,7 +65,7 @@ public enum EventStoreApplication {
                 subscriptionCommands: subscriptions,
                 subscriptionQueries: subscriptions,
                 limits: settings.httpLimits,
-                defaultPageSize: settings.readLimits.defaultPageSize,
+                defaultPageSize: settings.runtime.readLimits.defaultPageSize,
                 version: EventStoreVersion.current,
                 renderMetrics: renderMetrics,
                 access: access
@@ -131,7 +80,7 @@ public enum EventStoreApplication {
                 serverName: nil,
                 availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)
             ),
-            services: [ThreadPoolService(threadPool: storageThreads), ThreadPoolService(threadPool: databaseThreads), topics, subscriptions],
+            services: runtime.services + [subscriptions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])
@@ -155,7 +104,7 @@ public enum EventStoreApplication {
             }
             return AccessPolicy(tokens: nil)
         }
-        let bytes = try await Self.read(path, "the tokens file")
+        let bytes = try await EventStoreRuntime.read(path, "the tokens file")
         do {
             return AccessPolicy(tokens: try AccessTokens(json: bytes), privateHealth: settings.privateHealth, privateMetrics: settings.privateMetrics)
         } catch {
@@ -182,25 +131,6 @@ public enum EventStoreApplication {
             return try .tls(http1, tlsConfiguration: configuration)
         } catch {
             throw SettingsError("the TLS certificate \(certificatePath) or key \(keyPath) cannot be used: \(error)")
-        }
-    }
-
-    /// The content of a file the settings name (`what` says which, for the error), read on a thread pool.
-    private static func read(_ path: String, _ what: String) async throws -> Data {
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
-        } catch {
-            throw SettingsError("cannot read \(what) \(path): \(error)")
-        }
-    }
-
-    /// Reads a topics file: a JSON array of topic configurations in the client's format.
-    static func loadTopicsFile(_ path: String) async throws -> [TopicConfiguration] {
-        let bytes = try await Self.read(path, "the topics file")
-        do {
-            return try JSONDecoder().decode([TopicConfiguration].self, from: bytes)
-        } catch {
-            throw SettingsError("the topics file \(path) is not a JSON array of topic configurations: \(error)")
         }
     }
 }

@@ -93,8 +93,8 @@ struct ControlPlaneTests {
     @Test func unusableWebhookSettingsStopStartupNamingThem() async throws {
         for (arguments, message) in [
             (["--webhook-deny", "a*.example.com"], "callback rule 'a*.example.com' is not a host name"),
-            (["--webhook-timeout", "90000"], "webhook timeout must be between 0 and 86400 seconds"),
-            (["--webhook-max-attempts", "0"], "webhook max attempts must be in 1..."),
+            (["--webhook-timeout", "90000"], "--webhook-timeout must be between 0 and 86400 seconds"),
+            (["--webhook-max-attempts", "0"], "--webhook-max-attempts must be in 1..."),
         ] {
             try await ServerProcess.expectStartupFails(arguments: arguments, saying: message)
         }

@@ -11,6 +11,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     public nonisolated let registry: TopicRegistry
     private let adapters: [AdapterKind: any StorageAdapter]
     private let catalog: any TopicCatalog
+    public nonisolated let projectionLimits: ProjectionLimits
     private let logger: Logger
     private var changing = false
     /// Set at shutdown: catalog changes no longer attach anything.
@@ -28,8 +29,10 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         adapters: [any StorageAdapter],
         catalog: any TopicCatalog,
         storageCheckTimeout: Duration = .seconds(2),
+        projectionLimits: ProjectionLimits = ProjectionLimits(),
         logger: Logger
     ) {
+        self.projectionLimits = projectionLimits
         self.registry = registry
         self.storageCheckTimeout = storageCheckTimeout
         self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { $1 })

@@ -1,0 +1,129 @@
+public import Configuration
+import EventStoreCore
+public import EventStoreEngine
+import FileSystemCatalog
+import FileSystemStorage
+public import Logging
+import MemoryStorage
+public import NIOPosix
+import PostgresStorage
+public import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The composition root without HTTP: the storage adapters behind the engine, the catalog, the topics and their
+/// projections, and the services that own their lifecycles. `eventstore-api` puts the REST API on top;
+/// `eventstore-replay` uses it alone.
+public struct EventStoreRuntime: Sendable {
+    public let settings: RuntimeSettings
+    public let registry: TopicRegistry
+    public let topics: TopicService
+    /// Runs the file adapters' (and other local) blocking calls.
+    public let storageThreads: NIOThreadPool
+    /// Runs libpq's blocking calls, apart, so a slow database never holds up file topics.
+    public let databaseThreads: NIOThreadPool
+
+    /// Builds the runtime: thread pools started, adapters and catalog wired; no topic attached yet.
+    public init(settings: RuntimeSettings, logger: Logger) throws {
+        self.settings = settings
+        self.storageThreads = NIOThreadPool(numberOfThreads: 4)
+        self.storageThreads.start()
+        self.databaseThreads = NIOThreadPool(numberOfThreads: 16)
+        self.databaseThreads.start()
+        self.registry = TopicRegistry()
+        self.topics = TopicService(
+            registry: self.registry,
+            adapters: try Self.storageAdapters(settings: settings, threadPool: self.storageThreads, databaseThreads: self.databaseThreads, logger: logger),
+            catalog: Self.catalog(settings: settings, databaseThreads: self.databaseThreads, logger: logger),
+            projectionLimits: settings.projectionLimits,
+            logger: logger
+        )
+    }
+
+    /// Attaches the catalog's topics, then the topics file's.
+    /// - Throws: when the catalog or the topics file cannot be read, or a declared topic conflicts.
+    public func attachTopics() async throws {
+        var declared: [TopicConfiguration] = []
+        if let topicsFile = self.settings.topicsFile {
+            declared = try await Self.loadTopicsFile(topicsFile)
+        }
+        try await self.topics.attachStoredTopics(declared: declared)
+    }
+
+    /// The services that own the runtime's resources, in start order: graceful shutdown ends them in reverse, so the
+    /// topics close before the thread pools their logs use.
+    public var services: [any Service] {
+        [ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads), self.topics]
+    }
+
+    /// The storage adapters this build includes.
+    static func storageAdapters(
+        settings: RuntimeSettings,
+        threadPool: NIOThreadPool,
+        databaseThreads: NIOThreadPool,
+        logger: Logger
+    ) throws -> [any StorageAdapter] {
+        [
+            MemoryStorageAdapter(maxTopicBytes: settings.memoryTopicMaxBytes),
+            try FileSystemStorageAdapter(allowedRoots: settings.fileSystemRoots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
+            PostgresStorageAdapter(
+                threadPool: databaseThreads,
+                policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),
+                logger: logger
+            ),
+        ]
+    }
+
+    /// The topic catalog the settings name: the file in the data directory, or a PostgreSQL one that several server
+    /// processes share.
+    static func catalog(settings: RuntimeSettings, databaseThreads: NIOThreadPool, logger: Logger) -> any TopicCatalog {
+        guard let connection = settings.catalog else { return FileSystemTopicCatalog(directory: settings.dataDirectory) }
+        logger.info("Topic catalog in PostgreSQL", metadata: ["catalog": "\(PostgresStorageAdapter.redact(connection))"])
+        return PostgresTopicCatalog(connectionString: connection, threadPool: databaseThreads, logger: logger)
+    }
+
+    /// The content of a file the settings name (`what` says which, for the error), read on a thread pool.
+    public static func read(_ path: String, _ what: String) async throws -> Data {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try Data(contentsOf: URL(fileURLWithPath: path)) }
+        } catch {
+            throw SettingsError("cannot read \(what) \(path): \(error)")
+        }
+    }
+
+    /// Reads a topics file: a JSON array of topic configurations in the client's format.
+    static func loadTopicsFile(_ path: String) async throws -> [TopicConfiguration] {
+        let bytes = try await Self.read(path, "the topics file")
+        do {
+            return try JSONDecoder().decode([TopicConfiguration].self, from: bytes)
+        } catch {
+            throw SettingsError("the topics file \(path) is not a JSON array of topic configurations: \(error)")
+        }
+    }
+
+    /// The configuration the command line and the environment give: a flag wins over the environment, which wins
+    /// over the default.
+    /// - Parameters:
+    ///   - arguments: the setting arguments, without the executable's name.
+    ///   - definitions: the settings the executable takes.
+    /// - Throws: `SettingsError` for an unknown flag or a malformed value.
+    public static func configuration(arguments: [String], definitions: [SettingDefinition]) throws -> ConfigReader {
+        ConfigReader(providers: [
+            InMemoryProvider(name: "arguments", values: try SettingArguments.parse(arguments, definitions: definitions)),
+            EnvironmentVariablesProvider(),
+        ])
+    }
+
+    /// Sends every log line to standard error, at `level` and above.
+    public static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import EventStoreCore
+import EventStoreEngine
+
+/// The settings every executable takes: where topics and the catalog live, what new topics may name, logging and
+/// read limits.
+public enum RuntimeSetting {
+    public static let dataDirectory = Setting<String>(
+        "data-dir", key: "dataDir", scope: .runtime, default: "./data",
+        help: "Directory holding the topic catalog and, under topics/, the fs topics by default."
+    )
+    public static let topicsFile = Setting<String?>(
+        "topics-file", key: "topicsFile", scope: .runtime, default: nil,
+        help: "JSON array of topic configurations to attach at startup."
+    )
+    public static let catalog = Setting<String?>(
+        "catalog", key: "catalog", scope: .runtime, default: nil, shownDefault: "file", secret: true,
+        help: "Where topic configurations are kept: 'file' (catalog.json in the data directory) or a postgres:// URL shared by several server processes."
+    )
+    public static let fileSystemAllowedRoots = Setting<[String]>(
+        "fs-allowed-root", key: "fs.allowedRoots", scope: .runtime, default: [], shownDefault: "<data-dir>/topics",
+        help: "A directory fs topics may live in; repeat for more."
+    )
+    public static let postgresAllow = Setting<[String]>(
+        "postgres-allow", key: "postgres.allow", scope: .runtime, default: [],
+        help: "A PostgreSQL server new topics may name: host[:port], address or CIDR[:port], [v6]:port, or a Unix socket directory; repeat for more. Without any, every server reachable over TCP is allowed: then only trusted callers should create topics."
+    )
+    public static let postgresAllowClientFiles = Setting<Bool>(
+        "postgres-allow-client-files", key: "postgres.allowClientFiles", scope: .runtime, default: false,
+        help: "Let topic connections name files of this server: passfile, service, sslkey, sslcert, sslrootcert, sslcrl, sslcrldir."
+    )
+    public static let memoryTopicMaxBytes = Setting<Int>(
+        "memory-topic-max-bytes", key: "memory.maxTopicBytes", scope: .runtime, default: 1 << 30,
+        help: "Bytes of event payload one memory topic may hold; a publish past it gets 507."
+    )
+    public static let logLevel = Setting<String>(
+        "log-level", key: "logLevel", scope: .runtime, default: "info",
+        help: "trace, debug, info, notice, warning, error or critical."
+    )
+    public static let maxPageSize = Setting<Int>(
+        "max-page-size", key: "limits.maxPageSize", scope: .runtime, default: ReadLimits().maxPageSize,
+        help: "Largest read page."
+    )
+    public static let maxPageBytes = Setting<Int>(
+        "max-page-bytes", key: "limits.maxPageBytes", scope: .runtime, default: ReadLimits().maxPageBytes,
+        help: "Bytes of event payload after which a page or a callback batch ends early, with next_offset to continue; at least one event each."
+    )
+    public static let maxProjections = Setting<Int>(
+        "max-projections-per-topic", key: "projections.maxPerTopic", scope: .runtime, default: ProjectionLimits().maxPerTopic,
+        help: "Most projections one topic may have."
+    )
+
+    /// Every runtime setting, in the order `--help` lists them.
+    public static let all: [SettingDefinition] = [
+        dataDirectory.definition, topicsFile.definition, catalog.definition, fileSystemAllowedRoots.definition,
+        postgresAllow.definition, postgresAllowClientFiles.definition, memoryTopicMaxBytes.definition, logLevel.definition,
+        maxPageSize.definition, maxPageBytes.definition, maxProjections.definition,
+    ]
+}
