@@ -75,11 +75,15 @@ public final class SubscriptionService: SubscriptionCommands, SubscriptionQuerie
         }
         let worker = SubscriptionWorker(
             subscription: subscription,
-            reader: self.reader,
+            follower: TopicFollower(
+                topic: topic,
+                reader: self.reader,
+                registry: self.registry,
+                filter: request.filter,
+                batchSize: batchSize
+            ),
             sender: self.sender,
             policy: self.policy,
-            registry: self.registry,
-            topicWatch: topic.headWatch,
             retire: { [weak self] in self?.remove(subscription.id) },
             logger: self.logger
         )

@@ -9,13 +9,9 @@ import Synchronization
 /// duplicate. Memory is bounded by one batch: events are read from storage, never buffered per subscriber.
 struct SubscriptionWorker: Sendable {
     let subscription: Subscription
-    let reader: any EventQueries
+    let follower: TopicFollower
     let sender: any CallbackSender
     let policy: DeliveryPolicy
-    let registry: TopicRegistry
-    /// The append notification of the topic as it was when the subscription started. A topic deleted and created
-    /// again under the same name has another one: the subscription does not carry over to it.
-    let topicWatch: HeadWatch
     /// Called once the subscription stopped for good and its retention passed: removes it from the service.
     let retire: @Sendable () -> Void
     let logger: Logger
@@ -34,14 +30,21 @@ struct SubscriptionWorker: Sendable {
             let position = self.subscription.progress.withLock { $0.position }
             let page: EventPage
             do {
-                page = try await self.reader.readEvents(
-                    EventQuery(topic: self.subscription.topic, from: position, limit: self.subscription.batchSize, filter: self.subscription.filter),
-                    logger: self.logger
-                )
+                switch try await self.follower.next(from: position, waitingUpTo: Self.idleCheck, logger: self.logger) {
+                case .gone:
+                    await self.finish(.failed, reason: "topic '\(self.subscription.topic)' was deleted")
+                    return
+                case .caughtUp(let examined, let head):
+                    self.subscription.metrics.recordLag(head - position)
+                    if examined > position {
+                        self.subscription.progress.withLock { $0.position = max($0.position, examined) }
+                    }
+                    lingering = true
+                    continue
+                case .events(let events):
+                    page = events
+                }
                 storageFailures = 0
-            } catch let error as EventStoreError where error.code == .topicNotFound {
-                await self.finish(.failed, reason: "topic '\(self.subscription.topic)' was deleted")
-                return
             } catch {
                 // Storage trouble is not the receiver's fault: wait and read again, without spending the retry budget.
                 storageFailures += 1
@@ -51,25 +54,11 @@ struct SubscriptionWorker: Sendable {
                 try? await Task.sleep(for: self.policy.backoff.delay(afterFailures: storageFailures, using: &generator))
                 continue
             }
-            guard self.registry.attached(self.subscription.topic)?.headWatch === self.topicWatch else {
-                await self.finish(.failed, reason: "topic '\(self.subscription.topic)' was deleted")
-                return
-            }
             self.subscription.metrics.recordLag(page.head - position)
-            guard let first = page.events.first else {
-                let examined = max(position, page.nextOffset)
-                if examined > position {
-                    self.subscription.progress.withLock { $0.position = max($0.position, examined) }
-                }
-                // Caught up: sleep until an event exists at `examined` (or the topic is detached).
-                _ = await self.topicWatch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck)
-                lingering = true
-                continue
-            }
             // A page that is not full means delivery has caught up: let the next one gather events for a linger.
             lingering = page.events.count < self.subscription.batchSize
             let callback = Callback(
-                messageID: "msg_\(self.subscription.id)_\(first.offset)",
+                messageID: "msg_\(self.subscription.id)_\(page.events[0].offset)",
                 subscriptionID: self.subscription.id,
                 topic: self.subscription.topic,
                 url: self.subscription.callbackURL,
@@ -102,7 +91,7 @@ struct SubscriptionWorker: Sendable {
                     progress.state = .active
                 }
                 self.subscription.metrics.recordDelivered(events: callback.events.count)
-                self.subscription.metrics.recordLag(self.topicWatch.head - callback.nextOffset)
+                self.subscription.metrics.recordLag(self.follower.watch.head - callback.nextOffset)
                 self.logger.trace(
                     "Callback delivered",
                     metadata: self.metadata(["events": "\(callback.events.count)", "next_offset": "\(callback.nextOffset)"])
