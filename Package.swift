@@ -33,6 +33,8 @@ let package = Package(
             name: "EventStoreEngine",
             dependencies: [
                 "EventStoreCore",
+                "EventJSON",
+                "EventWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -53,11 +53,18 @@ public struct JSONReader {
         try self.readObject(rejectingDuplicates: true, field)
     }
 
+    /// Reads an object like ``readObject(_:)``, but passes duplicate keys on (for a caller that lets the last one
+    /// win, as stored data may have them).
+    public mutating func readObjectAllowingDuplicates(_ field: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try self.readObject(rejectingDuplicates: false, decodingKeys: true, field)
+    }
+
     /// When duplicates are refused, the first keys seen are kept in an array (the few fields of a request object make
     /// a linear search cheaper than hashing), the rest in a set: an object of 60,000 keys costs linear time, not
     /// quadratic.
     private mutating func readObject(
         rejectingDuplicates: Bool,
+        decodingKeys: Bool = false,
         _ field: (String, inout JSONReader) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
         var keys: [String] = []
@@ -87,10 +94,16 @@ public struct JSONReader {
                 try self.expect(UInt8(ascii: ":"), "':' after a field name")
                 try field(key, &self)
             } else {
-                try self.skipString()
+                let key: String
+                if decodingKeys {
+                    key = try self.readString()
+                } else {
+                    try self.skipString()
+                    key = ""
+                }
                 self.skipWhitespace()
                 try self.expect(UInt8(ascii: ":"), "':' after a field name")
-                try field("", &self)
+                try field(key, &self)
             }
             self.skipWhitespace()
             if self.consume(UInt8(ascii: ",")) { continue }

@@ -22,6 +22,9 @@ public struct EventStoreRuntime: Sendable {
     public let settings: RuntimeSettings
     public let registry: TopicRegistry
     public let topics: TopicService
+    /// Reads events for the engine's workers (and the REST API), within the read limits.
+    public let reader: EventReader
+    public let projections: ProjectionService
     /// Runs the file adapters' (and other local) blocking calls.
     public let storageThreads: NIOThreadPool
     /// Runs libpq's blocking calls, apart, so a slow database never holds up file topics.
@@ -35,10 +38,20 @@ public struct EventStoreRuntime: Sendable {
         self.databaseThreads = NIOThreadPool(numberOfThreads: 16)
         self.databaseThreads.start()
         self.registry = TopicRegistry()
+        self.reader = EventReader(topics: self.registry, limits: settings.readLimits)
+        self.projections = ProjectionService(
+            kinds: Self.projectionKinds,
+            registry: self.registry,
+            reader: self.reader,
+            maxWait: settings.readLimits.maxWait,
+            logger: logger
+        )
         self.topics = TopicService(
             registry: self.registry,
             adapters: try Self.storageAdapters(settings: settings, threadPool: self.storageThreads, databaseThreads: self.databaseThreads, logger: logger),
             catalog: Self.catalog(settings: settings, databaseThreads: self.databaseThreads, logger: logger),
+            projections: self.projections,
+            memoryProjectionStore: { MemoryProjectionStore() },
             projectionLimits: settings.projectionLimits,
             logger: logger
         )
@@ -59,6 +72,10 @@ public struct EventStoreRuntime: Sendable {
     public var services: [any Service] {
         [ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads), self.topics]
     }
+
+    /// The projection kinds this build offers: the one place a kind is registered. A custom kind is a type
+    /// conforming to `ProjectionKind`, added here: `ProjectionKinds.builtIn.adding([MyKind.self])`.
+    static let projectionKinds = ProjectionKinds.builtIn
 
     /// The storage adapters this build includes.
     static func storageAdapters(

@@ -42,7 +42,7 @@ public enum EventStoreApplication {
         try await runtime.attachTopics()
         let registry = runtime.registry
         let topics = runtime.topics
-        let reader = EventReader(topics: registry, limits: settings.runtime.readLimits)
+        let reader = runtime.reader
         let subscriptions = SubscriptionService(
             registry: registry,
             reader: reader,
@@ -64,6 +64,8 @@ public enum EventStoreApplication {
                 eventQueries: reader,
                 subscriptionCommands: subscriptions,
                 subscriptionQueries: subscriptions,
+                projectionCommands: topics,
+                projectionQueries: runtime.projections,
                 limits: settings.httpLimits,
                 defaultPageSize: settings.runtime.readLimits.defaultPageSize,
                 version: EventStoreVersion.current,

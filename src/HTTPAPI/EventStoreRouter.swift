@@ -14,6 +14,8 @@ public enum EventStoreRouter {
         public var eventQueries: any EventQueries
         public var subscriptionCommands: any SubscriptionCommands
         public var subscriptionQueries: any SubscriptionQueries
+        public var projectionCommands: any ProjectionCommands
+        public var projectionQueries: any ProjectionQueries
         public var limits: HTTPLimits
         /// The `limit` of a read that names none.
         public var defaultPageSize: Int
@@ -31,6 +33,8 @@ public enum EventStoreRouter {
             eventQueries: any EventQueries,
             subscriptionCommands: any SubscriptionCommands,
             subscriptionQueries: any SubscriptionQueries,
+            projectionCommands: any ProjectionCommands,
+            projectionQueries: any ProjectionQueries,
             limits: HTTPLimits,
             defaultPageSize: Int,
             version: String,
@@ -43,6 +47,8 @@ public enum EventStoreRouter {
             self.eventQueries = eventQueries
             self.subscriptionCommands = subscriptionCommands
             self.subscriptionQueries = subscriptionQueries
+            self.projectionCommands = projectionCommands
+            self.projectionQueries = projectionQueries
             self.limits = limits
             self.defaultPageSize = defaultPageSize
             self.version = version
@@ -84,6 +90,11 @@ public enum EventStoreRouter {
         SubscriptionsController<Context>(
             commands: dependencies.subscriptionCommands,
             queries: dependencies.subscriptionQueries,
+            limits: dependencies.limits
+        ).addRoutes(to: router)
+        ProjectionsController<Context>(
+            commands: dependencies.projectionCommands,
+            queries: dependencies.projectionQueries,
             limits: dependencies.limits
         ).addRoutes(to: router)
         routeTable.load(router.routes.map { (method: $0.method, path: $0.path.description) })

@@ -1,4 +1,5 @@
 import EventStoreCore
+import EventStoreEngine
 import Logging
 import MemoryStorage
 import Synchronization
@@ -47,6 +48,7 @@ struct ReadOnlyCatalog: TopicCatalog {
     var stored: [TopicConfiguration] = []
     func load(logger: Logger) async throws -> [TopicConfiguration] { self.stored }
     func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition { throw DiskOnFire() }
+    func replace(_ configuration: TopicConfiguration, logger: Logger) async throws { throw DiskOnFire() }
     func remove(_ name: TopicName, logger: Logger) async throws { throw DiskOnFire() }
 }
 
@@ -93,6 +95,11 @@ final class SharedCatalog: TopicCatalog {
         return addition
     }
 
+    func replace(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        try await self.stored.replace(configuration, logger: logger)
+        self.notify()
+    }
+
     func remove(_ name: TopicName, logger: Logger) async throws {
         try await self.stored.remove(name, logger: logger)
         self.notify()
@@ -113,4 +120,19 @@ final class Counter: Sendable {
     private let value = Atomic(0)
     var count: Int { self.value.load(ordering: .relaxed) }
     func increment() { self.value.add(1, ordering: .relaxed) }
+}
+
+extension TopicService {
+    /// A topic service with the built-in projection kinds, keeping read models in memory.
+    init(registry: TopicRegistry, adapters: [any StorageAdapter], catalog: any TopicCatalog, storageCheckTimeout: Duration = .seconds(2), logger: Logger) {
+        self.init(
+            registry: registry,
+            adapters: adapters,
+            catalog: catalog,
+            projections: ProjectionService(registry: registry, reader: EventReader(topics: registry, limits: ReadLimits()), logger: logger),
+            memoryProjectionStore: { MemoryProjectionStore() },
+            storageCheckTimeout: storageCheckTimeout,
+            logger: logger
+        )
+    }
 }

@@ -36,13 +36,16 @@ import Testing
 
     static func servedOperations() throws -> Set<String> {
         let registry = TopicRegistry()
+        let reader = EventReader(topics: registry, limits: ReadLimits())
+        let projections = ProjectionService(registry: registry, reader: reader, logger: Logger(label: "test"))
         let topics = TopicService(
             registry: registry,
             adapters: [MemoryStorageAdapter()],
             catalog: MemoryTopicCatalog(),
+            projections: projections,
+            memoryProjectionStore: { MemoryProjectionStore() },
             logger: Logger(label: "test")
         )
-        let reader = EventReader(topics: registry, limits: ReadLimits())
         let subscriptions = SubscriptionService(registry: registry, reader: reader, sender: RefusingSender(), logger: Logger(label: "test"))
         let router = EventStoreRouter.build(
             .init(
@@ -52,6 +55,8 @@ import Testing
                 eventQueries: reader,
                 subscriptionCommands: subscriptions,
                 subscriptionQueries: subscriptions,
+                projectionCommands: topics,
+                projectionQueries: projections,
                 limits: HTTPLimits(),
                 defaultPageSize: 100,
                 version: "test",

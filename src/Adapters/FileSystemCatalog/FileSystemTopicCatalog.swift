@@ -51,6 +51,15 @@ public final class FileSystemTopicCatalog: TopicCatalog {
         }
     }
 
+    public func replace(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        let replaced = try await self.update(logger: logger) { configurations -> Bool in
+            guard configurations[configuration.name] != nil else { return false }
+            configurations[configuration.name] = configuration
+            return true
+        }
+        guard replaced else { throw EventStoreError(.topicNotFound, "topic '\(configuration.name)' is not in the catalog") }
+    }
+
     public func remove(_ name: TopicName, logger: Logger) async throws {
         _ = try await self.update(logger: logger) { $0.removeValue(forKey: name) }
     }

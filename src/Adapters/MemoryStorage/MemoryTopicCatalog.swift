@@ -22,6 +22,15 @@ public final class MemoryTopicCatalog: TopicCatalog {
         }
     }
 
+    public func replace(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        try self.configurations.withLock { configurations throws(EventStoreError) in
+            guard configurations[configuration.name] != nil else {
+                throw EventStoreError(.topicNotFound, "topic '\(configuration.name)' is not in the catalog")
+            }
+            configurations[configuration.name] = configuration
+        }
+    }
+
     public func remove(_ name: TopicName, logger: Logger) async throws {
         _ = self.configurations.withLock { $0.removeValue(forKey: name) }
     }

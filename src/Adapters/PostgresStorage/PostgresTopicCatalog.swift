@@ -75,6 +75,22 @@ public final class PostgresTopicCatalog: TopicCatalog {
         return .alreadyStored(try Self.configuration(stored, 0))
     }
 
+    public func replace(_ configuration: TopicConfiguration, logger: Logger) async throws {
+        let document = String(decoding: try Self.encoder.encode(configuration), as: UTF8.self)
+        let name = configuration.name.rawValue
+        let replaced = try await self.call("written") { connection -> Bool in
+            try connection.transaction {
+                let updated = try connection.query(
+                    "UPDATE \(Self.table) SET configuration = $2::jsonb, format = $3 WHERE name = $1 RETURNING name",
+                    [name, document, String(Self.format)]
+                )
+                if updated.count > 0 { try connection.query("SELECT pg_notify($1, $2)", [Self.channel, name]) }
+                return updated.count > 0
+            }
+        }
+        guard replaced else { throw EventStoreError(.topicNotFound, "topic '\(configuration.name)' is not in the catalog") }
+    }
+
     public func remove(_ name: TopicName, logger: Logger) async throws {
         try await self.call("written") { connection in
             try connection.transaction {

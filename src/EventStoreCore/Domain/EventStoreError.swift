@@ -19,6 +19,11 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case callbackRefused
             case overloaded
             case storageFull
+            case projectionNotFound
+            case entryNotFound
+            case projectionConflict
+            case waitTimedOut
+            case generationFenced
         }
         private let base: Base
 
@@ -49,6 +54,17 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         public static let overloaded = Code(base: .overloaded)
         /// The topic's storage holds as much as it is allowed to; nothing was written.
         public static let storageFull = Code(base: .storageFull)
+        /// The topic has no projection of that name.
+        public static let projectionNotFound = Code(base: .projectionNotFound)
+        /// The projection's read model holds no entry under that key.
+        public static let entryNotFound = Code(base: .entryNotFound)
+        /// The topic already has a projection of that name, or a rebuild of it is running.
+        public static let projectionConflict = Code(base: .projectionConflict)
+        /// A read asked to wait for a projection's checkpoint, and the wait ran out first.
+        public static let waitTimedOut = Code(base: .waitTimedOut)
+        /// A projection store refused a write: its generation is no longer the one being written (a rebuild swapped
+        /// in another, or another writer moved the checkpoint). The writer reloads and goes on from what is stored.
+        public static let generationFenced = Code(base: .generationFenced)
 
         public var description: String { self.base.rawValue }
     }

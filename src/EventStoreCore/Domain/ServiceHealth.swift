@@ -5,10 +5,24 @@ public struct ServiceHealth: Sendable, Hashable {
         public var name: TopicName
         public var adapter: AdapterKind
         public var state: TopicState
+        /// Each projection's state. A failed projection does not make the service unhealthy: storage does.
+        public var projections: [ProjectionHealth]
 
-        public init(name: TopicName, adapter: AdapterKind, state: TopicState) {
+        public init(name: TopicName, adapter: AdapterKind, state: TopicState, projections: [ProjectionHealth] = []) {
             self.name = name
             self.adapter = adapter
+            self.state = state
+            self.projections = projections
+        }
+    }
+
+    /// One projection's state.
+    public struct ProjectionHealth: Sendable, Hashable {
+        public var name: ProjectionName
+        public var state: ProjectionInfo.State
+
+        public init(name: ProjectionName, state: ProjectionInfo.State) {
+            self.name = name
             self.state = state
         }
     }

@@ -13,6 +13,9 @@ public struct TopicConfiguration: Sendable, Hashable {
     public var table: String?
     /// Adapter-specific settings, as strings.
     public var options: [String: String]
+    /// The read models kept of the topic's events. Not part of the storage binding: adding or removing one changes
+    /// no topic's storage.
+    public var projections: [ProjectionDefinition]
 
     public init(
         name: TopicName,
@@ -20,7 +23,8 @@ public struct TopicConfiguration: Sendable, Hashable {
         connection: String? = nil,
         schema: String? = nil,
         table: String? = nil,
-        options: [String: String] = [:]
+        options: [String: String] = [:],
+        projections: [ProjectionDefinition] = []
     ) {
         self.name = name
         self.adapter = adapter
@@ -28,6 +32,15 @@ public struct TopicConfiguration: Sendable, Hashable {
         self.schema = schema
         self.table = table
         self.options = options
+        self.projections = projections
+    }
+
+    /// Whether `other` binds the same topic to the same storage (everything but the projections is equal): the
+    /// rule that decides between 200 and 409 for a repeated creation.
+    public func hasSameBinding(as other: TopicConfiguration) -> Bool {
+        var mine = self
+        mine.projections = other.projections
+        return mine == other
     }
 
     /// Upper bounds on the configuration's fields.
@@ -64,6 +77,17 @@ public struct TopicConfiguration: Sendable, Hashable {
         for (key, value) in self.options where key.utf8.count > Self.maximumOptionLength || value.utf8.count > Self.maximumOptionLength {
             throw EventStoreError(.unsupportedConfiguration, "option '\(key.prefix(64))' is longer than \(Self.maximumOptionLength) bytes")
         }
+        var names: Set<ProjectionName> = []
+        for projection in self.projections {
+            do {
+                try projection.validate()
+            } catch {
+                throw EventStoreError(.invalidArgument, "projection '\(projection.name)': \(error.message)")
+            }
+            guard names.insert(projection.name).inserted else {
+                throw EventStoreError(.projectionConflict, "projection '\(projection.name)' is declared twice")
+            }
+        }
         switch self.adapter {
         case .fileSystem, .postgres:
             try self.require(self.connection, "connection")
@@ -96,7 +120,7 @@ public struct TopicConfiguration: Sendable, Hashable {
 
 extension TopicConfiguration: Codable {
     private enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, adapter, connection, schema, table, options
+        case name, adapter, connection, schema, table, options, projections
     }
 
     /// Decodes the client's format strictly: unknown fields are refused, option values may be strings, numbers or
@@ -118,6 +142,7 @@ extension TopicConfiguration: Codable {
         self.connection = try container.decodeIfPresent(String.self, forKey: .connection)
         self.schema = try container.decodeIfPresent(String.self, forKey: .schema)
         self.table = try container.decodeIfPresent(String.self, forKey: .table)
+        self.projections = try container.decodeIfPresent([ProjectionDefinition].self, forKey: .projections) ?? []
         self.options = [:]
         if container.contains(.options) {
             let options = try container.nestedContainer(keyedBy: AnyCodingKey.self, forKey: .options)
@@ -148,6 +173,9 @@ extension TopicConfiguration: Codable {
         try container.encodeIfPresent(self.table, forKey: .table)
         if !self.options.isEmpty {
             try container.encode(self.options, forKey: .options)
+        }
+        if !self.projections.isEmpty {
+            try container.encode(self.projections, forKey: .projections)
         }
     }
 }

@@ -34,6 +34,20 @@ public final class AttachedTopic: Sendable {
 
     public var name: TopicName { self.configuration.name }
 
+    /// The same topic (log, metrics, head watch) under a configuration whose projections changed.
+    func replacingConfiguration(_ configuration: TopicConfiguration, shown: TopicConfiguration) -> AttachedTopic {
+        if let log = self.log {
+            return AttachedTopic(configuration: configuration, shown: shown, log: log, metrics: self.metrics, headWatch: self.headWatch)
+        }
+        return AttachedTopic(
+            configuration: configuration,
+            shown: shown,
+            failure: self.state.reason ?? "failed",
+            metrics: self.metrics,
+            headWatch: self.headWatch
+        )
+    }
+
     /// Runs `body` against the log. Errors that are not ``EventStoreError``s are storage failures: they are logged
     /// and reported as `storageUnavailable`, with no detail that could leak a secret.
     ///

@@ -7,12 +7,16 @@ public import ServiceLifecycle
 /// Control-plane changes are serialised by the actor; the data plane reads the ``TopicRegistry`` directly and never
 /// waits for this actor. As a `Service`, it closes every log at graceful shutdown, after the HTTP server (listed
 /// after it) has finished its in-flight requests.
-public actor TopicService: TopicCommands, TopicQueries, Service {
+public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Service {
     public nonisolated let registry: TopicRegistry
     private let adapters: [AdapterKind: any StorageAdapter]
-    private let catalog: any TopicCatalog
+    let catalog: any TopicCatalog
+    /// Runs the attached topics' projections.
+    public nonisolated let projections: ProjectionService
+    /// Makes a projection store for topics whose adapter keeps none.
+    let memoryProjectionStore: @Sendable () -> any ProjectionStore
     public nonisolated let projectionLimits: ProjectionLimits
-    private let logger: Logger
+    let logger: Logger
     private var changing = false
     /// Set at shutdown: catalog changes no longer attach anything.
     private var stopped = false
@@ -23,15 +27,22 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     /// - Parameters:
     ///   - adapters: the storage adapters this build offers.
     ///   - catalog: where topic configurations are persisted.
+    ///   - projections: runs the topics' projections.
+    ///   - memoryProjectionStore: makes a projection store for topics whose adapter keeps none.
     ///   - storageCheckTimeout: how long `health` waits for each topic's storage.
+    ///   - projectionLimits: bounds on the projections of a topic.
     public init(
         registry: TopicRegistry,
         adapters: [any StorageAdapter],
         catalog: any TopicCatalog,
+        projections: ProjectionService,
+        memoryProjectionStore: @escaping @Sendable () -> any ProjectionStore,
         storageCheckTimeout: Duration = .seconds(2),
         projectionLimits: ProjectionLimits = ProjectionLimits(),
         logger: Logger
     ) {
+        self.projections = projections
+        self.memoryProjectionStore = memoryProjectionStore
         self.projectionLimits = projectionLimits
         self.registry = registry
         self.storageCheckTimeout = storageCheckTimeout
@@ -61,7 +72,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
                 await self.attachStored(configuration)
             }
             for configuration in declared {
-                if let existing = self.registry.attached(configuration.name), existing.configuration != configuration {
+                if let existing = self.registry.attached(configuration.name), !existing.configuration.hasSameBinding(as: configuration) {
                     throw EventStoreError(
                         .topicConflict,
                         "topic '\(configuration.name)' in the topics file differs from the one in the catalog; delete it first to re-bind it"
@@ -85,8 +96,14 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
                 return
             }
             let wanted = Dictionary(stored.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
-            for topic in self.registry.all() where wanted[topic.name] != topic.configuration {
-                await self.detach(topic.name, logger: self.logger)
+            for topic in self.registry.all() {
+                guard let configuration = wanted[topic.name], configuration.hasSameBinding(as: topic.configuration) else {
+                    await self.detach(topic.name, logger: self.logger)
+                    continue
+                }
+                if configuration.projections != topic.configuration.projections {
+                    await self.followProjections(of: topic, to: configuration)
+                }
             }
             for configuration in stored where self.registry.attached(configuration.name) == nil {
                 await self.attachStored(configuration)
@@ -100,7 +117,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             // (unless the topic is detached meanwhile: then it is prepared like any new one).
             return try await self.exclusively { try await self.create(configuration, prepared: false, logger: logger) }
         }
-        try configuration.validate()
+        try self.validate(configuration)
         let adapter = try self.adapter(for: configuration)
         try adapter.validate(configuration)
         // Reaching a server may take its whole connect timeout: never while holding the lock of topic changes.
@@ -113,11 +130,13 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     /// - Parameter prepared: whether the adapter already prepared the topic (outside the lock).
     private func create(_ configuration: TopicConfiguration, prepared: Bool, logger: Logger) async throws -> TopicCreation {
         if let existing = self.registry.attached(configuration.name) {
-            guard existing.configuration == configuration else {
+            guard existing.configuration.hasSameBinding(as: configuration) else {
                 throw EventStoreError(.topicConflict, "topic '\(configuration.name)' exists with a different configuration")
             }
             if existing.state.isReady {
-                return TopicCreation(created: false, topic: await existing.info(logger: logger))
+                // A repeat may declare projections the topic lacks: they are added.
+                let topic = try await self.addMissingProjections(of: configuration, to: existing, logger: logger)
+                return TopicCreation(created: false, topic: await topic.info(logger: logger))
             }
             // The same configuration again for a failed topic: try its storage once more.
             let log = try await self.open(configuration)
@@ -125,16 +144,17 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             if existing.headWatch.advance(to: head) { existing.metrics.recordHead(head) }
             Self.observeExternalAppends(of: log, headWatch: existing.headWatch, metrics: existing.metrics)
             let reopened = AttachedTopic(
-                configuration: configuration,
+                configuration: existing.configuration,
                 shown: existing.shownConfiguration,
                 log: log,
                 metrics: existing.metrics,
                 headWatch: existing.headWatch
             )
             self.registry.put(reopened)
+            await self.startProjections(of: reopened, logger: logger)
             return TopicCreation(created: false, topic: await reopened.info(logger: logger))
         }
-        try configuration.validate()
+        try self.validate(configuration)
         let adapter = try self.adapter(for: configuration)
         try adapter.validate(configuration)
         if !prepared { try await adapter.prepare(configuration, logger: logger) }
@@ -154,12 +174,13 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             logger.error("Catalog write failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
             throw EventStoreError(.storageUnavailable, "the topic catalog could not be written; the topic was not created")
         }
-        if case .alreadyStored(let stored) = addition, stored != configuration {
+        if case .alreadyStored(let stored) = addition, !stored.hasSameBinding(as: configuration) {
             // Another process created the topic differently a moment ago.
             try? await log.close(logger: logger)
             throw EventStoreError(.topicConflict, "topic '\(configuration.name)' exists with a different configuration")
         }
         self.registry.put(topic)
+        await self.startProjections(of: topic, logger: logger)
         logger.info("Created topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
         return TopicCreation(created: addition == .added, topic: await topic.info(logger: logger))
     }
@@ -182,6 +203,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     /// Takes a topic out of service: waiting readers and subscriptions learn it is gone, then its log is closed.
     private func detach(_ name: TopicName, logger: Logger) async {
         guard let topic = self.registry.remove(name) else { return }
+        await self.projections.detach(name)
         topic.headWatch.close()
         topic.metrics.remove()
         try? await topic.log?.close(logger: logger)
@@ -192,7 +214,9 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     private func attachStored(_ configuration: TopicConfiguration) async {
         do {
             let log = try await self.open(configuration)
-            self.registry.put(try await Self.attach(configuration, shown: self.shown(configuration), log: log, logger: self.logger))
+            let topic = try await Self.attach(configuration, shown: self.shown(configuration), log: log, logger: self.logger)
+            self.registry.put(topic)
+            await self.startProjections(of: topic, logger: self.logger)
             self.logger.info("Attached topic", metadata: ["topic": "\(configuration.name)", "adapter": "\(configuration.adapter)"])
         } catch {
             let reason = (error as? EventStoreError)?.message ?? "its storage could not be opened"
@@ -211,7 +235,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
 
     /// Runs control-plane changes one at a time, across their suspension points (the actor alone would interleave
     /// them there), so a topic is never opened twice by a create racing a catalog change.
-    private func exclusively<Value>(_ body: () async throws -> Value) async rethrows -> Value {
+    func exclusively<Value>(_ body: () async throws -> Value) async rethrows -> Value {
         while self.changing {
             await withCheckedContinuation { self.waitingChanges.append($0) }
         }
@@ -252,7 +276,14 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
             }
         }
         return ServiceHealth(
-            topics: zip(topics, states).map { topic, state in .init(name: topic.name, adapter: topic.configuration.adapter, state: state) }
+            topics: zip(topics, states).map { topic, state in
+                .init(
+                    name: topic.name,
+                    adapter: topic.configuration.adapter,
+                    state: state,
+                    projections: self.projections.states(of: topic.name).map { .init(name: $0.0, state: $0.1) }
+                )
+            }
         )
     }
 
@@ -262,6 +293,7 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
         await self.exclusively {
             self.stopped = true
             for topic in self.registry.removeAll() {
+                await self.projections.detach(topic.name)
                 do {
                     try await topic.log?.close(logger: self.logger)
                 } catch {
@@ -295,12 +327,12 @@ public actor TopicService: TopicCommands, TopicQueries, Service {
     }
 
     /// `configuration` with its secrets masked, the connection by its adapter (by name when it has none here).
-    private func shown(_ configuration: TopicConfiguration) -> TopicConfiguration {
+    func shown(_ configuration: TopicConfiguration) -> TopicConfiguration {
         let adapter = self.adapters[configuration.adapter]
         return configuration.redacted { adapter?.redactConnection($0) ?? SecretRedactor.redactConnection($0) }
     }
 
-    private func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {
+    func adapter(for configuration: TopicConfiguration) throws(EventStoreError) -> any StorageAdapter {
         guard let adapter = self.adapters[configuration.adapter] else {
             let available = self.availableAdapters.map(\.rawValue).joined(separator: ", ")
             throw EventStoreError(

@@ -26,7 +26,8 @@ public enum AccessRules {
             .anyToken
         case (.get, "/topics"), (.get, "/topics/{topic}"), (.get, "/topics/{topic}/events"), (.get, "/topics/{topic}/events/{offset}"),
             (.post, "/topics/{topic}/subscribe"), (.get, "/topics/{topic}/subscriptions"), (.get, "/topics/{topic}/subscriptions/{id}"),
-            (.delete, "/topics/{topic}/subscriptions/{id}"):
+            (.delete, "/topics/{topic}/subscriptions/{id}"), (.get, "/topics/{topic}/projections"),
+            (.get, "/topics/{topic}/projections/{name}"), (.get, "/topics/{topic}/projections/{name}/entries/{key}"):
             .role(.reader)
         case (.post, "/topics/{topic}/events"):
             .role(.writer)

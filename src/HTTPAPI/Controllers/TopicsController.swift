@@ -66,16 +66,23 @@ struct TopicsController<Context: CallerRequestContext>: Sendable {
 
     /// Decodes a topic configuration in the client's format, with messages that name the offending field.
     static func decodeConfiguration(_ body: [UInt8]) throws(EventStoreError) -> TopicConfiguration {
+        try Self.decode(TopicConfiguration.self, from: body, what: "a topic configuration")
+    }
+
+    /// Decodes a request body, with messages that name the offending field; `what` names the whole.
+    static func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8], what: String) throws(EventStoreError) -> Value {
         do {
-            return try JSONDecoder().decode(TopicConfiguration.self, from: Data(body))
+            return try JSONDecoder().decode(type, from: Data(body))
         } catch let error as DecodingError {
-            throw EventStoreError(.invalidArgument, Self.describe(error))
+            throw EventStoreError(.invalidArgument, Self.describe(error, what: what))
+        } catch let error as EventStoreError {
+            throw error
         } catch {
-            throw EventStoreError(.invalidArgument, "invalid topic configuration")
+            throw EventStoreError(.invalidArgument, "the body is not \(what)")
         }
     }
 
-    private static func describe(_ error: DecodingError) -> String {
+    private static func describe(_ error: DecodingError, what: String) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map(\.stringValue).joined(separator: ".")
         }
@@ -85,7 +92,7 @@ struct TopicsController<Context: CallerRequestContext>: Sendable {
             return "missing field '\(parent.isEmpty ? "" : parent + ".")\(key.stringValue)'"
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
-            if field.isEmpty { return "the body must be a JSON object (a topic configuration)" }
+            if field.isEmpty { return "the body must be a JSON object (\(what))" }
             return "field '\(field)' must be \(type == String.self ? "a string" : "of type \(type)")"
         case .valueNotFound(_, let context):
             return "field '\(path(context.codingPath))' must not be null"
@@ -96,7 +103,7 @@ struct TopicsController<Context: CallerRequestContext>: Sendable {
             }
             return field.isEmpty ? context.debugDescription : "field '\(field)': \(context.debugDescription)"
         @unknown default:
-            return "invalid topic configuration"
+            return "the body is not \(what)"
         }
     }
 }

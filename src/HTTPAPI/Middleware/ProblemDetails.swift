@@ -46,6 +46,11 @@ struct ProblemDetails: Sendable {
         case .callbackRefused: (.unprocessableContent, "callback-refused", "Callback destination refused")
         case .overloaded: (.tooManyRequests, "overloaded", "Too many requests at once")
         case .storageFull: (.init(code: 507, reasonPhrase: "Insufficient Storage"), "storage-full", "Storage full")
+        case .projectionNotFound: (.notFound, "projection-not-found", "Projection not found")
+        case .entryNotFound: (.notFound, "entry-not-found", "Entry not found")
+        case .projectionConflict: (.conflict, "projection-conflict", "Projection conflict")
+        case .waitTimedOut: (.gatewayTimeout, "wait-timed-out", "Checkpoint not reached in time")
+        case .generationFenced: (.serviceUnavailable, "projection-replaced", "Projection generation replaced")
         default: (.internalServerError, "internal", "Internal error")
         }
     }

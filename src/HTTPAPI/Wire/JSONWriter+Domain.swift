@@ -77,6 +77,13 @@ extension JSONWriter {
         self.key("options")
         self.stringMap(configuration.options)
         self.raw(",")
+        self.key("projections")
+        self.raw("[")
+        for (index, projection) in configuration.projections.enumerated() {
+            if index > 0 { self.raw(",") }
+            self.projectionDefinition(projection)
+        }
+        self.raw("],")
         self.topicState(topic.state)
         self.raw(",")
         self.key("head")
@@ -87,7 +94,7 @@ extension JSONWriter {
         self.raw("}")
     }
 
-    /// `{"status", "version", "uptime_seconds", "topics": [{"name", "adapter", "state", "reason"?}]}`
+    /// `{"status", "version", "uptime_seconds", "topics": [{"name", "adapter", "state", "reason"?, "projections": [{"name", "state"}]}]}`
     /// - Parameter shown: the topics to list (those the caller may see); the status covers every topic.
     mutating func health(_ health: ServiceHealth, showing shown: [ServiceHealth.TopicHealth], version: String, uptimeSeconds: Int64) {
         self.raw("{")
@@ -112,7 +119,20 @@ extension JSONWriter {
             self.string(topic.adapter.rawValue)
             self.raw(",")
             self.topicState(topic.state)
-            self.raw("}")
+            self.raw(",")
+            self.key("projections")
+            self.raw("[")
+            for (index, projection) in topic.projections.enumerated() {
+                if index > 0 { self.raw(",") }
+                self.raw("{")
+                self.key("name")
+                self.string(projection.name.rawValue)
+                self.raw(",")
+                self.key("state")
+                self.string(projection.state.rawValue)
+                self.raw("}")
+            }
+            self.raw("]}")
         }
         self.raw("]}")
     }

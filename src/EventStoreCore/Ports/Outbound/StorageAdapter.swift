@@ -21,11 +21,19 @@ public protocol StorageAdapter: Sendable {
     /// `connection` as responses and logs may show it: every secret masked. Each adapter knows its own connection
     /// strings best.
     func redactConnection(_ connection: String) -> String
+
+    /// Opens the store of a topic's projections beside its events, or nil when this adapter keeps none: then the
+    /// service keeps the read models in memory and rebuilds them from the log at each start.
+    /// - Throws: `EventStoreError.storageUnavailable` when the store cannot be opened.
+    func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)?
 }
 
 extension StorageAdapter {
     /// Nothing to get ready: local storage opens quickly.
     public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {}
+
+    /// No projection store of its own.
+    public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? { nil }
 
     /// Masks secrets by name (`password=`, URL passwords, `AccountKey=`...).
     public func redactConnection(_ connection: String) -> String {

@@ -10,6 +10,10 @@ public protocol TopicCatalog: Sendable {
     ///   shared catalog decides between processes that create the same topic at once).
     func add(_ configuration: TopicConfiguration, logger: Logger) async throws -> CatalogAddition
 
+    /// Replaces the stored configuration of the same name durably before returning (its projections changed).
+    /// - Throws: `EventStoreError.topicNotFound` when none is stored under the name.
+    func replace(_ configuration: TopicConfiguration, logger: Logger) async throws
+
     /// Removes a configuration durably before returning; removing an absent one is not an error.
     func remove(_ name: TopicName, logger: Logger) async throws
 

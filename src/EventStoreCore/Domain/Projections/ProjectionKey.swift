@@ -1,0 +1,43 @@
+/// The key of a read-model entry (an event's key, for the by-key kinds).
+///
+/// Keys compare and sort by their UTF-8 bytes, as every projection store does (SQLite's BINARY collation,
+/// PostgreSQL's `C` collation): two spellings of `é`, composed or with a combining accent, are two keys, the same in
+/// every store.
+public struct ProjectionKey: Sendable, Comparable, Hashable, CustomStringConvertible {
+    public let text: String
+
+    public init(_ text: String) {
+        self.text = text
+    }
+
+    public static func == (lhs: ProjectionKey, rhs: ProjectionKey) -> Bool {
+        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for byte in self.text.utf8 { hasher.combine(byte) }
+    }
+
+    public static func < (lhs: ProjectionKey, rhs: ProjectionKey) -> Bool {
+        lhs.text.utf8.lexicographicallyPrecedes(rhs.text.utf8)
+    }
+
+    /// Whether the key starts with `prefix`, byte for byte.
+    public func hasPrefix(_ prefix: String) -> Bool {
+        self.text.utf8.starts(with: prefix.utf8)
+    }
+
+    public var description: String { self.text }
+}
+
+/// One entry of a read model.
+public struct ProjectionEntry: Sendable, Hashable {
+    public var key: ProjectionKey
+    /// Compact JSON.
+    public var value: RawJSON
+
+    public init(key: ProjectionKey, value: RawJSON) {
+        self.key = key
+        self.value = value
+    }
+}
