@@ -59,11 +59,28 @@ let package = Package(
                 "EventStoreCore",
                 "EventJSON",
                 "POSIXFiles",
+                "SQLiteProjections",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "src/Adapters/FileSystemStorage"
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "src/Adapters/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SQLiteProjections",
+            dependencies: [
+                "EventStoreCore",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/SQLiteProjections"
         ),
         .target(
             name: "FileSystemCatalog",

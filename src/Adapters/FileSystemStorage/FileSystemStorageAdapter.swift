@@ -2,6 +2,7 @@ public import EventStoreCore
 public import Logging
 public import NIOPosix
 import POSIXFiles
+import SQLiteProjections
 
 #if canImport(Glibc)
 import Glibc
@@ -80,6 +81,17 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         )
     }
 
+    /// The topic's read models in `projections.sqlite` beside its segments.
+    public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
+        let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: false) }
+        do {
+            return try await SQLiteProjectionStore.open(path: directory + "/" + SQLiteProjectionStore.fileName, threadPool: self.threadPool)
+        } catch {
+            logger.error("Opening the projection database failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
+            throw EventStoreError(.storageUnavailable, "the projection database of topic '\(configuration.name)' could not be opened")
+        }
+    }
+
     private func options(for configuration: TopicConfiguration) throws(EventStoreError) -> FileSystemEventLog.Options {
         if let unknown = configuration.options.keys.filter({ !Self.knownOptions.contains($0) }).sorted().first {
             throw EventStoreError(.unsupportedConfiguration, "unknown fs option '\(unknown)'; known: createDirIfNotExist, segmentBytes")
@@ -154,7 +166,8 @@ public struct FileSystemStorageAdapter: StorageAdapter {
 
     /// The rules only a new topic follows (see ``topicDirectory(for:creating:)``).
     private static func checkNewTopicPlace(_ directory: String, connection: String, name: TopicName) throws(EventStoreError) {
-        let reserved = name.rawValue == "lock" || [".jsonl", ".index", ".ids"].contains { suffix in
+        let files = ["lock", SQLiteProjectionStore.fileName, SQLiteProjectionStore.fileName + "-wal", SQLiteProjectionStore.fileName + "-shm"]
+        let reserved = files.contains(name.rawValue) || [".jsonl", ".index", ".ids"].contains { suffix in
             name.rawValue.hasSuffix(suffix) && name.rawValue.utf8.count == 20 + suffix.utf8.count
                 && name.rawValue.utf8.prefix(20).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
         }
