@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "FileSystemStorageTests",
             dependencies: [
-                "FileSystemStorage", "EventStoreTesting", "POSIXFiles",
+                "FileSystemStorage", "EventStoreTesting", "POSIXFiles", "SQLiteProjections", "EventStoreCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

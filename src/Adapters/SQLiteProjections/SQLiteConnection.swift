@@ -67,15 +67,23 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// Resets every statement, so none holds a read snapshot open (an unfinished SELECT would keep the
+    /// connection's transaction, and its view of the database, alive).
+    func resetStatements() {
+        for statement in self.statements.values { statement.reset() }
+    }
+
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws. `immediate` takes the
     /// write lock at once (writers), otherwise the transaction reads one snapshot.
     func transaction<Value>(immediate: Bool, _ body: () throws -> Value) throws -> Value {
         try self.execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let value = try body()
+            self.resetStatements()
             try self.execute("COMMIT")
             return value
         } catch {
+            self.resetStatements()
             try? self.execute("ROLLBACK")
             throw error
         }

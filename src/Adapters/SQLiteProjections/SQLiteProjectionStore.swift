@@ -229,6 +229,7 @@ public final class SQLiteProjectionStore: ProjectionStore {
         try await self.threadPool.runIfActive {
             try self.connection.withLock { connection in
                 guard let connection else { throw EventStoreError(.storageUnavailable, "the projection store is closed") }
+                defer { connection.resetStatements() }
                 do {
                     return try body(connection)
                 } catch let error as EventStoreError {

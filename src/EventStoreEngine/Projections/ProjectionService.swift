@@ -66,6 +66,13 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         }
     }
 
+    /// Stops every topic's projections and closes their stores.
+    public func stopAll() async {
+        for topic in self.topics.withLock({ Array($0.keys) }) {
+            await self.detach(topic)
+        }
+    }
+
     /// Checks that a kind accepts a definition, without starting anything.
     func check(_ definition: ProjectionDefinition, topic: TopicName) throws(EventStoreError) {
         _ = try self.kinds.fold(for: definition, topic: topic)

@@ -1,0 +1,52 @@
+import EventJSON
+import Testing
+
+@Suite("JSON Merge Patch (RFC 7396)")
+struct JSONMergePatchTests {
+    func apply(_ patch: String, to target: String?) throws -> String {
+        String(decoding: try JSONMergePatch.apply(Array(patch.utf8)[...], to: target.map { Array($0.utf8)[...] }), as: UTF8.self)
+    }
+
+    /// The examples of RFC 7396, appendix A.
+    @Test(arguments: [
+        (#"{"a":"b"}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+        (#"{"a":"b"}"#, #"{"b":"c"}"#, #"{"a":"b","b":"c"}"#),
+        (#"{"a":"b"}"#, #"{"a":null}"#, #"{}"#),
+        (#"{"a":"b","b":"c"}"#, #"{"a":null}"#, #"{"b":"c"}"#),
+        (#"{"a":["b"]}"#, #"{"a":"c"}"#, #"{"a":"c"}"#),
+        (#"{"a":"c"}"#, #"{"a":["b"]}"#, #"{"a":["b"]}"#),
+        (#"{"a":{"b":"c"}}"#, #"{"a":{"b":"d","c":null}}"#, #"{"a":{"b":"d"}}"#),
+        (#"{"a":[{"b":"c"}]}"#, #"{"a":[1]}"#, #"{"a":[1]}"#),
+        (#"["a","b"]"#, #"["c","d"]"#, #"["c","d"]"#),
+        (#"{"a":"b"}"#, #"["c"]"#, #"["c"]"#),
+        (#"{"a":"foo"}"#, #"null"#, #"null"#),
+        (#"{"a":"foo"}"#, #""bar""#, #""bar""#),
+        (#"{"e":null}"#, #"{"a":1}"#, #"{"e":null,"a":1}"#),
+        (#"[1,2]"#, #"{"a":"b","c":null}"#, #"{"a":"b"}"#),
+        (#"{}"#, #"{"a":{"bb":{"ccc":null}}}"#, #"{"a":{"bb":{}}}"#),
+    ])
+    func rfcExamples(target: String, patch: String, result: String) throws {
+        #expect(try self.apply(patch, to: target) == result)
+    }
+
+    @Test func anAbsentTargetTakesThePatchWithoutItsNulls() throws {
+        #expect(try self.apply(#"{"a":1,"b":null,"c":{"d":null}}"#, to: nil) == #"{"a":1,"c":{}}"#)
+        #expect(try self.apply("[1,null]", to: nil) == "[1,null]")
+    }
+
+    @Test func namesCompareByteForByte() throws {
+        // A composed é and e with a combining accent are two members, as JSON compares names by code units.
+        #expect(try self.apply(#"{"e\#u{301}":2}"#, to: #"{"é":1}"#) == #"{"é":1,"e\#u{301}":2}"#)
+        #expect(try self.apply(#"{"e\#u{301}":null}"#, to: #"{"é":1}"#) == #"{"é":1}"#)
+    }
+
+    @Test func escapedNamesAndDuplicatesKeepTheLastValue() throws {
+        #expect(try self.apply(#"{"a\"b":1,"line\nbreak":2}"#, to: nil) == #"{"a\"b":1,"line\nbreak":2}"#)
+        #expect(try self.apply(#"{"a":1,"a":2}"#, to: #"{"a":0,"a":5}"#) == #"{"a":2}"#)
+    }
+
+    @Test func malformedJSONIsRefused() {
+        #expect(throws: JSONParseError.self) { try self.apply(#"{"a":"#, to: nil) }
+        #expect(throws: JSONParseError.self) { try self.apply(#"{"a":1}"#, to: #"{"a":"#) }
+    }
+}
