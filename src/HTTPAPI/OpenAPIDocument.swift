@@ -23,6 +23,8 @@ enum OpenAPIDocument {
             description: The data plane
           - name: subscriptions
             description: Transient webhook subscriptions
+          - name: projections
+            description: Read models kept current in the background (the query side)
           - name: operations
             description: Health, metrics and this document
         paths:
@@ -371,6 +373,161 @@ enum OpenAPIDocument {
                   description: Stopped; an in-flight callback is abandoned
                 "400": { $ref: "#/components/responses/BadRequest" }
                 "404": { $ref: "#/components/responses/NotFound" }
+          /topics/{topic}/projections:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            post:
+              tags: [projections]
+              operationId: addProjection
+              x-required-role: admin
+              summary: Declare a projection; it is stored with the topic and starts from offset 0
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema: { $ref: "#/components/schemas/ProjectionDefinition" }
+              responses:
+                "201":
+                  description: Declared; its worker catches up in the background
+                  headers:
+                    Location:
+                      schema: { type: string }
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Projection" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "409": { $ref: "#/components/responses/Conflict" }
+                "413": { $ref: "#/components/responses/ContentTooLarge" }
+                "415": { $ref: "#/components/responses/UnsupportedMediaType" }
+                "422": { $ref: "#/components/responses/Unprocessable" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+            get:
+              tags: [projections]
+              operationId: listProjections
+              x-required-role: reader
+              summary: The topic's projections, each with its state, checkpoint and lag
+              responses:
+                "200":
+                  description: The projections, by name
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [projections]
+                        properties:
+                          projections:
+                            type: array
+                            items: { $ref: "#/components/schemas/Projection" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+          /topics/{topic}/projections/{name}:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+              - $ref: "#/components/parameters/Projection"
+            get:
+              tags: [projections]
+              operationId: getProjection
+              x-required-role: reader
+              summary: A projection's summary with its whole state (stats) or a page of its entries (by-key kinds)
+              description: |
+                Entries come in key order (UTF-8 bytes). `checkpoint` is the next offset the projection will apply:
+                every event below it is applied (or skipped by its filter), and the data shown reflects exactly that.
+              parameters:
+                - $ref: "#/components/parameters/MinCheckpoint"
+                - $ref: "#/components/parameters/Wait"
+                - name: after
+                  in: query
+                  description: Entries after this key (exclusive); the `next_after` of the previous page
+                  schema: { type: string, maxLength: 4096 }
+                - name: prefix
+                  in: query
+                  description: Only entries whose key starts with this
+                  schema: { type: string, maxLength: 4096 }
+                - name: limit
+                  in: query
+                  schema: { type: integer, minimum: 1, maximum: 1000, default: 100 }
+              responses:
+                "200":
+                  description: The projection at its checkpoint
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/ProjectionView" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+                "504": { $ref: "#/components/responses/CheckpointTimeout" }
+            delete:
+              tags: [projections]
+              operationId: deleteProjection
+              x-required-role: admin
+              summary: Remove a projection and its read model
+              responses:
+                "204":
+                  description: Removed
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}/projections/{name}/entries/{key}:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+              - $ref: "#/components/parameters/Projection"
+              - name: key
+                in: path
+                required: true
+                description: The entry's key, percent-encoded (`/` as `%2F`)
+                schema: { type: string }
+            get:
+              tags: [projections]
+              operationId: getProjectionEntry
+              x-required-role: reader
+              summary: One entry of a by-key projection
+              parameters:
+                - $ref: "#/components/parameters/MinCheckpoint"
+                - $ref: "#/components/parameters/Wait"
+              responses:
+                "200":
+                  description: The entry at the projection's checkpoint
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [key, value, checkpoint, lag, generation]
+                        properties:
+                          key: { type: string }
+                          value: { description: The entry's JSON value }
+                          checkpoint: { type: integer, format: int64 }
+                          lag: { type: integer, format: int64 }
+                          generation: { type: integer, format: int64 }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404":
+                  description: Unknown topic or projection, or no entry under the key (entry-not-found)
+                  content:
+                    application/problem+json:
+                      schema: { $ref: "#/components/schemas/Problem" }
+                "503": { $ref: "#/components/responses/Unavailable" }
+                "504": { $ref: "#/components/responses/CheckpointTimeout" }
+          /topics/{topic}/projections/{name}/rebuild:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+              - $ref: "#/components/parameters/Projection"
+            post:
+              tags: [projections]
+              operationId: rebuildProjection
+              x-required-role: admin
+              summary: Rebuild a projection online, into a new generation swapped in once it has caught up
+              description: |
+                The old generation is served (and kept current) meanwhile; the summary's `rebuild` shows the new
+                generation's progress. A failed projection gets a new worker once its rebuild is swapped in.
+              responses:
+                "202":
+                  description: The rebuild started
+                  content:
+                    application/json:
+                      schema: { $ref: "#/components/schemas/Projection" }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "409": { $ref: "#/components/responses/Conflict" }
         components:
           securitySchemes:
             bearerAuth:
@@ -390,7 +547,29 @@ enum OpenAPIDocument {
               schema:
                 type: string
                 pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
+            Projection:
+              name: name
+              in: path
+              required: true
+              schema:
+                type: string
+                pattern: "^[a-z0-9][a-z0-9_-]{0,62}$"
+            MinCheckpoint:
+              name: min_checkpoint
+              in: query
+              description: Answer only once the checkpoint has reached this (a publish's `last_offset + 1`)
+              schema: { type: integer, format: int64, minimum: 0 }
+            Wait:
+              name: wait
+              in: query
+              description: Seconds to wait for `min_checkpoint` before answering 504 (0 by default)
+              schema: { type: integer, minimum: 0, maximum: 30 }
           responses:
+            CheckpointTimeout:
+              description: The projection's checkpoint did not reach `min_checkpoint` within `wait` (wait-timed-out)
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
             BadRequest:
               description: Malformed request (invalid JSON, wrong field types, unknown fields, bad parameters)
               content:
@@ -464,6 +643,72 @@ enum OpenAPIDocument {
                   type: integer
                   format: int64
                   description: For a failed append condition, the topic's head (the offset the next event would get)
+            ProjectionDefinition:
+              type: object
+              additionalProperties: false
+              required: [name, kind]
+              properties:
+                name:
+                  type: string
+                  pattern: "^[a-z0-9][a-z0-9_-]{0,62}$"
+                kind:
+                  type: string
+                  description: "`stats`, `latest-by-key`, `state-by-key`, or a kind registered in this build"
+                types:
+                  type: array
+                  maxItems: 100
+                  items: { type: string, minLength: 1, maxLength: 256 }
+                  description: Fold only these event types (all when absent)
+                delete_types:
+                  type: array
+                  maxItems: 100
+                  items: { type: string, minLength: 1, maxLength: 256 }
+                  description: Event types that remove their key (by-key kinds only)
+            Projection:
+              type: object
+              required: [name, kind, state, checkpoint, lag, generation, last_error, failed_offset, rebuild]
+              properties:
+                name: { type: string }
+                kind: { type: string }
+                types: { type: array, items: { type: string } }
+                delete_types: { type: array, items: { type: string } }
+                state:
+                  type: string
+                  enum: [running, rebuilding, failed]
+                  description: "`failed`: a fold failed at `failed_offset`; the other projections keep running"
+                checkpoint:
+                  type: integer
+                  format: int64
+                  description: The next offset the projection will apply; every event below it is applied
+                lag: { type: integer, format: int64, description: The topic's head minus the checkpoint }
+                generation: { type: integer, format: int64, description: The served generation of the read model }
+                last_error: { type: [string, "null"] }
+                failed_offset: { type: [integer, "null"], format: int64 }
+                rebuild:
+                  type: [object, "null"]
+                  description: A rebuild under way, and how far it has come
+                  properties:
+                    generation: { type: integer, format: int64 }
+                    checkpoint: { type: integer, format: int64 }
+            ProjectionView:
+              allOf:
+                - $ref: "#/components/schemas/Projection"
+                - type: object
+                  properties:
+                    value:
+                      description: "The whole state (stats): {count, first_offset, last_offset, first_timestamp, last_timestamp, types: {type: {count, ...}}}"
+                    entries:
+                      type: array
+                      description: A page of entries (by-key kinds), in key order
+                      items:
+                        type: object
+                        required: [key, value]
+                        properties:
+                          key: { type: string }
+                          value: { description: "latest-by-key: the event; state-by-key: the merged state" }
+                    next_after:
+                      type: [string, "null"]
+                      description: Give it as `after` for the next page; null when this was the last
             TopicConfiguration:
               type: object
               additionalProperties: false
@@ -484,9 +729,13 @@ enum OpenAPIDocument {
                 options:
                   type: object
                   additionalProperties: { type: [string, number, boolean] }
+                projections:
+                  type: array
+                  description: Read models of the topic; not part of its storage binding (a repeat with other projections is not a conflict, the missing ones are added)
+                  items: { $ref: "#/components/schemas/ProjectionDefinition" }
             Topic:
               type: object
-              required: [name, adapter, options, state, head, event_count]
+              required: [name, adapter, options, projections, state, head, event_count]
               properties:
                 name: { type: string }
                 adapter: { type: string }
@@ -496,6 +745,9 @@ enum OpenAPIDocument {
                 options:
                   type: object
                   additionalProperties: { type: string }
+                projections:
+                  type: array
+                  items: { $ref: "#/components/schemas/ProjectionDefinition" }
                 state: { type: string, enum: [ready, failed] }
                 reason: { type: string, description: Why the topic failed }
                 head:
@@ -690,6 +942,15 @@ enum OpenAPIDocument {
                           `failed`: the storage could not be opened or is damaged. `unavailable`: the storage (a
                           database server) does not answer right now; the topic recovers by itself when it does.
                       reason: { type: string }
+                      projections:
+                        type: array
+                        description: Each projection's state; a failed projection does not make the status degraded
+                        items:
+                          type: object
+                          required: [name, state]
+                          properties:
+                            name: { type: string }
+                            state: { type: string, enum: [running, rebuilding, failed] }
         webhooks:
           subscriptionCallback:
             post:
