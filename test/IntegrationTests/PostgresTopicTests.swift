@@ -136,6 +136,40 @@ struct PostgresTopicTests {
             }
         }
     }
+
+    /// A projection of a shared PostgreSQL topic lives in tables beside it: declared through one server, it runs on
+    /// every server sharing the catalog, and each reads its own writes through any of them.
+    @Test func projectionsOfASharedTopicLiveBesideItsTable() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let catalog = try await cluster.createDatabase()
+        let database = try await cluster.createDatabase()
+        try await ServerProcess.with(arguments: ["--catalog", catalog]) { first in
+            try await ServerProcess.with(arguments: ["--catalog", catalog]) { second in
+                try await createTopic(first, database: database)
+                let declared = try await first.post("/topics/orders/projections", json: #"{"name": "state", "kind": "state-by-key"}"#)
+                #expect(declared.status == 201, "\(declared.body)")
+                try await eventually("the second server runs the projection too") {
+                    try await second.get("/topics/orders/projections/state").status == 200
+                }
+                var next = 0
+                for index in 0..<30 {
+                    let server = index.isMultiple(of: 2) ? first : second
+                    let published = try await server.post("/topics/orders/events", json: #"{"type": "Set", "key": "k\#(index % 3)", "data": {"i": \#(index)}}"#)
+                    next = try #require(published.json["last_offset"] as? Int) + 1
+                    let reader = index.isMultiple(of: 2) ? second : first
+                    let entry = try await reader.get("/topics/orders/projections/state/entries/k\(index % 3)?min_checkpoint=\(next)&wait=10")
+                    #expect(entry.status == 200, "\(entry.body)")
+                    #expect((entry.json["value"] as? [String: Int])?["i"] == index, "\(entry.body)")
+                }
+                #expect(next == 30)
+                // The read model is in the table beside the topic's (psql fails on the exception).
+                try await cluster.psql(
+                    "DO $$ BEGIN IF (SELECT count(*) FROM events_orders_projection_entries) <> 3 THEN RAISE EXCEPTION 'not 3 entries'; END IF; END $$",
+                    database: database
+                )
+            }
+        }
+    }
 }
 
 /// What a client may make the server connect to, and what it learns when a connection fails.

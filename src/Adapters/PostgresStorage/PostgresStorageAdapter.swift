@@ -131,6 +131,21 @@ public final class PostgresStorageAdapter: StorageAdapter {
         return try await self.log(for: configuration, creatingSchema: !prepared, logger: logger)
     }
 
+    /// The topic's read models in tables beside its events, on its server's pool (opened with its log).
+    public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
+        let connection = try Self.effectiveConnection(configuration)
+        guard let server = self.servers.withLock({ $0[connection] }) else {
+            throw EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(configuration.name)' is not open")
+        }
+        let store = PostgresProjectionStore(pool: server.pool, table: try PostgresTable(configuration: configuration))
+        do {
+            try await store.createTables()
+        } catch let error as PostgresError {
+            throw Self.unusable(configuration, error, logger: logger)
+        }
+        return store
+    }
+
     /// The topic's log on its server's shared pool and listener; `creatingSchema` makes its tables ready first.
     private func log(for configuration: TopicConfiguration, creatingSchema: Bool, logger: Logger) async throws -> PostgresEventLog {
         let connection = try Self.effectiveConnection(configuration)

@@ -34,6 +34,14 @@ struct PostgresTable: Sendable, Hashable {
     /// The schema's topic metadata table: each topic's next offset.
     var topicsTable: String { Self.quote(self.schema) + ".eventstore_topics" }
 
+    /// A table beside this one, `"schema"."<table>_<purpose>"` (or, when that passes 63 bytes, a name made of the
+    /// table's hash): where the topic's projections live.
+    func companionTable(_ purpose: String) -> String {
+        let name = self.table + "_" + purpose
+        guard name.utf8.count > 63 else { return Self.quote(self.schema) + "." + Self.quote(name) }
+        return Self.quote(self.schema) + "." + Self.quote("eventstore_\(Self.hash(self.schema + "." + self.table))_\(purpose)")
+    }
+
     /// An index name unique to this table and `purpose`, within 63 bytes.
     func indexName(_ purpose: String) -> String {
         Self.quote("eventstore_\(Self.hash(self.schema + "." + self.table))_\(purpose)")

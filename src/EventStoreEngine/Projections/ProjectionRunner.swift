@@ -202,13 +202,18 @@ final class ProjectionRunner: Sendable {
         self.checkpointWatch.advance(to: served.checkpoint)
     }
 
-    /// Loads the served generation, creating the first one.
+    /// Loads the served generation, creating the first one. Another process sharing the store may create it at
+    /// the same moment: then the one the store serves is used, and this one's is dropped.
     private func loadServed() async throws {
-        let served: ProjectionGeneration
+        var served: ProjectionGeneration
         if let stored = try await self.store.served(self.name, logger: self.logger) {
             served = stored
         } else {
             served = try await self.store.createGeneration(of: self.name, logger: self.logger)
+            if let winner = try await self.store.served(self.name, logger: self.logger), winner.generation != served.generation {
+                try await self.store.drop(self.name, generation: served.generation, logger: self.logger)
+                served = winner
+            }
         }
         self.state.withLock { $0.served = served }
         self.checkpointWatch.advance(to: served.checkpoint)

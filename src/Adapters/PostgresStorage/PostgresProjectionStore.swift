@@ -1,0 +1,279 @@
+import EventStoreCore
+import Logging
+
+/// Projection read models in tables beside a PostgreSQL topic's: `<table>_projection_generations` (each generation,
+/// its checkpoint, which one is served) and `<table>_projection_entries` (the read models; keys in `COLLATE "C"`,
+/// so they sort by their UTF-8 bytes; values as the compact JSON text they were given).
+///
+/// A batch is one transaction: the checkpoint moves only if it still is the batch's `from` (a concurrent writer
+/// waits on the row and then finds it moved: the fence), and the changed entries are written with it, so the cost
+/// follows the changes, not the model. Several server processes sharing the topic share its projections.
+final class PostgresProjectionStore: ProjectionStore {
+    private let pool: PGConnectionPool
+    private let generations: String
+    private let entries: String
+
+    init(pool: PGConnectionPool, table: PostgresTable) {
+        self.pool = pool
+        self.generations = table.companionTable("projection_generations")
+        self.entries = table.companionTable("projection_entries")
+    }
+
+    /// Creates the tables if they are missing.
+    func createTables() async throws {
+        let generations = self.generations
+        let entries = self.entries
+        try await self.pool.withConnection { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext('eventstore schema'))")
+                try connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(generations) (
+                        projection text NOT NULL,
+                        generation bigint NOT NULL,
+                        checkpoint bigint NOT NULL,
+                        served boolean NOT NULL DEFAULT false,
+                        PRIMARY KEY (projection, generation)
+                    )
+                    """
+                )
+                try connection.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS \(entries) (
+                        projection text NOT NULL,
+                        generation bigint NOT NULL,
+                        key text COLLATE "C" NOT NULL,
+                        value text NOT NULL,
+                        PRIMARY KEY (projection, generation, key)
+                    )
+                    """
+                )
+            }
+        }
+    }
+
+    func served(_ projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration? {
+        let generations = self.generations
+        return try await self.call { connection in try Self.served(projection, generations, connection) }
+    }
+
+    func createGeneration(of projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration {
+        let generations = self.generations
+        return try await self.call { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
+                let created = try connection.query(
+                    """
+                    INSERT INTO \(generations) (projection, generation, checkpoint, served)
+                    SELECT $1, coalesce(max(generation), 0) + 1, 0, NOT coalesce(bool_or(served), false) FROM \(generations) WHERE projection = $1
+                    RETURNING generation
+                    """,
+                    [projection.rawValue]
+                )
+                return ProjectionGeneration(generation: created.int(0, 0) ?? 0, checkpoint: 0)
+            }
+        }
+    }
+
+    func apply(_ batch: ProjectionBatch, logger: Logger) async throws {
+        let generations = self.generations
+        let entries = self.entries
+        var setKeys: [[UInt8]?] = []
+        var setValues: [[UInt8]?] = []
+        var removed: [[UInt8]?] = []
+        for (key, value) in batch.changes {
+            if let value {
+                setKeys.append(Array(key.text.utf8))
+                setValues.append(value.bytes)
+            } else {
+                removed.append(Array(key.text.utf8))
+            }
+        }
+        let name = batch.projection.rawValue
+        let generation = String(batch.generation)
+        try await self.call { [setKeys, setValues, removed] connection in
+            try connection.transaction {
+                let moved = try connection.query(
+                    "UPDATE \(generations) SET checkpoint = $1 WHERE projection = $2 AND generation = $3 AND checkpoint = $4 RETURNING 1",
+                    [String(batch.to), name, generation, String(batch.from)],
+                    prepared: true
+                )
+                guard moved.count == 1 else {
+                    throw EventStoreError(.generationFenced, "generation \(batch.generation) of projection '\(batch.projection)' is not at \(batch.from)")
+                }
+                var statements: [PGStatement] = []
+                if !setKeys.isEmpty {
+                    statements.append(
+                        PGStatement(
+                            sql: """
+                                INSERT INTO \(entries) (projection, generation, key, value)
+                                SELECT $1, $2, k, v FROM unnest($3::text[], $4::text[]) AS t(k, v)
+                                ON CONFLICT (projection, generation, key) DO UPDATE SET value = EXCLUDED.value
+                                """,
+                            bytes: [Array(name.utf8), Array(generation.utf8), PGArray.bytes(setKeys), PGArray.bytes(setValues)]
+                        )
+                    )
+                }
+                if !removed.isEmpty {
+                    statements.append(
+                        PGStatement(
+                            sql: "DELETE FROM \(entries) WHERE projection = $1 AND generation = $2 AND key = ANY($3::text[])",
+                            bytes: [Array(name.utf8), Array(generation.utf8), PGArray.bytes(removed)]
+                        )
+                    )
+                }
+                if !statements.isEmpty { try connection.pipeline(statements) }
+            }
+        }
+    }
+
+    func values(
+        of keys: Set<ProjectionKey>,
+        in projection: ProjectionName,
+        generation: Int64,
+        logger: Logger
+    ) async throws -> [ProjectionKey: RawJSON] {
+        let entries = self.entries
+        let literal = PGArray.bytes(keys.map { Array($0.text.utf8) })
+        let rows = try await self.call { connection in
+            try connection.pipeline([
+                PGStatement(
+                    sql: "SELECT key, value FROM \(entries) WHERE projection = $1 AND generation = $2 AND key = ANY($3::text[])",
+                    bytes: [Array(projection.rawValue.utf8), Array(String(generation).utf8), literal]
+                )
+            ])[0]
+        }
+        var values: [ProjectionKey: RawJSON] = [:]
+        for row in 0..<rows.count {
+            guard let key = rows.string(row, 0), let value = rows.bytes(row, 1) else { continue }
+            values[ProjectionKey(key)] = RawJSON(storedBytes: Array(value))
+        }
+        return values
+    }
+
+    func entries(of projection: ProjectionName, after: ProjectionKey?, prefix: String, limit: Int, logger: Logger) async throws -> ProjectionEntriesPage {
+        // From the later of `after` (exclusive) and the prefix; LIKE on a "C" column bounds the index scan.
+        let start = after.map { max($0, ProjectionKey(prefix)) } ?? ProjectionKey(prefix)
+        let exclusive = after.map { $0 >= ProjectionKey(prefix) } ?? false
+        return try await self.page(
+            projection,
+            condition: "key \(exclusive ? ">" : ">=") $2 AND key LIKE $3 ORDER BY key LIMIT $4",
+            parameters: [start.text, Self.likePrefix(prefix), String(limit)]
+        )
+    }
+
+    func entry(_ key: ProjectionKey, of projection: ProjectionName, logger: Logger) async throws -> ProjectionEntriesPage {
+        try await self.page(projection, condition: "key = $2", parameters: [key.text])
+    }
+
+    /// The served generation and its entries that meet `condition` (on `key`, parameters from `$2`), in one
+    /// statement, so they reflect one checkpoint.
+    private func page(_ projection: ProjectionName, condition: String, parameters: [String]) async throws -> ProjectionEntriesPage {
+        let generations = self.generations
+        let entries = self.entries
+        let rows = try await self.call { connection in
+            try connection.query(
+                """
+                WITH s AS (SELECT generation, checkpoint FROM \(generations) WHERE projection = $1 AND served)
+                SELECT s.generation, s.checkpoint, e.key, e.value FROM s LEFT JOIN LATERAL (
+                    SELECT key, value FROM \(entries) WHERE projection = $1 AND generation = s.generation AND \(condition)
+                ) e ON true
+                """,
+                [projection.rawValue] + parameters
+            )
+        }
+        guard rows.count > 0, let generation = rows.int(0, 0), let checkpoint = rows.int(0, 1) else {
+            throw EventStoreError(.projectionNotFound, "projection '\(projection)' has no read model yet")
+        }
+        var page: [ProjectionEntry] = []
+        for row in 0..<rows.count {
+            guard let key = rows.string(row, 2), let value = rows.bytes(row, 3) else { continue }
+            page.append(ProjectionEntry(key: ProjectionKey(key), value: RawJSON(storedBytes: Array(value))))
+        }
+        return ProjectionEntriesPage(entries: page, generation: ProjectionGeneration(generation: generation, checkpoint: checkpoint))
+    }
+
+    func swap(_ projection: ProjectionName, to generation: Int64, logger: Logger) async throws {
+        let generations = self.generations
+        let entries = self.entries
+        try await self.call { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
+                let exists = try connection.query(
+                    "SELECT 1 FROM \(generations) WHERE projection = $1 AND generation = $2 FOR UPDATE",
+                    [projection.rawValue, String(generation)]
+                )
+                guard exists.count == 1 else {
+                    throw EventStoreError(.generationFenced, "generation \(generation) of projection '\(projection)' does not exist")
+                }
+                if let old = try Self.served(projection, generations, connection), old.generation != generation {
+                    try Self.delete(projection, generation: old.generation, generations: generations, entries: entries, connection)
+                }
+                try connection.query("UPDATE \(generations) SET served = true WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
+            }
+        }
+    }
+
+    func drop(_ projection: ProjectionName, generation: Int64?, logger: Logger) async throws {
+        let generations = self.generations
+        let entries = self.entries
+        try await self.call { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
+                guard let generation else {
+                    try connection.query("DELETE FROM \(entries) WHERE projection = $1", [projection.rawValue])
+                    try connection.query("DELETE FROM \(generations) WHERE projection = $1", [projection.rawValue])
+                    return
+                }
+                guard try Self.served(projection, generations, connection)?.generation != generation else { return }
+                try Self.delete(projection, generation: generation, generations: generations, entries: entries, connection)
+            }
+        }
+    }
+
+    /// The pool belongs to the topic's server: nothing of this store's own to release.
+    func close(logger: Logger) async throws {}
+
+    private static func served(_ projection: ProjectionName, _ generations: String, _ connection: PGConnection) throws -> ProjectionGeneration? {
+        let rows = try connection.query(
+            "SELECT generation, checkpoint FROM \(generations) WHERE projection = $1 AND served",
+            [projection.rawValue],
+            prepared: true
+        )
+        guard rows.count == 1, let generation = rows.int(0, 0), let checkpoint = rows.int(0, 1) else { return nil }
+        return ProjectionGeneration(generation: generation, checkpoint: checkpoint)
+    }
+
+    private static func delete(
+        _ projection: ProjectionName,
+        generation: Int64,
+        generations: String,
+        entries: String,
+        _ connection: PGConnection
+    ) throws {
+        try connection.query("DELETE FROM \(entries) WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
+        try connection.query("DELETE FROM \(generations) WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
+    }
+
+    /// `prefix` as a LIKE pattern that matches keys starting with it.
+    static func likePrefix(_ prefix: String) -> String {
+        var pattern = ""
+        for character in prefix.unicodeScalars {
+            if character == "%" || character == "_" || character == "\\" { pattern.unicodeScalars.append("\\") }
+            pattern.unicodeScalars.append(character)
+        }
+        return pattern + "%"
+    }
+
+    /// Runs `body` with a pooled connection. Database errors become `storageUnavailable` (the detail is logged by
+    /// the projection's worker); the store's own `EventStoreError`s pass as they are.
+    private func call<Value: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> Value) async throws -> Value {
+        do {
+            return try await self.pool.withConnection(body)
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storageUnavailable, "the projection tables could not be used: \(error)")
+        }
+    }
+}
