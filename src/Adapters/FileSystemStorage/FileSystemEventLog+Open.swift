@@ -55,6 +55,9 @@ extension FileSystemEventLog {
             segments.append(active)
             let ids = try files.loadIDs(segments: segments, activeIDs: activeIDs, capacity: options.idempotencyWindow)
             let activeFile = try OpenFile(path: files.path(of: active.firstOffset, ".jsonl"), flags: O_WRONLY | O_APPEND)
+            let durableHeadFile = try OpenFile(path: DurableHead.path(in: directory), flags: O_RDWR | O_CREAT)
+            try durableHeadFile.truncate(to: 0)
+            try durableHeadFile.write(DurableHead.encode(active.endOffset), at: 0)
             logger.debug(
                 "Opened fs topic",
                 metadata: ["topic": "\(topic)", "segments": "\(segments.count)", "head": "\(active.endOffset)"]
@@ -63,7 +66,7 @@ extension FileSystemEventLog {
                 files: files,
                 threadPool: threadPool,
                 segments: segments,
-                writer: WriterState(activeFile: activeFile, ids: ids, activeIDs: activeIDs),
+                writer: WriterState(activeFile: activeFile, ids: ids, activeIDs: activeIDs, durableHeadFile: durableHeadFile),
                 lockFile: lockFile
             )
         }

@@ -29,6 +29,10 @@ import Foundation
 /// and cuts the segment back to where the group began, so nothing is half-written; if even that fails, the log
 /// refuses further appends until it is reopened.
 ///
+/// **Durable head.** After every sync the writer records the head it made durable in `durable-head` (20 digits and a
+/// line break, rewritten in place, not synced): a reader in another process (`eventstore-replay`) reads up to it and
+/// never sees a record that a failed sync may still cut.
+///
 /// **Reads** run on the thread pool, seek with the sparse index, verify every record's checksum and never look
 /// past the durable end of a segment.
 ///
@@ -83,11 +87,23 @@ public final class FileSystemEventLog: EventLog {
         var ids: IDWindow
         /// The ids of the active segment's records, in order: its `.ids` file when it is sealed.
         var activeIDs: [UUID]
+        /// Where the head the writer made durable is published.
+        let durableHeadFile: OpenFile
 
-        init(activeFile: OpenFile, ids: IDWindow, activeIDs: [UUID]) {
+        init(activeFile: OpenFile, ids: IDWindow, activeIDs: [UUID], durableHeadFile: OpenFile) {
             self.activeFile = activeFile
             self.ids = ids
             self.activeIDs = activeIDs
+            self.durableHeadFile = durableHeadFile
+        }
+
+        /// Publishes `head` as durable. A failure only leaves readers of the file a lower head: logged, not fatal.
+        func publishDurableHead(_ head: Int64, logger: Logger) {
+            do {
+                try self.durableHeadFile.write(DurableHead.encode(head), at: 0)
+            } catch {
+                logger.warning("Could not publish the durable head", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -251,6 +267,7 @@ public final class FileSystemEventLog: EventLog {
                 try self.writer.activeFile.write(encoder.bytes)
                 try self.writer.activeFile.synchronizeData()
                 self.fsyncs.increment()
+                self.writer.publishDurableHead(head, logger: self.logger)
             } catch {
                 self.logger.error("Write to fs topic failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
                 // The cut must be durable too: otherwise a crash could bring the unacknowledged records back.

@@ -81,6 +81,20 @@ public struct FileSystemStorageAdapter: StorageAdapter {
         )
     }
 
+    /// A read-only view of the topic up to the head its writer made durable, opened without the writer's lock and
+    /// without repairing anything (see ``FileSystemSnapshot``): what `eventstore-replay` reads.
+    public func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        let options = try self.options(for: configuration)
+        let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: false) }
+        return try await FileSystemSnapshot.open(
+            directory: directory,
+            topic: configuration.name.rawValue,
+            options: options,
+            threadPool: self.threadPool,
+            logger: logger
+        )
+    }
+
     /// The topic's read models in `projections.sqlite` beside its segments.
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
         let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: false) }
@@ -166,7 +180,7 @@ public struct FileSystemStorageAdapter: StorageAdapter {
 
     /// The rules only a new topic follows (see ``topicDirectory(for:creating:)``).
     private static func checkNewTopicPlace(_ directory: String, connection: String, name: TopicName) throws(EventStoreError) {
-        let files = ["lock", SQLiteProjectionStore.fileName, SQLiteProjectionStore.fileName + "-wal", SQLiteProjectionStore.fileName + "-shm"]
+        let files = ["lock", DurableHead.fileName, SQLiteProjectionStore.fileName, SQLiteProjectionStore.fileName + "-wal", SQLiteProjectionStore.fileName + "-shm"]
         let reserved = files.contains(name.rawValue) || [".jsonl", ".index", ".ids"].contains { suffix in
             name.rawValue.hasSuffix(suffix) && name.rawValue.utf8.count == 20 + suffix.utf8.count
                 && name.rawValue.utf8.prefix(20).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }

@@ -187,8 +187,9 @@ struct SegmentFiles: Sendable {
         return offsets.sorted()
     }
 
-    /// A sealed segment from its index file, or from a scan when the index is missing or does not fit.
-    func loadSealedSegment(firstOffset: Int64, recordCount: Int64) throws -> Segment {
+    /// A sealed segment from its index file, or from a scan when the index is missing or does not fit (which writes
+    /// the index again when `repairing`).
+    func loadSealedSegment(firstOffset: Int64, recordCount: Int64, repairing: Bool = true) throws -> Segment {
         let size = try OpenFile(path: self.path(of: firstOffset, ".jsonl"), flags: O_RDONLY).size()
         if let bytes = try PosixFile.readIfExists(self.path(of: firstOffset, ".index")), bytes.count % 16 == 0, !bytes.isEmpty {
             var index: [Segment.IndexEntry] = []
@@ -231,7 +232,35 @@ struct SegmentFiles: Sendable {
                 "topic '\(self.topic)': segment \(firstOffset) holds \(expected - firstOffset) records, expected \(recordCount)"
             )
         }
-        try? self.writeSidecars(for: segment, ids: ids)
+        if repairing { try? self.writeSidecars(for: segment, ids: ids) }
+        return segment
+    }
+
+    /// The first `recordCount` records of a segment that is still being written, verified and indexed in memory; the
+    /// file is not changed.
+    /// - Throws: `storageCorrupted` when the segment holds fewer intact records and `requiringAll`.
+    func scanSegment(firstOffset: Int64, recordCount: Int64, requiringAll: Bool = true) throws -> Segment {
+        var segment = Segment(firstOffset: firstOffset, size: 0, recordCount: 0, index: [])
+        guard recordCount > 0 else { return segment }
+        let file = try OpenFile(path: self.path(of: firstOffset, ".jsonl"), flags: O_RDONLY)
+        let bytes = try file.read(at: 0, count: Int(try file.size()))
+        bytes.withUnsafeBytes { bytes in
+            var lineStart = 0
+            while segment.recordCount < recordCount, let newline = Self.newline(in: bytes, from: lineStart) {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
+                guard SegmentRecord.isIntact(line), let header = SegmentRecord.header(line), header.offset == segment.endOffset else { return }
+                segment.indexRecord(header.offset, at: Int64(lineStart), interval: self.options.indexInterval)
+                segment.recordCount += 1
+                lineStart = newline + 1
+                segment.size = Int64(lineStart)
+            }
+        }
+        guard segment.recordCount == recordCount || !requiringAll else {
+            throw EventStoreError(
+                .storageCorrupted,
+                "topic '\(self.topic)': segment \(firstOffset) holds \(segment.recordCount) intact records, fewer than the \(recordCount) its writer made durable"
+            )
+        }
         return segment
     }
 

@@ -65,6 +65,21 @@ public final class OpenFile: @unchecked Sendable {  // the descriptor is an Int3
         return result
     }
 
+    /// Writes `bytes` at `offset` (pwrite), leaving the file position alone.
+    public func write(_ bytes: [UInt8], at offset: Int64) throws {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { raw in
+                pwrite(self.descriptor, raw.baseAddress! + written, raw.count - written, off_t(offset) + off_t(written))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw PosixFile.SystemError(operation: "pwrite", path: self.path, code: errno)
+            }
+            written += count
+        }
+    }
+
     /// Flushes the file's data (and the metadata needed to read it) to stable storage.
     public func synchronizeData() throws {
         guard fdatasync(self.descriptor) == 0 else { throw PosixFile.SystemError(operation: "fdatasync", path: self.path, code: errno) }
