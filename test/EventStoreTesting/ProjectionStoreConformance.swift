@@ -2,6 +2,12 @@ public import EventStoreCore
 import Logging
 public import Testing
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The behaviour every ``ProjectionStore`` must show, written once against the port.
 ///
 /// ```swift
@@ -22,6 +28,8 @@ public struct ProjectionStoreConformance: Sendable {
         case removingAProjectionRemovesEverything
         case projectionsAreApart
         case extremeKeysAndValuesRoundTrip
+        case aLeaseKeepsTwoRebuildersApart
+        case interruptedRebuildsAreDropped
 
         public var testDescription: String { self.rawValue }
     }
@@ -47,6 +55,8 @@ public struct ProjectionStoreConformance: Sendable {
         case .removingAProjectionRemovesEverything: try await self.removal(store)
         case .projectionsAreApart: try await self.apart(store)
         case .extremeKeysAndValuesRoundTrip: try await self.extremes(store)
+        case .aLeaseKeepsTwoRebuildersApart: try await self.leases(store)
+        case .interruptedRebuildsAreDropped: try await self.interrupted(store)
         }
         try await store.close(logger: self.logger)
     }
@@ -234,5 +244,39 @@ public struct ProjectionStoreConformance: Sendable {
         #expect(Set(page.entries.map(\.key)) == Set(keys.map(Self.key)))
         #expect(try await store.entry(Self.key(long), of: Self.name, logger: self.logger).entries.first?.value == big)
         #expect(try await store.entry(Self.key("line\nbreak"), of: Self.name, logger: self.logger).entries.first?.value == Self.json("{\"k\":1}"))
+    }
+
+    private func leases(_ store: any ProjectionStore) async throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(try await store.acquireLease(Self.name, holder: "replay", now: now, duration: .seconds(10), logger: self.logger) == nil)
+        #expect(try await store.acquireLease(Self.name, holder: "server", now: now.addingTimeInterval(5), duration: .seconds(10), logger: self.logger) == "replay")
+        // Renewed by its holder, it lasts longer.
+        #expect(try await store.acquireLease(Self.name, holder: "replay", now: now.addingTimeInterval(8), duration: .seconds(10), logger: self.logger) == nil)
+        #expect(try await store.acquireLease(Self.name, holder: "server", now: now.addingTimeInterval(15), duration: .seconds(10), logger: self.logger) == "replay")
+        // Another projection's lease is apart.
+        #expect(try await store.acquireLease(try ProjectionName("other"), holder: "server", now: now, duration: .seconds(10), logger: self.logger) == nil)
+        // Expired, it can be taken.
+        #expect(try await store.acquireLease(Self.name, holder: "server", now: now.addingTimeInterval(19), duration: .seconds(10), logger: self.logger) == nil)
+        // Released (only by its holder), it is free at once.
+        try await store.releaseLease(Self.name, holder: "replay", logger: self.logger)
+        #expect(try await store.acquireLease(Self.name, holder: "replay", now: now.addingTimeInterval(20), duration: .seconds(10), logger: self.logger) == "server")
+        try await store.releaseLease(Self.name, holder: "server", logger: self.logger)
+        #expect(try await store.acquireLease(Self.name, holder: "replay", now: now.addingTimeInterval(20), duration: .seconds(10), logger: self.logger) == nil)
+    }
+
+    private func interrupted(_ store: any ProjectionStore) async throws {
+        let served = try await store.createGeneration(of: Self.name, logger: self.logger)
+        try await store.apply(ProjectionBatch(projection: Self.name, generation: served.generation, from: 0, to: 2, changes: [Self.key("s"): Self.json("1")]), logger: self.logger)
+        for _ in 0..<2 {
+            let partial = try await store.createGeneration(of: Self.name, logger: self.logger)
+            try await store.apply(ProjectionBatch(projection: Self.name, generation: partial.generation, from: 0, to: 1, changes: [Self.key("p"): Self.json("1")]), logger: self.logger)
+        }
+        try await store.dropUnserved(Self.name, logger: self.logger)
+        #expect(try await store.served(Self.name, logger: self.logger) == ProjectionGeneration(generation: served.generation, checkpoint: 2))
+        #expect(try await self.all(store).entries.map(\.key) == [Self.key("s")])
+        for generation in (served.generation + 1)...(served.generation + 2) {
+            #expect(try await store.values(of: [Self.key("p")], in: Self.name, generation: generation, logger: self.logger).isEmpty)
+            await expectError(.generationFenced) { try await store.swap(Self.name, to: generation, logger: self.logger) }
+        }
     }
 }

@@ -2,6 +2,12 @@ public import EventStoreCore
 public import Logging
 import Synchronization
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// Projection read models in memory: for memory topics, and for topics whose adapter keeps no store of its own
 /// (rebuilt from the log at each start). Every call holds one lock, so each batch is atomic.
 public final class MemoryProjectionStore: ProjectionStore {
@@ -19,6 +25,7 @@ public final class MemoryProjectionStore: ProjectionStore {
     }
 
     private let projections = Mutex<[ProjectionName: Projection]>([:])
+    private let leases = Mutex<[ProjectionName: (holder: String, expires: Date)]>([:])
 
     public init() {}
 
@@ -133,6 +140,28 @@ public final class MemoryProjectionStore: ProjectionStore {
             }
             guard projections[projection]?.served != generation else { return }
             projections[projection]?.generations.removeValue(forKey: generation)
+        }
+    }
+
+    public func dropUnserved(_ projection: ProjectionName, logger: Logger) async throws {
+        self.projections.withLock { projections in
+            guard var stored = projections[projection] else { return }
+            stored.generations = stored.generations.filter { $0.key == stored.served }
+            projections[projection] = stored
+        }
+    }
+
+    public func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
+        self.leases.withLock { leases in
+            if let lease = leases[projection], lease.holder != holder, lease.expires > now { return lease.holder }
+            leases[projection] = (holder, now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18))
+            return nil
+        }
+    }
+
+    public func releaseLease(_ projection: ProjectionName, holder: String, logger: Logger) async throws {
+        self.leases.withLock { leases in
+            if leases[projection]?.holder == holder { leases.removeValue(forKey: projection) }
         }
     }
 

@@ -1,6 +1,12 @@
 import EventStoreCore
 import Logging
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Projection read models in tables beside a PostgreSQL topic's: `<table>_projection_generations` (each generation,
 /// its checkpoint, which one is served) and `<table>_projection_entries` (the read models; keys in `COLLATE "C"`,
 /// so they sort by their UTF-8 bytes; values as the compact JSON text they were given).
@@ -12,20 +18,26 @@ final class PostgresProjectionStore: ProjectionStore {
     private let pool: PGConnectionPool
     private let generations: String
     private let entries: String
+    private let leases: String
 
     init(pool: PGConnectionPool, table: PostgresTable) {
         self.pool = pool
         self.generations = table.companionTable("projection_generations")
         self.entries = table.companionTable("projection_entries")
+        self.leases = table.companionTable("projection_leases")
     }
 
     /// Creates the tables if they are missing.
     func createTables() async throws {
         let generations = self.generations
         let entries = self.entries
+        let leases = self.leases
         try await self.pool.withConnection { connection in
             try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext('eventstore schema'))")
+                try connection.query(
+                    "CREATE TABLE IF NOT EXISTS \(leases) (projection text PRIMARY KEY, holder text NOT NULL, expires_ms bigint NOT NULL)"
+                )
                 try connection.query(
                     """
                     CREATE TABLE IF NOT EXISTS \(generations) (
@@ -228,6 +240,47 @@ final class PostgresProjectionStore: ProjectionStore {
                 guard try Self.served(projection, generations, connection)?.generation != generation else { return }
                 try Self.delete(projection, generation: generation, generations: generations, entries: entries, connection)
             }
+        }
+    }
+
+    func dropUnserved(_ projection: ProjectionName, logger: Logger) async throws {
+        let generations = self.generations
+        let entries = self.entries
+        try await self.call { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
+                try connection.query(
+                    "DELETE FROM \(entries) WHERE projection = $1 AND generation IN (SELECT generation FROM \(generations) WHERE projection = $1 AND NOT served)",
+                    [projection.rawValue]
+                )
+                try connection.query("DELETE FROM \(generations) WHERE projection = $1 AND NOT served", [projection.rawValue])
+            }
+        }
+    }
+
+    func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
+        let leases = self.leases
+        let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        let expires = nowMilliseconds + duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return try await self.call { connection in
+            try connection.transaction {
+                // The row is locked (or, absent, inserted) first, so two takers are ordered.
+                try connection.query(
+                    "INSERT INTO \(leases) (projection, holder, expires_ms) VALUES ($1, $2, 0) ON CONFLICT (projection) DO NOTHING",
+                    [projection.rawValue, holder]
+                )
+                let current = try connection.query("SELECT holder, expires_ms FROM \(leases) WHERE projection = $1 FOR UPDATE", [projection.rawValue])
+                if let other = current.string(0, 0), other != holder, (current.int(0, 1) ?? 0) > nowMilliseconds { return other }
+                try connection.query("UPDATE \(leases) SET holder = $2, expires_ms = $3 WHERE projection = $1", [projection.rawValue, holder, String(expires)])
+                return nil
+            }
+        }
+    }
+
+    func releaseLease(_ projection: ProjectionName, holder: String, logger: Logger) async throws {
+        let leases = self.leases
+        _ = try await self.call { connection in
+            try connection.query("DELETE FROM \(leases) WHERE projection = $1 AND holder = $2", [projection.rawValue, holder])
         }
     }
 

@@ -3,6 +3,12 @@ public import Logging
 public import NIOPosix
 import Synchronization
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// Projection read models in an embedded SQLite database beside an fs topic's segments (`projections.sqlite`),
 /// readable with the `sqlite3` tool:
 ///
@@ -49,6 +55,11 @@ public final class SQLiteProjectionStore: ProjectionStore {
                     key TEXT NOT NULL,
                     value TEXT NOT NULL,
                     PRIMARY KEY (projection, generation, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS leases (
+                    projection TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    expires_ms INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 """
             )
@@ -189,6 +200,40 @@ public final class SQLiteProjectionStore: ProjectionStore {
                 guard try Self.served(projection, connection)?.generation != generation else { return }
                 try Self.delete(projection, generation: generation, connection)
             }
+        }
+    }
+
+    public func dropUnserved(_ projection: ProjectionName, logger: Logger) async throws {
+        try await self.call { connection in
+            try connection.transaction(immediate: true) {
+                try connection.statement(
+                    "DELETE FROM entries WHERE projection = ? AND generation IN (SELECT generation FROM generations WHERE projection = ? AND served = 0)"
+                ).bind(.text(projection.rawValue), .text(projection.rawValue)).run()
+                try connection.statement("DELETE FROM generations WHERE projection = ? AND served = 0").bind(.text(projection.rawValue)).run()
+            }
+        }
+    }
+
+    public func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
+        let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        let expires = nowMilliseconds + duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return try await self.call { connection in
+            try connection.transaction(immediate: true) {
+                let current = try connection.statement("SELECT holder, expires_ms FROM leases WHERE projection = ?").bind(.text(projection.rawValue))
+                if try current.step() {
+                    let other = current.text(0)
+                    if other != holder, current.int64(1) > nowMilliseconds { return other }
+                }
+                try connection.statement("INSERT OR REPLACE INTO leases (projection, holder, expires_ms) VALUES (?, ?, ?)")
+                    .bind(.text(projection.rawValue), .text(holder), .integer(expires)).run()
+                return nil
+            }
+        }
+    }
+
+    public func releaseLease(_ projection: ProjectionName, holder: String, logger: Logger) async throws {
+        try await self.call { connection in
+            try connection.statement("DELETE FROM leases WHERE projection = ? AND holder = ?").bind(.text(projection.rawValue), .text(holder)).run()
         }
     }
 

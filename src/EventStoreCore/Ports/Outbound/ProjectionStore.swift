@@ -1,5 +1,11 @@
 public import Logging
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// Where one topic's projections keep their read models: per projection, generations of entries (key → JSON), each
 /// with the checkpoint it has applied up to; one generation is served.
 ///
@@ -50,6 +56,19 @@ public protocol ProjectionStore: Sendable {
     /// Drops one generation that is not served (an abandoned rebuild), or with nil every generation of the
     /// projection (it was removed). Dropping what is absent is not an error.
     func drop(_ projection: ProjectionName, generation: Int64?, logger: Logger) async throws
+
+    /// Drops every generation of the projection that is not served: rebuilds that were interrupted. Called by a
+    /// rebuilder holding the projection's lease.
+    func dropUnserved(_ projection: ProjectionName, logger: Logger) async throws
+
+    /// Takes, or renews, the lease on rebuilding a projection: `holder`'s until `now + duration`. A lease another
+    /// holder took and that has not expired at `now` keeps it, so two rebuilders of one projection (the server's
+    /// online rebuild, `eventstore-replay`) never run at once.
+    /// - Returns: nil when the lease is `holder`'s now; else the holder that has it.
+    func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String?
+
+    /// Gives the lease up, if `holder` has it.
+    func releaseLease(_ projection: ProjectionName, holder: String, logger: Logger) async throws
 
     /// Releases the store's resources; it is not used afterwards.
     func close(logger: Logger) async throws
