@@ -5,7 +5,8 @@ let package = Package(
     name: "eventstore",
     platforms: [.macOS(.v15)],  // Mutex on macOS; production is Linux
     products: [
-        .executable(name: "eventstore-api", targets: ["eventstore-api"])
+        .executable(name: "eventstore-api", targets: ["eventstore-api"]),
+        .executable(name: "eventstore-replay", targets: ["eventstore-replay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
@@ -182,6 +183,20 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "src/eventstore-api"
+        ),
+        .executableTarget(
+            name: "eventstore-replay",
+            dependencies: [
+                "EventStoreRuntime", "EventStoreEngine", "EventStoreCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "src/eventstore-replay"
         ),
 
         // Tests.

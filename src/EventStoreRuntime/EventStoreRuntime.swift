@@ -1,5 +1,5 @@
 public import Configuration
-import EventStoreCore
+public import EventStoreCore
 public import EventStoreEngine
 import FileSystemCatalog
 import FileSystemStorage
@@ -8,6 +8,12 @@ import MemoryStorage
 public import NIOPosix
 import PostgresStorage
 public import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -25,13 +31,18 @@ public struct EventStoreRuntime: Sendable {
     /// Reads events for the engine's workers (and the REST API), within the read limits.
     public let reader: EventReader
     public let projections: ProjectionService
+    /// The storage adapters this build includes, by kind.
+    public let adapters: [AdapterKind: any StorageAdapter]
+    /// Where topic configurations are kept.
+    public let catalog: any TopicCatalog
     /// Runs the file adapters' (and other local) blocking calls.
     public let storageThreads: NIOThreadPool
     /// Runs libpq's blocking calls, apart, so a slow database never holds up file topics.
     public let databaseThreads: NIOThreadPool
 
     /// Builds the runtime: thread pools started, adapters and catalog wired; no topic attached yet.
-    public init(settings: RuntimeSettings, logger: Logger) throws {
+    /// - Parameter leaseHolder: who this process is in projection rebuild leases.
+    public init(settings: RuntimeSettings, leaseHolder: String, logger: Logger) throws {
         self.settings = settings
         self.storageThreads = NIOThreadPool(numberOfThreads: 4)
         self.storageThreads.start()
@@ -44,12 +55,16 @@ public struct EventStoreRuntime: Sendable {
             registry: self.registry,
             reader: self.reader,
             maxWait: settings.readLimits.maxWait,
+            leaseHolder: leaseHolder,
             logger: logger
         )
+        let adapters = try Self.storageAdapters(settings: settings, threadPool: self.storageThreads, databaseThreads: self.databaseThreads, logger: logger)
+        self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
+        self.catalog = Self.catalog(settings: settings, databaseThreads: self.databaseThreads, logger: logger)
         self.topics = TopicService(
             registry: self.registry,
-            adapters: try Self.storageAdapters(settings: settings, threadPool: self.storageThreads, databaseThreads: self.databaseThreads, logger: logger),
-            catalog: Self.catalog(settings: settings, databaseThreads: self.databaseThreads, logger: logger),
+            adapters: adapters,
+            catalog: self.catalog,
             projections: self.projections,
             memoryProjectionStore: { MemoryProjectionStore() },
             projectionLimits: settings.projectionLimits,
@@ -75,7 +90,36 @@ public struct EventStoreRuntime: Sendable {
 
     /// The projection kinds this build offers: the one place a kind is registered. A custom kind is a type
     /// conforming to `ProjectionKind`, added here: `ProjectionKinds.builtIn.adding([MyKind.self])`.
-    static let projectionKinds = ProjectionKinds.builtIn
+    public static let projectionKinds = ProjectionKinds.builtIn
+
+    /// What `eventstore-replay` needs of a topic: its configuration (the catalog's, else the topics file's), its
+    /// log opened read-only beside any writer, and its projection store.
+    /// - Throws: `topicNotFound`, or the adapter's errors (a memory topic cannot be read from another process).
+    public func openForReplay(_ name: TopicName, logger: Logger) async throws -> (TopicConfiguration, any EventLog, any ProjectionStore) {
+        var configuration = try await self.catalog.load(logger: logger).first { $0.name == name }
+        if configuration == nil, let topicsFile = self.settings.topicsFile {
+            configuration = try await Self.loadTopicsFile(topicsFile).first { $0.name == name }
+        }
+        guard let configuration else {
+            throw EventStoreError(.topicNotFound, "topic '\(name)' is neither in the catalog of \(self.settings.dataDirectory) nor in the topics file")
+        }
+        guard let adapter = self.adapters[configuration.adapter] else {
+            throw EventStoreError(.unsupportedConfiguration, "adapter '\(configuration.adapter)' of topic '\(name)' is not in this build")
+        }
+        let log = try await adapter.openSnapshot(for: configuration, logger: logger)
+        let store = try await adapter.openProjectionStore(for: configuration, logger: logger)
+        guard let store else {
+            throw EventStoreError(.storageUnavailable, "topic '\(name)' keeps its projections in its server's memory; rebuild through the server (--server URL)")
+        }
+        return (configuration, log, store)
+    }
+
+    /// Who this process is, in projection rebuild leases: `eventstore-api pid 42 on host`.
+    public static func leaseHolder(_ program: String) -> String {
+        var name = [UInt8](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return "\(program) pid \(getpid()) on \(String(decoding: name.prefix { $0 != 0 }, as: UTF8.self))"
+    }
 
     /// The storage adapters this build includes.
     static func storageAdapters(

@@ -38,7 +38,7 @@ public enum EventStoreApplication {
     ) async throws -> some ApplicationProtocol {
         let access = try await Self.accessPolicy(settings: settings, logger: logger)
         let server = try Self.server(settings: settings)
-        let runtime = try EventStoreRuntime(settings: settings.runtime, logger: logger)
+        let runtime = try EventStoreRuntime(settings: settings.runtime, leaseHolder: EventStoreRuntime.leaseHolder("eventstore-api"), logger: logger)
         try await runtime.attachTopics()
         let registry = runtime.registry
         let topics = runtime.topics

@@ -19,6 +19,14 @@ public final class MemoryStorageAdapter: StorageAdapter {
 
     public func validate(_ configuration: TopicConfiguration) throws {}
 
+    /// A memory topic's events live in its server's memory: another process cannot read them.
+    public func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        throw EventStoreError(
+            .storageUnavailable,
+            "topic '\(configuration.name)' is a memory topic: its events live in the server; rebuild through the server (--server URL)"
+        )
+    }
+
     public func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         self.logs.withLock { logs in
             if let log = logs[configuration.name] { return log }

@@ -24,6 +24,8 @@ final class ProjectionRunner: Sendable {
     private let state = Mutex(RunnerState())
     private let tasks = Mutex(RunnerTasks())
     private let batchSize: Int
+    /// Who this process is, in rebuild leases.
+    private let leaseHolder: String
     private let logger: Logger
 
     /// How long a caught-up worker waits for an append before it looks at the store again (a generation swapped in
@@ -52,8 +54,10 @@ final class ProjectionRunner: Sendable {
         reader: any EventQueries,
         registry: TopicRegistry,
         batchSize: Int,
+        leaseHolder: String,
         logger: Logger
     ) {
+        self.leaseHolder = leaseHolder
         self.definition = definition
         self.fold = fold
         self.topic = topic
@@ -297,28 +301,40 @@ final class ProjectionRunner: Sendable {
     }
 
     private func runRebuild() async {
-        var generation: ProjectionGeneration?
+        var building: GenerationBuilder?
+        var leased = false
         do {
+            let lease = RebuildLease(store: self.store, projection: self.name, holder: self.leaseHolder, logger: self.logger)
+            try await lease.acquire()
+            leased = true
+            // A rebuild interrupted before (this process's or eventstore-replay's) left a generation: drop it.
+            try await self.store.dropUnserved(self.name, logger: self.logger)
             let created = try await self.store.createGeneration(of: self.name, logger: self.logger)
-            generation = created
             self.state.withLock { $0.rebuild = ProjectionInfo.Rebuild(generation: created.generation, checkpoint: 0) }
             self.logger.info("Projection rebuild started", metadata: ["generation": "\(created.generation)"])
             let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
-            var building = created
+            building = GenerationBuilder(fold: self.fold, store: self.store, name: self.name, generation: created, logger: self.logger)
             // Catch up without the lock, then take it (the live worker pauses), fold what is left and swap.
-            building = try await self.foldUntilCaughtUp(follower, into: building)
+            try await building?.foldUntilCaughtUp(follower) { position, _ in
+                self.state.withLock { $0.rebuild?.checkpoint = position }
+                try await lease.renewIfDue()
+            }
+            try await lease.renew()
             try await self.writing.withLock {
-                building = try await self.foldUntilCaughtUp(follower, into: building)
-                try await self.store.swap(self.name, to: building.generation, logger: self.logger)
+                try await building?.foldUntilCaughtUp(follower)
+                guard let rebuilt = building?.generation else { return }
+                try await self.store.swap(self.name, to: rebuilt.generation, logger: self.logger)
                 self.state.withLock { state in
-                    state.served = building
+                    state.served = rebuilt
                     state.failure = nil
                     state.lastError = nil
                     state.rebuild = nil
                 }
-                self.checkpointWatch.advance(to: building.checkpoint)
+                self.checkpointWatch.advance(to: rebuilt.checkpoint)
             }
-            self.logger.info("Projection rebuilt", metadata: ["generation": "\(building.generation)", "checkpoint": "\(building.checkpoint)"])
+            building = nil
+            try? await lease.release()
+            self.logger.info("Projection rebuilt", metadata: ["generation": "\(created.generation)"])
             self.tasks.withLock { tasks in
                 tasks.rebuild = nil
                 // A failed worker has ended: the rebuilt generation gets a new one.
@@ -328,41 +344,16 @@ final class ProjectionRunner: Sendable {
             }
         } catch {
             let reason = (error as? EventStoreError)?.message ?? "\(error)"
-            if let generation {
-                try? await self.store.drop(self.name, generation: generation.generation, logger: self.logger)
+            if let building {
+                try? await self.store.drop(self.name, generation: building.generation.generation, logger: self.logger)
             }
+            if leased { try? await self.store.releaseLease(self.name, holder: self.leaseHolder, logger: self.logger) }
             self.state.withLock { state in
                 state.rebuild = nil
                 if !Task.isCancelled { state.lastError = "rebuild failed: \(reason)" }
             }
             if !Task.isCancelled { self.logger.error("Projection rebuild failed", metadata: ["reason": "\(reason)"]) }
             self.tasks.withLock { $0.rebuild = nil }
-        }
-    }
-
-    /// Folds pages into a generation being built until the follower has caught up with the head.
-    private func foldUntilCaughtUp(_ follower: TopicFollower, into generation: ProjectionGeneration) async throws -> ProjectionGeneration {
-        var building = generation
-        while true {
-            try Task.checkCancellation()
-            switch try await follower.next(from: building.checkpoint, waitingUpTo: .zero, logger: self.logger) {
-            case .gone:
-                throw EventStoreError(.topicNotFound, "topic '\(self.topic.name)' was deleted")
-            case .caughtUp(let examined, _):
-                if examined > building.checkpoint {
-                    try await self.store.apply(
-                        ProjectionBatch(projection: self.name, generation: building.generation, from: building.checkpoint, to: examined, changes: [:]),
-                        logger: self.logger
-                    )
-                    building.checkpoint = examined
-                }
-                return building
-            case .events(let page):
-                let outcome = try await self.apply(page, to: building)
-                if let failure = outcome.failure { throw EventStoreError(.invalidArgument, failure.reason) }
-                building.checkpoint = outcome.checkpoint
-                self.state.withLock { $0.rebuild = ProjectionInfo.Rebuild(generation: building.generation, checkpoint: building.checkpoint) }
-            }
         }
     }
 }

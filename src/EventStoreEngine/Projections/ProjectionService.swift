@@ -18,6 +18,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     private let reader: any EventQueries
     private let batchSize: Int
     private let maxWait: Duration
+    private let leaseHolder: String
     private let topics = Mutex<[TopicName: TopicProjections]>([:])
     private let logger: Logger
 
@@ -26,14 +27,17 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     ///   - reader: how workers read the topics' events.
     ///   - batchSize: the most events folded in one write.
     ///   - maxWait: the longest a query may wait for a checkpoint.
+    ///   - leaseHolder: who this process is in rebuild leases (`eventstore-api pid 42 on host`).
     public init(
         kinds: ProjectionKinds = .builtIn,
         registry: TopicRegistry,
         reader: any EventQueries,
         batchSize: Int = 1000,
         maxWait: Duration = .seconds(30),
+        leaseHolder: String = "eventstore-api",
         logger: Logger
     ) {
+        self.leaseHolder = leaseHolder
         self.kinds = kinds
         self.registry = registry
         self.reader = reader
@@ -122,6 +126,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
             reader: self.reader,
             registry: self.registry,
             batchSize: self.batchSize,
+            leaseHolder: self.leaseHolder,
             logger: self.logger
         )
     }

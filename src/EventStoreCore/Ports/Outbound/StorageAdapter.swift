@@ -18,6 +18,12 @@ public protocol StorageAdapter: Sendable {
     /// - Throws: `EventStoreError.storageUnavailable` or `.storageCorrupted` when the storage cannot be used.
     func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog
 
+    /// Opens the topic's log for reading only, beside a writer that may hold it in another process: what
+    /// `eventstore-replay` reads. It reads only what the writer made durable.
+    /// - Throws: `EventStoreError.storageUnavailable` when the storage cannot be read this way (memory topics live
+    ///   in their server).
+    func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog
+
     /// `connection` as responses and logs may show it: every secret masked. Each adapter knows its own connection
     /// strings best.
     func redactConnection(_ connection: String) -> String
@@ -31,6 +37,11 @@ public protocol StorageAdapter: Sendable {
 extension StorageAdapter {
     /// Nothing to get ready: local storage opens quickly.
     public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {}
+
+    /// Storage that commits durably before a writer answers (a database) is read like the writer reads it.
+    public func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        try await self.openLog(for: configuration, logger: logger)
+    }
 
     /// No projection store of its own.
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? { nil }

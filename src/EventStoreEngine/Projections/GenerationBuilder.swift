@@ -1,0 +1,107 @@
+import EventStoreCore
+import Logging
+
+/// Folds a topic's events into a new generation of a projection, from offset 0: many pages per write (a write per
+/// ``eventsPerWrite`` events), with what the build wrote kept in memory (up to ``cacheLimit`` entries), so a fold
+/// that reads entries rarely asks the store. Used by the online rebuild and by `eventstore-replay`.
+struct GenerationBuilder {
+    /// Events folded between two writes of the generation.
+    static let eventsPerWrite = 50_000
+    /// Entries kept in memory; past it, reads of entries go to the store.
+    static let cacheLimit = 250_000
+
+    let fold: any ProjectionKind
+    let store: any ProjectionStore
+    let name: ProjectionName
+    let logger: Logger
+    private(set) var generation: ProjectionGeneration
+    /// Every entry this build wrote (nil: removed); absent keys are absent from the generation. Nil once too large.
+    private var cache: [ProjectionKey: RawJSON?]? = [:]
+
+    init(fold: any ProjectionKind, store: any ProjectionStore, name: ProjectionName, generation: ProjectionGeneration, logger: Logger) {
+        self.fold = fold
+        self.store = store
+        self.name = name
+        self.generation = generation
+        self.logger = logger
+    }
+
+    /// Folds pages until the follower has caught up with the head, writing every ``eventsPerWrite`` events and at
+    /// the end.
+    /// - Parameter progress: called after each page with the build's position and the head.
+    /// - Throws: `topicNotFound` when the topic is gone; `invalidArgument` naming the offset of an event the fold
+    ///   failed on; storage errors.
+    mutating func foldUntilCaughtUp(
+        _ follower: TopicFollower,
+        progress: (_ position: Int64, _ head: Int64) async throws -> Void = { _, _ in }
+    ) async throws {
+        var pending: [ProjectionKey: RawJSON?] = [:]
+        var pendingEvents = 0
+        var position = self.generation.checkpoint
+        while true {
+            try Task.checkCancellation()
+            switch try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger) {
+            case .gone:
+                throw EventStoreError(.topicNotFound, "topic '\(follower.topic)' was deleted")
+            case .caughtUp(let examined, let head):
+                position = max(position, examined)
+                try await self.write(pending, to: position)
+                try await progress(position, head)
+                return
+            case .events(let page):
+                var model = ProjectionModel(fetched: try await self.fetch(page.events, pending: pending))
+                for event in page.events {
+                    do {
+                        try self.fold.fold(event, into: &model)
+                    } catch {
+                        throw EventStoreError(.invalidArgument, "the fold failed at offset \(event.offset): \(error)")
+                    }
+                }
+                for (key, value) in model.changes {
+                    pending[key] = value
+                    self.cache?[key] = value
+                }
+                if let cache, cache.count > Self.cacheLimit { self.cache = nil }
+                position = page.nextOffset
+                pendingEvents += page.events.count
+                try await progress(position, page.head)
+                if pendingEvents >= Self.eventsPerWrite {
+                    try await self.write(pending, to: position)
+                    pending.removeAll(keepingCapacity: true)
+                    pendingEvents = 0
+                }
+            }
+        }
+    }
+
+    /// The entries folding `events` reads: from what the build has not written yet, the cache, or the store.
+    private func fetch(_ events: [Event], pending: [ProjectionKey: RawJSON?]) async throws -> [ProjectionKey: RawJSON] {
+        var fetched: [ProjectionKey: RawJSON] = [:]
+        var missing: Set<ProjectionKey> = []
+        for event in events {
+            for key in self.fold.keysRead(by: event) {
+                if let value = pending[key] {
+                    if let value { fetched[key] = value }
+                } else if let cache = self.cache {
+                    if let cached = cache[key], let value = cached { fetched[key] = value }
+                } else {
+                    missing.insert(key)
+                }
+            }
+        }
+        if !missing.isEmpty {
+            fetched.merge(try await self.store.values(of: missing, in: self.name, generation: self.generation.generation, logger: self.logger)) { $1 }
+        }
+        return fetched
+    }
+
+    /// Writes the changes folded since the last write, moving the generation's checkpoint to `position`.
+    private mutating func write(_ changes: [ProjectionKey: RawJSON?], to position: Int64) async throws {
+        guard position > self.generation.checkpoint else { return }
+        try await self.store.apply(
+            ProjectionBatch(projection: self.name, generation: self.generation.generation, from: self.generation.checkpoint, to: position, changes: changes),
+            logger: self.logger
+        )
+        self.generation.checkpoint = position
+    }
+}

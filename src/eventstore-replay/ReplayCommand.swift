@@ -1,0 +1,162 @@
+import ArgumentParser
+import EventStoreCore
+import EventStoreEngine
+import EventStoreRuntime
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `eventstore-replay`: rebuilds a topic's projections from its events.
+///
+/// Exit status: 0 done, 1 failed (the message names the topic or projection), 2 usage.
+@main
+enum ReplayMain {
+    static func main() async {
+        let command: ReplayCommand
+        do {
+            let parsed = try ReplayCommand.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
+            guard let replay = parsed as? ReplayCommand else {
+                // --help and --version parse as commands of their own.
+                print(ReplayCommand.helpMessage())
+                exit(0)
+            }
+            command = replay
+        } catch {
+            let message = ReplayCommand.fullMessage(for: error)
+            if ReplayCommand.exitCode(for: error) == .success {
+                print(message)
+                exit(0)
+            }
+            FileHandle.standardError.write(message + "\n")
+            exit(2)
+        }
+        do {
+            try await command.run()
+            exit(0)
+        } catch {
+            FileHandle.standardError.write("eventstore-replay: \(Self.describe(error))\n")
+            exit(1)
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? EventStoreError { return error.message }
+        if error is CancellationError { return "interrupted; the old generation is still served" }
+        return "\(error)"
+    }
+}
+
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eventstore-replay",
+        abstract: "Rebuilds a topic's projections from its events, into new generations swapped in when done.",
+        discussion: """
+            Reads the topic straight from its storage (an fs topic read-only, up to the head its writer made durable), \
+            whether or not a server holds it; a running server notices the new generation within a second. With \
+            --server, asks that server to rebuild instead (the only way for memory topics) and follows its progress. \
+            Exit status: 0 done, 1 failed, 2 usage.
+
+            SETTINGS (the same as eventstore-api's, each also read from its environment variable):
+
+            """ + SettingArguments.help(RuntimeSetting.all)
+    )
+
+    @Option(help: "The topic whose projections to rebuild.")
+    var topic: String
+
+    @Option(help: "The projection to rebuild. Default: every projection of the topic.")
+    var projection: String?
+
+    @Option(help: "The URL of a running server to rebuild through (http://host:port or https://...).")
+    var server: String?
+
+    @Option(help: "The bearer token for --server (EVENTSTORE_TOKEN).")
+    var token: String?
+
+    @Option(help: "PEM certificates to trust for an https --server.")
+    var caFile: String?
+
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var settings: [String] = []
+
+    func validate() throws {
+        do {
+            _ = try TopicName(self.topic)
+            _ = try self.projection.map { try ProjectionName($0) }
+            _ = try SettingArguments.parse(self.settings, definitions: RuntimeSetting.all)
+        } catch let error as EventStoreError {
+            throw ValidationError(error.message)
+        } catch let error as SettingsError {
+            throw ValidationError(error.description)
+        }
+        if self.server == nil, self.token != nil || self.caFile != nil {
+            throw ValidationError("--token and --ca-file go with --server")
+        }
+    }
+
+    func run() async throws {
+        let settings = try RuntimeSettings(reader: EventStoreRuntime.configuration(arguments: self.settings, definitions: RuntimeSetting.all))
+        EventStoreRuntime.bootstrapLogging(level: settings.logLevel == .info ? .warning : settings.logLevel)
+        let logger = Logger(label: "eventstore-replay")
+        let topic = try TopicName(self.topic)
+        let projection = try self.projection.map { try ProjectionName($0) }
+        let display = ProgressDisplay(topic: topic)
+        if let server = self.server {
+            let token = self.token ?? ProcessInfo.processInfo.environment["EVENTSTORE_TOKEN"]
+            try await ServerRebuild(url: server, token: token, caFile: self.caFile, topic: topic, display: display).run(projection)
+            return
+        }
+        try await self.rebuildLocally(topic, projection, settings: settings, display: display, logger: logger)
+    }
+
+    private func rebuildLocally(_ topic: TopicName, _ projection: ProjectionName?, settings: RuntimeSettings, display: ProgressDisplay, logger: Logger) async throws {
+        let runtime = try EventStoreRuntime(settings: settings, leaseHolder: EventStoreRuntime.leaseHolder("eventstore-replay"), logger: logger)
+        let (configuration, log, store) = try await runtime.openForReplay(topic, logger: logger)
+        let names = projection.map { [$0] } ?? configuration.projections.map(\.name)
+        if let projection, !configuration.projections.contains(where: { $0.name == projection }) {
+            throw EventStoreError(.projectionNotFound, "topic '\(topic)' has no projection '\(projection)'")
+        }
+        guard !names.isEmpty else {
+            display.note("topic '\(topic)' has no projections: nothing to rebuild")
+            return
+        }
+        let replay = ProjectionReplay(
+            configuration: configuration,
+            log: log,
+            store: store,
+            kinds: EventStoreRuntime.projectionKinds,
+            holder: EventStoreRuntime.leaseHolder("eventstore-replay"),
+            logger: logger
+        )
+        try await withInterruptHandling {
+            for name in names {
+                display.start(name)
+                do {
+                    let generation = try await replay.rebuild(name) { display.update($0.position, of: $0.head) }
+                    display.finish(name, generation: generation.generation, checkpoint: generation.checkpoint)
+                } catch {
+                    display.abandon()
+                    throw EventStoreError(.storageUnavailable, "projection '\(name)' of topic '\(topic)': \(ReplayMain.describe(error))")
+                }
+            }
+        }
+        try await store.close(logger: logger)
+        try await log.close(logger: logger)
+    }
+}
+
+/// Runs `body`, cancelling it on SIGINT or SIGTERM (so an interrupted rebuild drops its partial generation).
+func withInterruptHandling(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    let work = Task { try await body() }
+    let signals = Task {
+        await InterruptSignal.next()
+        work.cancel()
+    }
+    defer { signals.cancel() }
+    try await work.value
+}
