@@ -18,6 +18,7 @@ struct ServerRebuild {
 
     func run(_ projection: ProjectionName?) async throws {
         var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
         if let caFile {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(caFile)

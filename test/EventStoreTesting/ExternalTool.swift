@@ -11,6 +11,12 @@ public enum ExternalTool {
         return (status, child.output)
     }
 
+    /// Whether `program` is on `PATH`; true under CI, like ``pythonModuleIsAvailable(_:)``.
+    public static func programIsAvailable(_ program: String) async -> Bool {
+        if ProcessInfo.processInfo.environment["CI"] != nil { return true }
+        return (try? await Self.run(["/bin/sh", "-c", "command -v \(program)"]).status) == 0
+    }
+
     /// Whether `python3` can import `module`. Under CI (`CI` set) a missing module is the CI's fault and must fail the
     /// run, not skip it: then this answers true and the check that needs the module fails on its own.
     public static func pythonModuleIsAvailable(_ module: String) async -> Bool {
