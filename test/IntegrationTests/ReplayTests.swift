@@ -159,6 +159,42 @@ struct ReplayTests {
         }
     }
 
+    /// Through a server with tokens and HTTPS: the token from EVENTSTORE_TOKEN, the certificate from --ca-file; a
+    /// token too weak or none is refused, saying so.
+    @Test func throughAServerWithTokensAndTLS() async throws {
+        let admin = try await AccessControlTests.createToken(role: "admin", name: "ops")
+        let reader = try await AccessControlTests.createToken(role: "reader", name: "viewer")
+        try await withTemporaryDirectory { directory in
+            let openssl = try await ChildProcess.spawn(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+                ]
+            )
+            try #require(try await openssl.waitForExit(timeout: .seconds(60)) == 0, "openssl: \(openssl.output)")
+            try Data("[\(admin.entry),\(reader.entry)]".utf8).write(to: URL(fileURLWithPath: directory + "/tokens.json"))
+            try Data(#"[{"name": "orders", "adapter": "memory", "projections": [{"name": "stats", "kind": "stats"}]}]"#.utf8)
+                .write(to: URL(fileURLWithPath: directory + "/topics.json"))
+            let arguments = [
+                "--tls-cert", directory + "/cert.pem", "--tls-key", directory + "/key.pem", "--tokens-file", directory + "/tokens.json",
+                "--topics-file", directory + "/topics.json",
+            ]
+            try await ServerProcess.with(dataDirectory: directory + "/data", arguments: arguments) { server in
+                let replay = ["--topic", "orders", "--server", "https://127.0.0.1:\(server.port)", "--ca-file", directory + "/cert.pem"]
+                let done = try await ReplayProcess.run(replay, environment: ["EVENTSTORE_TOKEN": admin.secret])
+                #expect(done.status == 0, "\(done.output)")
+                #expect(done.output.contains("rebuilt projection 'stats' of topic 'orders'"), "\(done.output)")
+                let weak = try await ReplayProcess.run(replay + ["--token", reader.secret])
+                #expect(weak.status == 1)
+                #expect(weak.output.contains("answered 403"), "\(weak.output)")
+                let anonymous = try await ReplayProcess.run(replay)
+                #expect(anonymous.status == 1)
+                #expect(anonymous.output.contains("answered 401"), "\(anonymous.output)")
+            }
+        }
+    }
+
     @Test func aMemoryTopicIsRebuiltThroughItsServer() async throws {
         try await ServerProcess.with { server in
             try await Self.createTopic(server, adapter: "memory")
