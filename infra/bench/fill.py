@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Publishes COUNT copies of the benchmark's ~300-byte event to a topic, in batches of 1000, over THREADS connections.
+With KEYS, the events take the keys order-0 ... order-(KEYS-1) in turn (each batch its own body); without, all are
+order-4711.
 
-Usage: fill.py BASE_URL TOPIC COUNT [THREADS]
+Usage: fill.py BASE_URL TOPIC COUNT [THREADS [KEYS]]
 """
 import http.client
 import sys
@@ -16,8 +18,8 @@ EVENT = ('{"type":"OrderPlaced","key":"order-4711","tags":["customer:42","region
 
 def publish(url, topic, batches, body):
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
-    for _ in range(batches):
-        connection.request("POST", f"/topics/{topic}/events", body, {"Content-Type": "application/json"})
+    for batch in range(batches):
+        connection.request("POST", f"/topics/{topic}/events", body(batch), {"Content-Type": "application/json"})
         response = connection.getresponse()
         response.read()
         assert response.status == 201, response.status
@@ -26,9 +28,20 @@ def publish(url, topic, batches, body):
 def main():
     url, topic, count = urllib.parse.urlparse(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     threads = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-    body = '{"events":[' + ",".join([EVENT] * 1000) + ']}'
+    keys = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     batches = count // 1000
-    workers = [threading.Thread(target=publish, args=(url, topic, batches // threads + (1 if i < batches % threads else 0), body))
+    fixed = '{"events":[' + ",".join([EVENT] * 1000) + ']}'
+
+    def body_of(worker):
+        if not keys:
+            return lambda batch: fixed
+        # Worker w sends batches w, w + threads, ...: event i of batch b gets key order-((b * 1000 + i) % KEYS).
+        def body(batch):
+            first = (batch * threads + worker) * 1000
+            return '{"events":[' + ",".join(EVENT.replace("order-4711", f"order-{(first + i) % keys}") for i in range(1000)) + ']}'
+        return body
+
+    workers = [threading.Thread(target=publish, args=(url, topic, batches // threads + (1 if i < batches % threads else 0), body_of(i)))
                for i in range(threads)]
     for worker in workers:
         worker.start()

@@ -81,6 +81,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "PEM certificates to trust for an https --server.")
     var caFile: String?
 
+    @Flag(help: "Only read every event of the topic as a rebuild would, fold and write nothing, and print the read rate (tells storage speed from fold speed).")
+    var scan = false
+
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var settings: [String] = []
 
@@ -96,6 +99,9 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         if self.server == nil, self.token != nil || self.caFile != nil {
             throw ValidationError("--token and --ca-file go with --server")
+        }
+        if self.scan, self.server != nil || self.projection != nil {
+            throw ValidationError("--scan reads the topic's storage: it goes without --server and --projection")
         }
     }
 
@@ -117,6 +123,10 @@ struct ReplayCommand: AsyncParsableCommand {
     private func rebuildLocally(_ topic: TopicName, _ projection: ProjectionName?, settings: RuntimeSettings, display: ProgressDisplay, logger: Logger) async throws {
         let runtime = try EventStoreRuntime(settings: settings, leaseHolder: EventStoreRuntime.leaseHolder("eventstore-replay"), logger: logger)
         let (configuration, log, store) = try await runtime.openForReplay(topic, logger: logger)
+        if self.scan {
+            try await Self.scan(log, topic: topic, logger: logger)
+            return
+        }
         let names = projection.map { [$0] } ?? configuration.projections.map(\.name)
         if let projection, !configuration.projections.contains(where: { $0.name == projection }) {
             throw EventStoreError(.projectionNotFound, "topic '\(topic)' has no projection '\(projection)'")
@@ -147,6 +157,26 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         try await store.close(logger: logger)
         try await log.close(logger: logger)
+    }
+}
+
+extension ReplayCommand {
+    /// Reads every event below the head in pages as a rebuild does, and prints the rate.
+    static func scan(_ log: any EventLog, topic: TopicName, logger: Logger) async throws {
+        let limits = ReadLimits()
+        let started = ContinuousClock.now
+        let head = try await log.head(logger: logger)
+        var position: Int64 = 0
+        var events = 0
+        var bytes = 0
+        while position < head {
+            let page = try await log.read(from: position, limit: limits.maxPageSize, maxBytes: limits.maxPageBytes, filter: .all, logger: logger)
+            events += page.events.count
+            bytes += page.events.reduce(0) { $0 + $1.payloadSize }
+            position = page.nextOffset
+        }
+        let seconds = max((ContinuousClock.now - started).inSeconds, 0.001)
+        print("scanned topic '\(topic)': \(events) events (\(bytes) payload bytes) in \(Double(Int(seconds * 100)) / 100) s (\(Int(Double(events) / seconds)) events/s)")
     }
 }
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Projection benchmark (release build, on this machine's disk):
+#   1. eventstore-replay of a state-by-key projection over REPLAY_EVENTS (default 1,000,000) events of an fs topic
+#      with REPLAY_KEYS (default 100,000) keys, against the reference: a plain in-process read of the same events
+#      (eventstore-replay --scan, same process kind, same pages). Targets: >= half the read rate, >= 200,000 events/s.
+#   2. single-event publishes (~300 bytes, CONNECTIONS=64) to an fs topic with three projections (stats,
+#      latest-by-key, state-by-key) against an fs topic without any, same server, same run: target >= 85%; and,
+#      during the load with projections, the time from a publish's 201 to a projection checkpoint covering it
+#      (checkpoint_lag.py): target p99 < 200 ms.
+# Usage: infra/bench/projections.sh   (DURATION, CONNECTIONS, THREADS, REPLAY_EVENTS, REPLAY_KEYS, BENCH_DIR)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+source "$ROOT/infra/bench/lib.sh"
+REPLAY_EVENTS=${REPLAY_EVENTS:-1000000}
+REPLAY_KEYS=${REPLAY_KEYS:-100000}
+
+ensure_wrk
+build_release
+swift build -c release --product eventstore-replay --package-path "$ROOT" 2>&1 | tail -1
+REPLAY="$ROOT/.build/release/eventstore-replay"
+WORK=${BENCH_DIR:-$(mktemp -d)}
+mkdir -p "$WORK"
+trap 'stop_server; rm -rf "$WORK"' EXIT
+fs_binding() { echo "\"adapter\":\"fs\",\"connection\":\"$WORK/$1/topics\",\"options\":{\"createDirIfNotExist\":\"true\"}"; }
+
+echo "== filling an fs topic with $REPLAY_EVENTS events over $REPLAY_KEYS keys"
+start_server "$WORK/replay"
+create_topic big "$(fs_binding replay),\"projections\":[{\"name\":\"state\",\"kind\":\"state-by-key\"}]"
+python3 "$ROOT/infra/bench/fill.py" "$BASE" big "$REPLAY_EVENTS" 4 "$REPLAY_KEYS" >/dev/null
+stored=$(topic_head big)
+curl -sf "$BASE/topics/big/projections/state?limit=1&min_checkpoint=$stored&wait=30" >/dev/null
+stop_server
+
+echo "== plain read (eventstore-replay --scan), then the rebuild (eventstore-replay), server stopped"
+scan=$("$REPLAY" --data-dir "$WORK/replay" --topic big --scan)
+echo "$scan"
+rebuild=$("$REPLAY" --data-dir "$WORK/replay" --topic big --projection state)
+echo "$rebuild"
+
+echo "== publishing with and without projections"
+start_server "$WORK/publish"
+create_topic plain "$(fs_binding publish)"
+create_topic projected "$(fs_binding publish),\"projections\":[{\"name\":\"stats\",\"kind\":\"stats\"},{\"name\":\"latest\",\"kind\":\"latest-by-key\"},{\"name\":\"state\",\"kind\":\"state-by-key\"}]"
+wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
+run_wrk "POST to an fs topic without projections, one ~300-byte event per request" publish.lua "$BASE/topics/plain/events"
+plain=$RESULT
+seconds=${DURATION%s}
+python3 "$ROOT/infra/bench/checkpoint_lag.py" "$BASE" projected state "$seconds" >"$WORK/lag.txt" &
+lag_pid=$!
+run_wrk "POST to an fs topic with three projections (and the checkpoint probe)" publish.lua "$BASE/topics/projected/events"
+projected=$RESULT
+wait "$lag_pid"
+lag=$(grep '^RESULT' "$WORK/lag.txt")
+echo "$lag"
+head=$(topic_head projected)
+curl -sf "$BASE/topics/projected/projections/stats?min_checkpoint=$head&wait=30" >/dev/null
+stop_server
+
+python3 - "$scan" "$rebuild" "$plain" "$projected" "$lag" <<'PY'
+import re, sys
+def rate(line): return float(re.search(r"\((\d+) events/s\)", line).group(1))
+def parse(line): return {k: float(v) for k, v in (p.split("=") for p in line.split()[1:])}
+scan, rebuild = rate(sys.argv[1]), rate(sys.argv[2])
+plain, projected, lag = parse(sys.argv[3]), parse(sys.argv[4]), parse(sys.argv[5])
+print("\n== Summary")
+print(f"replay:      {rebuild:>9.0f} events/s state-by-key rebuild; plain read {scan:.0f} events/s;"
+      f" {rebuild / scan * 100:.0f}% of the read (target >= 50%, and >= 200000 events/s)")
+print(f"publishing:  {projected['rps']:>9.0f} events/s with 3 projections, {plain['rps']:.0f} without:"
+      f" {projected['rps'] / plain['rps'] * 100:.0f}% (target >= 85%); errors {int(projected['errors'])} non-2xx {int(projected['non2xx'])}")
+print(f"checkpoint:  201 to checkpoint p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms, max {lag['max_ms']:.1f} ms"
+      f" over {int(lag['probes'])} probes under load (target p99 < 200 ms)")
+PY
