@@ -1,7 +1,8 @@
 /// JSON Merge Patch (RFC 7396) over compact JSON bytes.
 ///
 /// Only the objects a patch reaches are parsed (one level at a time); every other value is copied as its bytes.
-/// Member order is kept: members of the target first, in their order, then those the patch adds.
+/// Member order is kept: members of the target first, in their order, then those the patch adds. Every step is
+/// linear in the sizes of the target and the patch.
 public enum JSONMergePatch {
     /// The target after applying `patch`; `target` nil is an absent value.
     /// - Throws: `JSONParseError` when either is not well-formed JSON.
@@ -14,6 +15,7 @@ public enum JSONMergePatch {
             patchMembers.append((name, try reader.readRawValue()))
         }
         for (name, value) in patchMembers {
+            let name = Array(name.utf8)
             if value.elementsEqual("null".utf8) {
                 members.remove(name)
             } else {
@@ -22,11 +24,13 @@ public enum JSONMergePatch {
         }
         var writer = JSONWriter(capacity: 64)
         writer.raw("{")
-        for (index, name) in members.order.enumerated() {
-            if index > 0 { writer.raw(",") }
+        var first = true
+        for (name, value) in members.inOrder {
+            if !first { writer.raw(",") }
+            first = false
             writer.string(String(decoding: name, as: UTF8.self))
             writer.raw(":")
-            writer.raw(members.values[name] ?? [])
+            writer.raw(value)
         }
         writer.raw("}")
         return writer.bytes
@@ -39,7 +43,7 @@ public enum JSONMergePatch {
         var members = Members()
         guard try reader.peekKind() == .object else { return members }
         try reader.readObjectAllowingDuplicates { name, reader throws(JSONParseError) in
-            members.set(name, Array(try reader.readRawValue()))
+            members.set(Array(name.utf8), Array(try reader.readRawValue()))
         }
         return members
     }
@@ -51,24 +55,49 @@ public enum JSONMergePatch {
     }
 
     /// Object members by name, in order. Names compare by their UTF-8 bytes (a composed `é` and `e` with a combining
-    /// accent are two members), which Swift's `String` equality would not do.
+    /// accent are two members), which Swift's `String` equality would not do. A few members are found by a linear
+    /// search; more, through an index. A removal leaves a hole, so it costs no shifting.
     private struct Members {
-        var order: [[UInt8]] = []
-        var values: [[UInt8]: [UInt8]] = [:]
+        private var names: [[UInt8]?] = []
+        private var values: [[UInt8]] = []
+        private var index: [[UInt8]: Int]?
+        private static let linearLimit = 12
 
-        func value(of name: String) -> ArraySlice<UInt8>? {
-            self.values[Array(name.utf8)].map { $0[...] }
+        func value(of name: [UInt8]) -> ArraySlice<UInt8>? {
+            self.position(of: name).map { self.values[$0][...] }
         }
 
-        mutating func set(_ name: String, _ value: [UInt8]) {
-            let name = Array(name.utf8)
-            if self.values.updateValue(value, forKey: name) == nil { self.order.append(name) }
+        mutating func set(_ name: [UInt8], _ value: [UInt8]) {
+            if let position = self.position(of: name) {
+                self.values[position] = value
+                return
+            }
+            self.names.append(name)
+            self.values.append(value)
+            if self.index != nil {
+                self.index?[name] = self.names.count - 1
+            } else if self.names.count > Self.linearLimit {
+                var index: [[UInt8]: Int] = [:]
+                for (position, name) in self.names.enumerated() {
+                    if let name { index[name] = position }
+                }
+                self.index = index
+            }
         }
 
-        mutating func remove(_ name: String) {
-            let name = Array(name.utf8)
-            guard self.values.removeValue(forKey: name) != nil else { return }
-            self.order.removeAll { $0 == name }
+        mutating func remove(_ name: [UInt8]) {
+            guard let position = self.position(of: name) else { return }
+            self.names[position] = nil
+            self.index?.removeValue(forKey: name)
+        }
+
+        var inOrder: [(name: [UInt8], value: [UInt8])] {
+            zip(self.names, self.values).compactMap { name, value in name.map { ($0, value) } }
+        }
+
+        private func position(of name: [UInt8]) -> Int? {
+            if let index = self.index { return index[name] }
+            return self.names.firstIndex { $0 == name }
         }
     }
 }

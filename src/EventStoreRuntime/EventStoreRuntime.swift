@@ -39,6 +39,8 @@ public struct EventStoreRuntime: Sendable {
     public let storageThreads: NIOThreadPool
     /// Runs libpq's blocking calls, apart, so a slow database never holds up file topics.
     public let databaseThreads: NIOThreadPool
+    /// Runs the projection databases of fs topics, apart, so a read model never holds up appends.
+    public let projectionThreads: NIOThreadPool
 
     /// Builds the runtime: thread pools started, adapters and catalog wired; no topic attached yet.
     /// - Parameter leaseHolder: who this process is in projection rebuild leases.
@@ -48,17 +50,27 @@ public struct EventStoreRuntime: Sendable {
         self.storageThreads.start()
         self.databaseThreads = NIOThreadPool(numberOfThreads: 16)
         self.databaseThreads.start()
+        self.projectionThreads = NIOThreadPool(numberOfThreads: 2)
+        self.projectionThreads.start()
         self.registry = TopicRegistry()
         self.reader = EventReader(topics: self.registry, limits: settings.readLimits)
         self.projections = ProjectionService(
             kinds: Self.projectionKinds,
             registry: self.registry,
             reader: self.reader,
+            batchSize: min(1000, settings.readLimits.maxPageSize),
+            maxPageBytes: settings.readLimits.maxPageBytes,
             maxWait: settings.readLimits.maxWait,
             leaseHolder: leaseHolder,
             logger: logger
         )
-        let adapters = try Self.storageAdapters(settings: settings, threadPool: self.storageThreads, databaseThreads: self.databaseThreads, logger: logger)
+        let adapters = try Self.storageAdapters(
+            settings: settings,
+            threadPool: self.storageThreads,
+            databaseThreads: self.databaseThreads,
+            projectionThreads: self.projectionThreads,
+            logger: logger
+        )
         self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
         self.catalog = Self.catalog(settings: settings, databaseThreads: self.databaseThreads, logger: logger)
         self.topics = TopicService(
@@ -85,7 +97,10 @@ public struct EventStoreRuntime: Sendable {
     /// The services that own the runtime's resources, in start order: graceful shutdown ends them in reverse, so the
     /// topics close before the thread pools their logs use.
     public var services: [any Service] {
-        [ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads), self.topics]
+        [
+            ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads),
+            ThreadPoolService(threadPool: self.projectionThreads), self.topics,
+        ]
     }
 
     /// The projection kinds this build offers: the one place a kind is registered. A custom kind is a type
@@ -114,11 +129,13 @@ public struct EventStoreRuntime: Sendable {
         return (configuration, log, store)
     }
 
-    /// Who this process is, in projection rebuild leases: `eventstore-api pid 42 on host`.
+    /// Who this process is, in projection rebuild leases: `eventstore-api pid 42 on host (1f2e3d4c)`, the suffix
+    /// random, so two containers that are both pid 1 on hosts of one name are two holders.
     public static func leaseHolder(_ program: String) -> String {
         var name = [UInt8](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
-        return "\(program) pid \(getpid()) on \(String(decoding: name.prefix { $0 != 0 }, as: UTF8.self))"
+        let nonce = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        return "\(program) pid \(getpid()) on \(String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)) (\(nonce))"
     }
 
     /// The storage adapters this build includes.
@@ -126,11 +143,17 @@ public struct EventStoreRuntime: Sendable {
         settings: RuntimeSettings,
         threadPool: NIOThreadPool,
         databaseThreads: NIOThreadPool,
+        projectionThreads: NIOThreadPool,
         logger: Logger
     ) throws -> [any StorageAdapter] {
         [
             MemoryStorageAdapter(maxTopicBytes: settings.memoryTopicMaxBytes),
-            try FileSystemStorageAdapter(allowedRoots: settings.fileSystemRoots, serverDirectory: settings.dataDirectory, threadPool: threadPool),
+            try FileSystemStorageAdapter(
+                allowedRoots: settings.fileSystemRoots,
+                serverDirectory: settings.dataDirectory,
+                threadPool: threadPool,
+                projectionThreadPool: projectionThreads
+            ),
             PostgresStorageAdapter(
                 threadPool: databaseThreads,
                 policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),

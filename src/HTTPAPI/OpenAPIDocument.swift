@@ -666,7 +666,7 @@ enum OpenAPIDocument {
                   description: Event types that remove their key (by-key kinds only)
             Projection:
               type: object
-              required: [name, kind, state, checkpoint, lag, generation, last_error, failed_offset, rebuild]
+              required: [name, kind, state, checkpoint, lag, generation, last_error, failed_offset, rebuild, rebuild_error]
               properties:
                 name: { type: string }
                 kind: { type: string }
@@ -690,13 +690,14 @@ enum OpenAPIDocument {
                   properties:
                     generation: { type: integer, format: int64 }
                     checkpoint: { type: integer, format: int64 }
+                rebuild_error: { type: [string, "null"], description: Why the last rebuild failed, until the next one starts }
             ProjectionView:
               allOf:
                 - $ref: "#/components/schemas/Projection"
                 - type: object
                   properties:
                     value:
-                      description: "The whole state (stats): {count, first_offset, last_offset, first_timestamp, last_timestamp, types: {type: {count, ...}}}"
+                      description: "The whole state (stats): {count, first_offset, last_offset, first_timestamp, last_timestamp, types: {type: {count, ...}}, types_truncated}; at most 10,000 types are listed"
                     entries:
                       type: array
                       description: A page of entries (by-key kinds), in key order

@@ -121,7 +121,8 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func rebuildLocally(_ topic: TopicName, _ projection: ProjectionName?, settings: RuntimeSettings, display: ProgressDisplay, logger: Logger) async throws {
-        let runtime = try EventStoreRuntime(settings: settings, leaseHolder: EventStoreRuntime.leaseHolder("eventstore-replay"), logger: logger)
+        let holder = EventStoreRuntime.leaseHolder("eventstore-replay")
+        let runtime = try EventStoreRuntime(settings: settings, leaseHolder: holder, logger: logger)
         let (configuration, log, store) = try await runtime.openForReplay(topic, logger: logger)
         if self.scan {
             try await Self.scan(log, topic: topic, logger: logger)
@@ -140,7 +141,8 @@ struct ReplayCommand: AsyncParsableCommand {
             log: log,
             store: store,
             kinds: EventStoreRuntime.projectionKinds,
-            holder: EventStoreRuntime.leaseHolder("eventstore-replay"),
+            holder: holder,
+            readLimits: settings.readLimits,
             logger: logger
         )
         try await withInterruptHandling {

@@ -67,7 +67,7 @@ struct ServerRebuild {
                     break
                 }
                 self.display.abandon()
-                let reason = summary["last_error"] as? String ?? "the server stopped the rebuild"
+                let reason = summary["rebuild_error"] as? String ?? summary["last_error"] as? String ?? "the server stopped the rebuild"
                 throw EventStoreError(.storageUnavailable, "projection '\(name)' of topic '\(self.topic)': \(reason)")
             }
         }

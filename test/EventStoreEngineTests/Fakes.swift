@@ -41,6 +41,10 @@ struct ScriptedStorageAdapter: StorageAdapter {
     func openLog(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
         try self.open(configuration)
     }
+
+    func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        try self.open(configuration)
+    }
 }
 
 /// A catalog whose writes fail.

@@ -30,6 +30,9 @@ public struct ProjectionStoreConformance: Sendable {
         case extremeKeysAndValuesRoundTrip
         case aLeaseKeepsTwoRebuildersApart
         case interruptedRebuildsAreDropped
+        case pagesEndAtTheirByteBudget
+        case aModelOfAnotherDefinitionIsDropped
+        case generationNumbersAreNeverReused
 
         public var testDescription: String { self.rawValue }
     }
@@ -57,6 +60,9 @@ public struct ProjectionStoreConformance: Sendable {
         case .extremeKeysAndValuesRoundTrip: try await self.extremes(store)
         case .aLeaseKeepsTwoRebuildersApart: try await self.leases(store)
         case .interruptedRebuildsAreDropped: try await self.interrupted(store)
+        case .pagesEndAtTheirByteBudget: try await self.byteBudget(store)
+        case .aModelOfAnotherDefinitionIsDropped: try await self.adoption(store)
+        case .generationNumbersAreNeverReused: try await self.numbering(store)
         }
         try await store.close(logger: self.logger)
     }
@@ -68,7 +74,7 @@ public struct ProjectionStoreConformance: Sendable {
     private static func key(_ text: String) -> ProjectionKey { ProjectionKey(text) }
 
     private func all(_ store: any ProjectionStore, prefix: String = "", name: ProjectionName = Self.name) async throws -> ProjectionEntriesPage {
-        try await store.entries(of: name, after: nil, prefix: prefix, limit: .max, logger: self.logger)
+        try await store.entries(of: name, after: nil, prefix: prefix, limit: .max, maxBytes: .max, logger: self.logger)
     }
 
     private func firstGenerationIsServed(_ store: any ProjectionStore) async throws {
@@ -153,7 +159,7 @@ public struct ProjectionStoreConformance: Sendable {
         var seen: [ProjectionKey] = []
         var after: ProjectionKey?
         while true {
-            let page = try await store.entries(of: Self.name, after: after, prefix: "", limit: 3, logger: self.logger)
+            let page = try await store.entries(of: Self.name, after: after, prefix: "", limit: 3, maxBytes: .max, logger: self.logger)
             seen += page.entries.map(\.key)
             guard page.entries.count == 3 else { break }
             after = page.entries.last?.key
@@ -163,11 +169,11 @@ public struct ProjectionStoreConformance: Sendable {
         #expect(try await self.all(store, prefix: "a").entries.map(\.key.text) == ["a", "a%2F", "a/b", "ab", "abc"])
         #expect(try await self.all(store, prefix: "e").entries.map(\.key.text) == ["e\u{301}"])
         #expect(try await self.all(store, prefix: "nothing").entries.isEmpty)
-        let afterInPrefix = try await store.entries(of: Self.name, after: Self.key("user:10"), prefix: "user:", limit: 10, logger: self.logger)
+        let afterInPrefix = try await store.entries(of: Self.name, after: Self.key("user:10"), prefix: "user:", limit: 10, maxBytes: .max, logger: self.logger)
         #expect(afterInPrefix.entries.map(\.key.text) == ["user:2"])
-        let afterBeforePrefix = try await store.entries(of: Self.name, after: Self.key("a"), prefix: "user", limit: 10, logger: self.logger)
+        let afterBeforePrefix = try await store.entries(of: Self.name, after: Self.key("a"), prefix: "user", limit: 10, maxBytes: .max, logger: self.logger)
         #expect(afterBeforePrefix.entries.map(\.key.text) == ["user:1", "user:10", "user:2", "users"])
-        let afterPastPrefix = try await store.entries(of: Self.name, after: Self.key("z"), prefix: "user", limit: 10, logger: self.logger)
+        let afterPastPrefix = try await store.entries(of: Self.name, after: Self.key("z"), prefix: "user", limit: 10, maxBytes: .max, logger: self.logger)
         #expect(afterPastPrefix.entries.isEmpty)
     }
 
@@ -278,5 +284,51 @@ public struct ProjectionStoreConformance: Sendable {
             #expect(try await store.values(of: [Self.key("p")], in: Self.name, generation: generation, logger: self.logger).isEmpty)
             await expectError(.generationFenced) { try await store.swap(Self.name, to: generation, logger: self.logger) }
         }
+    }
+
+    private func byteBudget(_ store: any ProjectionStore) async throws {
+        let generation = try await store.createGeneration(of: Self.name, logger: self.logger).generation
+        var changes: [ProjectionKey: RawJSON?] = [:]
+        for index in 0..<10 { changes[Self.key("k\(index)")] = Self.json("\"" + String(repeating: "v", count: 98) + "\"") }  // 100 bytes each
+        try await store.apply(ProjectionBatch(projection: Self.name, generation: generation, from: 0, to: 1, changes: changes), logger: self.logger)
+        let page = try await store.entries(of: Self.name, after: nil, prefix: "", limit: 100, maxBytes: 350, logger: self.logger)
+        #expect(page.entries.map(\.key.text) == ["k0", "k1", "k2"])
+        #expect(page.endedAtBudget)
+        let one = try await store.entries(of: Self.name, after: nil, prefix: "", limit: 100, maxBytes: 10, logger: self.logger)
+        #expect(one.entries.count == 1, "at least one entry")
+        let all = try await store.entries(of: Self.name, after: nil, prefix: "", limit: 100, maxBytes: 1000, logger: self.logger)
+        #expect(all.entries.count == 10)
+        #expect(!all.endedAtBudget)
+        let limited = try await store.entries(of: Self.name, after: nil, prefix: "", limit: 4, maxBytes: .max, logger: self.logger)
+        #expect(limited.entries.count == 4)
+        #expect(!limited.endedAtBudget, "a page that ends at its limit did not end at its budget")
+    }
+
+    private func adoption(_ store: any ProjectionStore) async throws {
+        try await store.adopt(Self.name, fingerprint: "stats", logger: self.logger)
+        let first = try await store.createGeneration(of: Self.name, logger: self.logger)
+        try await store.apply(ProjectionBatch(projection: Self.name, generation: first.generation, from: 0, to: 5, changes: [Self.key("a"): Self.json("1")]), logger: self.logger)
+        // The same definition again keeps the model.
+        try await store.adopt(Self.name, fingerprint: "stats", logger: self.logger)
+        #expect(try await store.served(Self.name, logger: self.logger)?.checkpoint == 5)
+        // Declared again differently, the name starts afresh.
+        try await store.adopt(Self.name, fingerprint: "state-by-key", logger: self.logger)
+        #expect(try await store.served(Self.name, logger: self.logger) == nil)
+        await expectError(.generationFenced) {
+            try await store.apply(ProjectionBatch(projection: Self.name, generation: first.generation, from: 5, to: 6, changes: [:]), logger: self.logger)
+        }
+    }
+
+    private func numbering(_ store: any ProjectionStore) async throws {
+        let first = try await store.createGeneration(of: Self.name, logger: self.logger)
+        let partial = try await store.createGeneration(of: Self.name, logger: self.logger)
+        try await store.dropUnserved(Self.name, logger: self.logger)
+        let next = try await store.createGeneration(of: Self.name, logger: self.logger)
+        #expect(next.generation > partial.generation, "a dropped generation's number is not given out again")
+        try await store.drop(Self.name, generation: nil, logger: self.logger)
+        let again = try await store.createGeneration(of: Self.name, logger: self.logger)
+        #expect(again.generation > next.generation)
+        #expect(try await store.served(Self.name, logger: self.logger)?.generation == again.generation, "served as the first of its model")
+        #expect(first.generation < partial.generation)
     }
 }

@@ -44,7 +44,7 @@ import Testing
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 1)
-        let page = try await store.entries(of: name, after: nil, prefix: "", limit: 10, logger: quietLogger)
+        let page = try await store.entries(of: name, after: nil, prefix: "", limit: 10, maxBytes: .max, logger: quietLogger)
         #expect(page.generation.checkpoint == 10)
         #expect(page.entries.count == 1)
     }

@@ -13,15 +13,16 @@ enum DurableHead {
         Array(Segment.fileName(head, "\n").utf8)
     }
 
-    /// The head the file holds; nil when it is missing.
+    /// The head the file holds; nil when it is missing. A read that meets the writer's rewrite half done is tried
+    /// again.
     /// - Throws: `storageCorrupted` when it holds anything else.
     static func read(in directory: String, topic: String) throws -> Int64? {
-        guard let bytes = try PosixFile.readIfExists(Self.path(in: directory)) else { return nil }
-        guard bytes.count == 21, bytes.last == UInt8(ascii: "\n"),
-            let head = Int64(String(decoding: bytes.prefix(20), as: UTF8.self)), head >= 0
-        else {
-            throw EventStoreError(.storageCorrupted, "topic '\(topic)': its durable-head file is not a head")
+        for _ in 0..<3 {
+            guard let bytes = try PosixFile.readIfExists(Self.path(in: directory)) else { return nil }
+            if bytes.count == 21, bytes.last == UInt8(ascii: "\n"), let head = Int64(String(decoding: bytes.prefix(20), as: UTF8.self)), head >= 0 {
+                return head
+            }
         }
-        return head
+        throw EventStoreError(.storageCorrupted, "topic '\(topic)': its durable-head file is not a head")
     }
 }

@@ -55,9 +55,11 @@ extension FileSystemEventLog {
             segments.append(active)
             let ids = try files.loadIDs(segments: segments, activeIDs: activeIDs, capacity: options.idempotencyWindow)
             let activeFile = try OpenFile(path: files.path(of: active.firstOffset, ".jsonl"), flags: O_WRONLY | O_APPEND)
+            // What a crashed writer wrote but never synced is made durable before its head is published.
+            try activeFile.synchronizeData()
             let durableHeadFile = try OpenFile(path: DurableHead.path(in: directory), flags: O_RDWR | O_CREAT)
-            try durableHeadFile.truncate(to: 0)
             try durableHeadFile.write(DurableHead.encode(active.endOffset), at: 0)
+            try durableHeadFile.truncate(to: Int64(DurableHead.encode(0).count))
             logger.debug(
                 "Opened fs topic",
                 metadata: ["topic": "\(topic)", "segments": "\(segments.count)", "head": "\(active.endOffset)"]

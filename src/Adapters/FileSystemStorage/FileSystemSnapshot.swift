@@ -47,8 +47,11 @@ final class FileSystemSnapshot: EventLog {
             guard stat(directory + "/lock", &info) == 0 else {
                 throw EventStoreError(.storageUnavailable, "topic '\(topic)' has no storage in \(directory)")
             }
+            // The head first: the segments listed after it hold at least the records below it, however the writer
+            // rolls meanwhile.
+            let durable = try DurableHead.read(in: directory, topic: topic)
             let firstOffsets = try files.segmentFirstOffsets()
-            let head = try DurableHead.read(in: directory, topic: topic) ?? Self.headWithoutWriter(directory: directory, topic: topic, files: files, firstOffsets: firstOffsets)
+            let head = try durable ?? Self.headWithoutWriter(directory: directory, topic: topic, files: files, firstOffsets: firstOffsets)
             // The segments that hold offsets below the head: each but the last is sealed (its records all durable).
             let used = firstOffsets.filter { $0 < head }
             var segments: [Segment] = []

@@ -33,21 +33,27 @@ public struct FileSystemStorageAdapter: StorageAdapter {
     public let serverDirectory: String?
     public let defaults: FileSystemEventLog.Options
     private let threadPool: NIOThreadPool
+    /// Runs the projection databases' calls, apart from the topics' appends and reads.
+    private let projectionThreadPool: NIOThreadPool
 
     /// - Parameters:
     ///   - allowedRoots: directories topics may live in; each is resolved (and created if missing).
     ///   - serverDirectory: the directory of the server's own files (its catalog), guarded as described above.
     ///   - threadPool: runs every blocking file call.
+    ///   - projectionThreadPool: runs the projection databases' calls (which may wait for another process's lock),
+    ///     so they never hold up appends; `threadPool` when nil.
     public init(
         allowedRoots: [String],
         serverDirectory: String? = nil,
         defaults: FileSystemEventLog.Options = .init(),
-        threadPool: NIOThreadPool
+        threadPool: NIOThreadPool,
+        projectionThreadPool: NIOThreadPool? = nil
     ) throws {
         self.allowedRoots = try allowedRoots.map(Self.createAndResolve)
         self.serverDirectory = try serverDirectory.map(Self.createAndResolve)
         self.defaults = defaults
         self.threadPool = threadPool
+        self.projectionThreadPool = projectionThreadPool ?? threadPool
     }
 
     private static func createAndResolve(_ directory: String) throws -> String {
@@ -99,7 +105,7 @@ public struct FileSystemStorageAdapter: StorageAdapter {
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
         let directory = try await self.threadPool.runIfActive { try self.topicDirectory(for: configuration, creating: false) }
         do {
-            return try await SQLiteProjectionStore.open(path: directory + "/" + SQLiteProjectionStore.fileName, threadPool: self.threadPool)
+            return try await SQLiteProjectionStore.open(path: directory + "/" + SQLiteProjectionStore.fileName, threadPool: self.projectionThreadPool)
         } catch {
             logger.error("Opening the projection database failed", metadata: ["topic": "\(configuration.name)", "error": "\(error)"])
             throw EventStoreError(.storageUnavailable, "the projection database of topic '\(configuration.name)' could not be opened")

@@ -16,53 +16,72 @@ public final class MemoryProjectionStore: ProjectionStore {
         var entries: [ProjectionKey: RawJSON] = [:]
         /// The keys in order, made when a page is read after the key set changed.
         var sortedKeys: [ProjectionKey]?
+
+        mutating func apply(_ batch: ProjectionBatch) {
+            for (key, value) in batch.changes {
+                if let value {
+                    if self.entries.updateValue(value, forKey: key) == nil { self.sortedKeys = nil }
+                } else if self.entries.removeValue(forKey: key) != nil {
+                    self.sortedKeys = nil
+                }
+            }
+            self.checkpoint = batch.to
+        }
     }
 
     private struct Projection {
         var served: Int64
-        var lastGeneration: Int64
         var generations: [Int64: Generation]
     }
 
-    private let projections = Mutex<[ProjectionName: Projection]>([:])
+    private struct Stored {
+        var projections: [ProjectionName: Projection] = [:]
+        /// The last generation number given out per projection: kept across drops, so numbers are never reused.
+        var lastGeneration: [ProjectionName: Int64] = [:]
+        var fingerprints: [ProjectionName: String] = [:]
+    }
+
+    private let stored = Mutex(Stored())
     private let leases = Mutex<[ProjectionName: (holder: String, expires: Date)]>([:])
 
     public init() {}
 
+    public func adopt(_ projection: ProjectionName, fingerprint: String, logger: Logger) async throws {
+        self.stored.withLock { stored in
+            if let known = stored.fingerprints[projection], known != fingerprint {
+                stored.projections.removeValue(forKey: projection)
+            }
+            stored.fingerprints[projection] = fingerprint
+        }
+    }
+
     public func served(_ projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration? {
-        self.projections.withLock { projections in
-            guard let stored = projections[projection], let generation = stored.generations[stored.served] else { return nil }
-            return ProjectionGeneration(generation: stored.served, checkpoint: generation.checkpoint)
+        self.stored.withLock { stored in
+            guard let model = stored.projections[projection], let generation = model.generations[model.served] else { return nil }
+            return ProjectionGeneration(generation: model.served, checkpoint: generation.checkpoint)
         }
     }
 
     public func createGeneration(of projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration {
-        self.projections.withLock { projections in
-            guard var stored = projections[projection] else {
-                projections[projection] = Projection(served: 1, lastGeneration: 1, generations: [1: Generation()])
-                return ProjectionGeneration(generation: 1, checkpoint: 0)
+        self.stored.withLock { stored in
+            let number = (stored.lastGeneration[projection] ?? 0) + 1
+            stored.lastGeneration[projection] = number
+            if stored.projections[projection] == nil {
+                stored.projections[projection] = Projection(served: number, generations: [number: Generation()])
+            } else {
+                stored.projections[projection]?.generations[number] = Generation()
             }
-            stored.lastGeneration += 1
-            stored.generations[stored.lastGeneration] = Generation()
-            projections[projection] = stored
-            return ProjectionGeneration(generation: stored.lastGeneration, checkpoint: 0)
+            return ProjectionGeneration(generation: number, checkpoint: 0)
         }
     }
 
     public func apply(_ batch: ProjectionBatch, logger: Logger) async throws {
-        try self.projections.withLock { projections throws(EventStoreError) in
-            guard var generation = projections[batch.projection]?.generations[batch.generation], generation.checkpoint == batch.from else {
+        try self.stored.withLock { stored throws(EventStoreError) in
+            guard stored.projections[batch.projection]?.generations[batch.generation]?.checkpoint == batch.from else {
                 throw EventStoreError(.generationFenced, "generation \(batch.generation) of projection '\(batch.projection)' is not at \(batch.from)")
             }
-            for (key, value) in batch.changes {
-                if let value {
-                    if generation.entries.updateValue(value, forKey: key) == nil { generation.sortedKeys = nil }
-                } else if generation.entries.removeValue(forKey: key) != nil {
-                    generation.sortedKeys = nil
-                }
-            }
-            generation.checkpoint = batch.to
-            projections[batch.projection]?.generations[batch.generation] = generation
+            // Changed in place: the cost follows the batch, not the model.
+            stored.projections[batch.projection]?.generations[batch.generation]?.apply(batch)
         }
     }
 
@@ -72,8 +91,8 @@ public final class MemoryProjectionStore: ProjectionStore {
         generation: Int64,
         logger: Logger
     ) async throws -> [ProjectionKey: RawJSON] {
-        self.projections.withLock { projections in
-            guard let entries = projections[projection]?.generations[generation]?.entries else { return [:] }
+        self.stored.withLock { stored in
+            guard let entries = stored.projections[projection]?.generations[generation]?.entries else { return [:] }
             var values: [ProjectionKey: RawJSON] = [:]
             for key in keys {
                 if let value = entries[key] { values[key] = value }
@@ -87,67 +106,79 @@ public final class MemoryProjectionStore: ProjectionStore {
         after: ProjectionKey?,
         prefix: String,
         limit: Int,
+        maxBytes: Int,
         logger: Logger
     ) async throws -> ProjectionEntriesPage {
-        try self.projections.withLock { projections throws(EventStoreError) in
-            guard let stored = projections[projection], var generation = stored.generations[stored.served] else {
+        try self.stored.withLock { stored throws(EventStoreError) in
+            guard let model = stored.projections[projection], let generation = model.generations[model.served] else {
                 throw EventStoreError(.projectionNotFound, "projection '\(projection)' has no read model yet")
             }
             let keys = generation.sortedKeys ?? generation.entries.keys.sorted()
             if generation.sortedKeys == nil {
-                generation.sortedKeys = keys
-                projections[projection]?.generations[stored.served] = generation
+                stored.projections[projection]?.generations[model.served]?.sortedKeys = keys
             }
             // The first key past `after` that is not below the prefix.
             let prefixKey = ProjectionKey(prefix)
             var index = Self.firstIndex(in: keys) { !($0 < prefixKey) }
             if let after { index = max(index, Self.firstIndex(in: keys) { after < $0 }) }
             var entries: [ProjectionEntry] = []
+            var bytes = 0
+            var endedAtBudget = false
             while index < keys.count, entries.count < limit, keys[index].hasPrefix(prefix) {
-                entries.append(ProjectionEntry(key: keys[index], value: generation.entries[keys[index]] ?? .null))
+                let value = generation.entries[keys[index]] ?? .null
+                bytes += value.bytes.count
+                if bytes > maxBytes, !entries.isEmpty {
+                    endedAtBudget = true
+                    break
+                }
+                entries.append(ProjectionEntry(key: keys[index], value: value))
                 index += 1
             }
-            return ProjectionEntriesPage(entries: entries, generation: ProjectionGeneration(generation: stored.served, checkpoint: generation.checkpoint))
+            return ProjectionEntriesPage(
+                entries: entries,
+                generation: ProjectionGeneration(generation: model.served, checkpoint: generation.checkpoint),
+                endedAtBudget: endedAtBudget
+            )
         }
     }
 
     public func entry(_ key: ProjectionKey, of projection: ProjectionName, logger: Logger) async throws -> ProjectionEntriesPage {
-        try self.projections.withLock { projections throws(EventStoreError) in
-            guard let stored = projections[projection], let generation = stored.generations[stored.served] else {
+        try self.stored.withLock { stored throws(EventStoreError) in
+            guard let model = stored.projections[projection], let generation = model.generations[model.served] else {
                 throw EventStoreError(.projectionNotFound, "projection '\(projection)' has no read model yet")
             }
             let entries = generation.entries[key].map { [ProjectionEntry(key: key, value: $0)] } ?? []
-            return ProjectionEntriesPage(entries: entries, generation: ProjectionGeneration(generation: stored.served, checkpoint: generation.checkpoint))
+            return ProjectionEntriesPage(entries: entries, generation: ProjectionGeneration(generation: model.served, checkpoint: generation.checkpoint))
         }
     }
 
     public func swap(_ projection: ProjectionName, to generation: Int64, logger: Logger) async throws {
-        try self.projections.withLock { projections throws(EventStoreError) in
-            guard var stored = projections[projection], stored.generations[generation] != nil else {
+        try self.stored.withLock { stored throws(EventStoreError) in
+            guard let served = stored.projections[projection]?.served, stored.projections[projection]?.generations[generation] != nil else {
                 throw EventStoreError(.generationFenced, "generation \(generation) of projection '\(projection)' does not exist")
             }
-            if stored.served != generation { stored.generations.removeValue(forKey: stored.served) }
-            stored.served = generation
-            projections[projection] = stored
+            if served != generation { stored.projections[projection]?.generations.removeValue(forKey: served) }
+            stored.projections[projection]?.served = generation
         }
     }
 
     public func drop(_ projection: ProjectionName, generation: Int64?, logger: Logger) async throws {
-        self.projections.withLock { projections in
+        self.stored.withLock { stored in
             guard let generation else {
-                projections.removeValue(forKey: projection)
+                stored.projections.removeValue(forKey: projection)
+                stored.fingerprints.removeValue(forKey: projection)
                 return
             }
-            guard projections[projection]?.served != generation else { return }
-            projections[projection]?.generations.removeValue(forKey: generation)
+            guard stored.projections[projection]?.served != generation else { return }
+            stored.projections[projection]?.generations.removeValue(forKey: generation)
         }
     }
 
     public func dropUnserved(_ projection: ProjectionName, logger: Logger) async throws {
-        self.projections.withLock { projections in
-            guard var stored = projections[projection] else { return }
-            stored.generations = stored.generations.filter { $0.key == stored.served }
-            projections[projection] = stored
+        self.stored.withLock { stored in
+            guard let model = stored.projections[projection] else { return }
+            let kept = model.generations.filter { $0.key == model.served }
+            stored.projections[projection]?.generations = kept
         }
     }
 

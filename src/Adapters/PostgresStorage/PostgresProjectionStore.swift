@@ -19,12 +19,14 @@ final class PostgresProjectionStore: ProjectionStore {
     private let generations: String
     private let entries: String
     private let leases: String
+    private let projections: String
 
     init(pool: PGConnectionPool, table: PostgresTable) {
         self.pool = pool
         self.generations = table.companionTable("projection_generations")
         self.entries = table.companionTable("projection_entries")
         self.leases = table.companionTable("projection_leases")
+        self.projections = table.companionTable("projection_definitions")
     }
 
     /// Creates the tables if they are missing.
@@ -32,9 +34,13 @@ final class PostgresProjectionStore: ProjectionStore {
         let generations = self.generations
         let entries = self.entries
         let leases = self.leases
+        let projections = self.projections
         try await self.pool.withConnection { connection in
             try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext('eventstore schema'))")
+                try connection.query(
+                    "CREATE TABLE IF NOT EXISTS \(projections) (projection text PRIMARY KEY, fingerprint text NOT NULL, last_generation bigint NOT NULL)"
+                )
                 try connection.query(
                     "CREATE TABLE IF NOT EXISTS \(leases) (projection text PRIMARY KEY, holder text NOT NULL, expires_ms bigint NOT NULL)"
                 )
@@ -64,6 +70,25 @@ final class PostgresProjectionStore: ProjectionStore {
         }
     }
 
+    func adopt(_ projection: ProjectionName, fingerprint: String, logger: Logger) async throws {
+        let generations = self.generations
+        let entries = self.entries
+        let projections = self.projections
+        try await self.call { connection in
+            try connection.transaction {
+                try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
+                let known = try connection.query("SELECT fingerprint FROM \(projections) WHERE projection = $1", [projection.rawValue])
+                if let stored = known.string(0, 0), stored != fingerprint {
+                    try Self.deleteAll(projection, generations: generations, entries: entries, connection)
+                }
+                try connection.query(
+                    "INSERT INTO \(projections) (projection, fingerprint, last_generation) VALUES ($1, $2, 0) ON CONFLICT (projection) DO UPDATE SET fingerprint = EXCLUDED.fingerprint",
+                    [projection.rawValue, fingerprint]
+                )
+            }
+        }
+    }
+
     func served(_ projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration? {
         let generations = self.generations
         return try await self.call { connection in try Self.served(projection, generations, connection) }
@@ -71,18 +96,25 @@ final class PostgresProjectionStore: ProjectionStore {
 
     func createGeneration(of projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration {
         let generations = self.generations
+        let projections = self.projections
         return try await self.call { connection in
             try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
-                let created = try connection.query(
+                // Numbers only grow: the counter outlives the generations it numbered.
+                let next = try connection.query(
                     """
-                    INSERT INTO \(generations) (projection, generation, checkpoint, served)
-                    SELECT $1, coalesce(max(generation), 0) + 1, 0, NOT coalesce(bool_or(served), false) FROM \(generations) WHERE projection = $1
-                    RETURNING generation
+                    INSERT INTO \(projections) (projection, fingerprint, last_generation) VALUES ($1, '', 1)
+                    ON CONFLICT (projection) DO UPDATE SET last_generation = \(projections).last_generation + 1 RETURNING last_generation
                     """,
                     [projection.rawValue]
                 )
-                return ProjectionGeneration(generation: created.int(0, 0) ?? 0, checkpoint: 0)
+                let generation = next.int(0, 0) ?? 0
+                let isFirst = try Self.served(projection, generations, connection) == nil
+                try connection.query(
+                    "INSERT INTO \(generations) (projection, generation, checkpoint, served) VALUES ($1, $2, 0, $3)",
+                    [projection.rawValue, String(generation), isFirst ? "true" : "false"]
+                )
+                return ProjectionGeneration(generation: generation, checkpoint: 0)
             }
         }
     }
@@ -163,35 +195,55 @@ final class PostgresProjectionStore: ProjectionStore {
         return values
     }
 
-    func entries(of projection: ProjectionName, after: ProjectionKey?, prefix: String, limit: Int, logger: Logger) async throws -> ProjectionEntriesPage {
-        // From the later of `after` (exclusive) and the prefix; LIKE on a "C" column bounds the index scan.
+    func entries(
+        of projection: ProjectionName,
+        after: ProjectionKey?,
+        prefix: String,
+        limit: Int,
+        maxBytes: Int,
+        logger: Logger
+    ) async throws -> ProjectionEntriesPage {
+        // PostgreSQL text holds no NUL, so no key has one: a prefix with NUL matches nothing, and keys after one with
+        // NUL are the keys after its part before the NUL.
+        let matchesNothing = prefix.utf8.contains(0)
+        let after = after.map { ProjectionKey(String(decoding: $0.text.utf8.prefix { $0 != 0 }, as: UTF8.self)) }
+        // From the later of `after` (exclusive) and the prefix; LIKE on a "C" column bounds the index scan; the page
+        // ends where the values' running size passes the budget (the first entry always counts).
         let start = after.map { max($0, ProjectionKey(prefix)) } ?? ProjectionKey(prefix)
         let exclusive = after.map { $0 >= ProjectionKey(prefix) } ?? false
-        return try await self.page(
+        var page = try await self.page(
             projection,
             condition: "key \(exclusive ? ">" : ">=") $2 AND key LIKE $3 ORDER BY key LIMIT $4",
-            parameters: [start.text, Self.likePrefix(prefix), String(limit)]
+            parameters: [start.text, Self.likePrefix(matchesNothing ? "" : prefix), String(matchesNothing ? 0 : limit)],
+            maxBytes: maxBytes
         )
+        if matchesNothing { page.entries = [] }
+        return page
     }
 
     func entry(_ key: ProjectionKey, of projection: ProjectionName, logger: Logger) async throws -> ProjectionEntriesPage {
-        try await self.page(projection, condition: "key = $2", parameters: [key.text])
+        var page = try await self.page(projection, condition: "key = $2", parameters: [key.text.utf8.contains(0) ? "" : key.text], maxBytes: .max)
+        if key.text.utf8.contains(0) { page.entries = [] }
+        return page
     }
 
     /// The served generation and its entries that meet `condition` (on `key`, parameters from `$2`), in one
     /// statement, so they reflect one checkpoint.
-    private func page(_ projection: ProjectionName, condition: String, parameters: [String]) async throws -> ProjectionEntriesPage {
+    private func page(_ projection: ProjectionName, condition: String, parameters: [String], maxBytes: Int) async throws -> ProjectionEntriesPage {
         let generations = self.generations
         let entries = self.entries
         let rows = try await self.call { connection in
             try connection.query(
                 """
                 WITH s AS (SELECT generation, checkpoint FROM \(generations) WHERE projection = $1 AND served)
-                SELECT s.generation, s.checkpoint, e.key, e.value FROM s LEFT JOIN LATERAL (
-                    SELECT key, value FROM \(entries) WHERE projection = $1 AND generation = s.generation AND \(condition)
-                ) e ON true
+                SELECT s.generation, s.checkpoint, e.key, e.value, e.matched FROM s LEFT JOIN LATERAL (
+                    SELECT key, value, sum(octet_length(value)) OVER (ORDER BY key) AS running, row_number() OVER (ORDER BY key) AS position,
+                        count(*) OVER () AS matched
+                    FROM (SELECT key, value FROM \(entries) WHERE projection = $1 AND generation = s.generation AND \(condition)) c
+                ) e ON e.position = 1 OR e.running <= $\(parameters.count + 2)
+                ORDER BY e.key
                 """,
-                [projection.rawValue] + parameters
+                [projection.rawValue] + parameters + [String(min(maxBytes, Int(Int64.max)))]
             )
         }
         guard rows.count > 0, let generation = rows.int(0, 0), let checkpoint = rows.int(0, 1) else {
@@ -202,7 +254,12 @@ final class PostgresProjectionStore: ProjectionStore {
             guard let key = rows.string(row, 2), let value = rows.bytes(row, 3) else { continue }
             page.append(ProjectionEntry(key: ProjectionKey(key), value: RawJSON(storedBytes: Array(value))))
         }
-        return ProjectionEntriesPage(entries: page, generation: ProjectionGeneration(generation: generation, checkpoint: checkpoint))
+        let matched = rows.int(0, 4) ?? 0
+        return ProjectionEntriesPage(
+            entries: page,
+            generation: ProjectionGeneration(generation: generation, checkpoint: checkpoint),
+            endedAtBudget: matched > Int64(page.count)
+        )
     }
 
     func swap(_ projection: ProjectionName, to generation: Int64, logger: Logger) async throws {
@@ -233,8 +290,8 @@ final class PostgresProjectionStore: ProjectionStore {
             try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
                 guard let generation else {
-                    try connection.query("DELETE FROM \(entries) WHERE projection = $1", [projection.rawValue])
-                    try connection.query("DELETE FROM \(generations) WHERE projection = $1", [projection.rawValue])
+                    try Self.deleteAll(projection, generations: generations, entries: entries, connection)
+                    try connection.query("UPDATE \(self.projections) SET fingerprint = '' WHERE projection = $1", [projection.rawValue])
                     return
                 }
                 guard try Self.served(projection, generations, connection)?.generation != generation else { return }
@@ -249,11 +306,13 @@ final class PostgresProjectionStore: ProjectionStore {
         try await self.call { connection in
             try connection.transaction {
                 try connection.query("SELECT pg_advisory_xact_lock(hashtext($1))", [generations + projection.rawValue])
-                try connection.query(
-                    "DELETE FROM \(entries) WHERE projection = $1 AND generation IN (SELECT generation FROM \(generations) WHERE projection = $1 AND NOT served)",
+                let dropped = try connection.query(
+                    "DELETE FROM \(generations) WHERE projection = $1 AND NOT served RETURNING generation",
                     [projection.rawValue]
                 )
-                try connection.query("DELETE FROM \(generations) WHERE projection = $1 AND NOT served", [projection.rawValue])
+                for row in 0..<dropped.count {
+                    try connection.query("DELETE FROM \(entries) WHERE projection = $1 AND generation = $2", [projection.rawValue, dropped.string(row, 0)])
+                }
             }
         }
     }
@@ -297,6 +356,8 @@ final class PostgresProjectionStore: ProjectionStore {
         return ProjectionGeneration(generation: generation, checkpoint: checkpoint)
     }
 
+    /// Deletes a generation: its row first, so a writer that has not updated it yet is fenced, and one that has
+    /// (holding the row) commits before the entries are deleted.
     private static func delete(
         _ projection: ProjectionName,
         generation: Int64,
@@ -304,8 +365,14 @@ final class PostgresProjectionStore: ProjectionStore {
         entries: String,
         _ connection: PGConnection
     ) throws {
-        try connection.query("DELETE FROM \(entries) WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
         try connection.query("DELETE FROM \(generations) WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
+        try connection.query("DELETE FROM \(entries) WHERE projection = $1 AND generation = $2", [projection.rawValue, String(generation)])
+    }
+
+    /// Every generation of a projection, entries and all (its generation counter is kept).
+    private static func deleteAll(_ projection: ProjectionName, generations: String, entries: String, _ connection: PGConnection) throws {
+        try connection.query("DELETE FROM \(generations) WHERE projection = $1", [projection.rawValue])
+        try connection.query("DELETE FROM \(entries) WHERE projection = $1", [projection.rawValue])
     }
 
     /// `prefix` as a LIKE pattern that matches keys starting with it.

@@ -131,6 +131,12 @@ public final class PostgresStorageAdapter: StorageAdapter {
         return try await self.log(for: configuration, creatingSchema: !prepared, logger: logger)
     }
 
+    /// A PostgreSQL topic is read as its writers commit it: every committed event is durable, and other servers may
+    /// append meanwhile.
+    public func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
+        try await self.openLog(for: configuration, logger: logger)
+    }
+
     /// The topic's read models in tables beside its events, on its server's pool (opened with its log).
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
         let connection = try Self.effectiveConnection(configuration)

@@ -16,6 +16,9 @@ public import Foundation
 ///   one per projection is served.
 /// - `entries(projection, generation, key, value)`: the read models; `value` is compact JSON text; keys sort by
 ///   their UTF-8 bytes (SQLite's BINARY collation).
+/// - `projections(projection, fingerprint, last_generation)`: the definition each model was made by, and the last
+///   generation number given out (numbers are never reused).
+/// - `leases(projection, holder, expires_ms)`: who is rebuilding what.
 ///
 /// A batch is one `BEGIN IMMEDIATE` transaction: the checkpoint moves only if it still is the batch's `from` (the
 /// fence), and the changed entries are written with it, so the cost follows the changes, not the model. WAL mode with
@@ -56,6 +59,11 @@ public final class SQLiteProjectionStore: ProjectionStore {
                     value TEXT NOT NULL,
                     PRIMARY KEY (projection, generation, key)
                 ) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS projections (
+                    projection TEXT PRIMARY KEY,
+                    fingerprint TEXT NOT NULL,
+                    last_generation INTEGER NOT NULL
+                ) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS leases (
                     projection TEXT PRIMARY KEY,
                     holder TEXT NOT NULL,
@@ -67,6 +75,20 @@ public final class SQLiteProjectionStore: ProjectionStore {
         }
     }
 
+    public func adopt(_ projection: ProjectionName, fingerprint: String, logger: Logger) async throws {
+        try await self.call { connection in
+            try connection.transaction(immediate: true) {
+                let known = try connection.statement("SELECT fingerprint FROM projections WHERE projection = ?").bind(.text(projection.rawValue))
+                if try known.step(), known.text(0) != fingerprint {
+                    try Self.deleteAll(projection, connection)
+                }
+                try connection.statement(
+                    "INSERT INTO projections (projection, fingerprint, last_generation) VALUES (?, ?, 0) ON CONFLICT (projection) DO UPDATE SET fingerprint = excluded.fingerprint"
+                ).bind(.text(projection.rawValue), .text(fingerprint)).run()
+            }
+        }
+    }
+
     public func served(_ projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration? {
         try await self.call { connection in try Self.served(projection, connection) }
     }
@@ -74,11 +96,12 @@ public final class SQLiteProjectionStore: ProjectionStore {
     public func createGeneration(of projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration {
         try await self.call { connection in
             try connection.transaction(immediate: true) {
-                let last = try connection.statement("SELECT max(generation), count(*), max(served) FROM generations WHERE projection = ?")
-                    .bind(.text(projection.rawValue))
-                _ = try last.step()
-                let generation = last.int64(0) + 1
-                let isFirst = last.int64(2) == 0
+                let next = try connection.statement(
+                    "INSERT INTO projections (projection, fingerprint, last_generation) VALUES (?, '', 1) ON CONFLICT (projection) DO UPDATE SET last_generation = last_generation + 1 RETURNING last_generation"
+                ).bind(.text(projection.rawValue))
+                _ = try next.step()
+                let generation = next.int64(0)
+                let isFirst = try Self.served(projection, connection) == nil
                 try connection.statement("INSERT INTO generations (projection, generation, checkpoint, served) VALUES (?, ?, 0, ?)")
                     .bind(.text(projection.rawValue), .integer(generation), .integer(isFirst ? 1 : 0)).run()
                 return ProjectionGeneration(generation: generation, checkpoint: 0)
@@ -132,6 +155,7 @@ public final class SQLiteProjectionStore: ProjectionStore {
         after: ProjectionKey?,
         prefix: String,
         limit: Int,
+        maxBytes: Int,
         logger: Logger
     ) async throws -> ProjectionEntriesPage {
         try await self.call { connection in
@@ -146,13 +170,20 @@ public final class SQLiteProjectionStore: ProjectionStore {
                         : "SELECT key, value FROM entries WHERE projection = ? AND generation = ? AND key >= ? ORDER BY key"
                 ).bind(.text(projection.rawValue), .integer(served.generation), .text(start.text))
                 var entries: [ProjectionEntry] = []
+                var bytes = 0
+                var endedAtBudget = false
                 while entries.count < limit, try select.step() {
                     let key = ProjectionKey(select.text(0))
                     guard key.hasPrefix(prefix) else { break }
-                    entries.append(ProjectionEntry(key: key, value: RawJSON(storedBytes: select.bytes(1))))
+                    let value = select.bytes(1)
+                    bytes += value.count
+                    if bytes > maxBytes, !entries.isEmpty {
+                        endedAtBudget = true
+                        break
+                    }
+                    entries.append(ProjectionEntry(key: key, value: RawJSON(storedBytes: value)))
                 }
-                select.reset()
-                return ProjectionEntriesPage(entries: entries, generation: served)
+                return ProjectionEntriesPage(entries: entries, generation: served, endedAtBudget: endedAtBudget)
             }
         }
     }
@@ -164,7 +195,6 @@ public final class SQLiteProjectionStore: ProjectionStore {
                 let select = try connection.statement("SELECT value FROM entries WHERE projection = ? AND generation = ? AND key = ?")
                     .bind(.text(projection.rawValue), .integer(served.generation), .text(key.text))
                 let entries = try select.step() ? [ProjectionEntry(key: key, value: RawJSON(storedBytes: select.bytes(0)))] : []
-                select.reset()
                 return ProjectionEntriesPage(entries: entries, generation: served)
             }
         }
@@ -176,10 +206,8 @@ public final class SQLiteProjectionStore: ProjectionStore {
                 let exists = try connection.statement("SELECT 1 FROM generations WHERE projection = ? AND generation = ?")
                     .bind(.text(projection.rawValue), .integer(generation))
                 guard try exists.step() else {
-                    exists.reset()
                     throw EventStoreError(.generationFenced, "generation \(generation) of projection '\(projection)' does not exist")
                 }
-                exists.reset()
                 if let old = try Self.served(projection, connection), old.generation != generation {
                     try Self.delete(projection, generation: old.generation, connection)
                 }
@@ -193,8 +221,8 @@ public final class SQLiteProjectionStore: ProjectionStore {
         try await self.call { connection in
             try connection.transaction(immediate: true) {
                 guard let generation else {
-                    try connection.statement("DELETE FROM entries WHERE projection = ?").bind(.text(projection.rawValue)).run()
-                    try connection.statement("DELETE FROM generations WHERE projection = ?").bind(.text(projection.rawValue)).run()
+                    try Self.deleteAll(projection, connection)
+                    try connection.statement("UPDATE projections SET fingerprint = '' WHERE projection = ?").bind(.text(projection.rawValue)).run()
                     return
                 }
                 guard try Self.served(projection, connection)?.generation != generation else { return }
@@ -246,10 +274,15 @@ public final class SQLiteProjectionStore: ProjectionStore {
         }
     }
 
+    /// Every generation of a projection, entries and all (its generation counter is kept).
+    private static func deleteAll(_ projection: ProjectionName, _ connection: SQLiteConnection) throws {
+        try connection.statement("DELETE FROM entries WHERE projection = ?").bind(.text(projection.rawValue)).run()
+        try connection.statement("DELETE FROM generations WHERE projection = ?").bind(.text(projection.rawValue)).run()
+    }
+
     private static func served(_ projection: ProjectionName, _ connection: SQLiteConnection) throws -> ProjectionGeneration? {
         let select = try connection.statement("SELECT generation, checkpoint FROM generations WHERE projection = ? AND served = 1")
             .bind(.text(projection.rawValue))
-        defer { select.reset() }
         guard try select.step() else { return nil }
         return ProjectionGeneration(generation: select.int64(0), checkpoint: select.int64(1))
     }

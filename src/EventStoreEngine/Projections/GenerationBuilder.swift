@@ -2,13 +2,16 @@ import EventStoreCore
 import Logging
 
 /// Folds a topic's events into a new generation of a projection, from offset 0: many pages per write (a write per
-/// ``eventsPerWrite`` events), with what the build wrote kept in memory (up to ``cacheLimit`` entries), so a fold
-/// that reads entries rarely asks the store. Used by the online rebuild and by `eventstore-replay`.
+/// ``eventsPerWrite`` events or ``bytesPerWrite`` bytes of changes), with what the build wrote kept in memory (up to
+/// ``cacheBytes``), so a fold that reads entries rarely asks the store. Used by the online rebuild and by
+/// `eventstore-replay`.
 struct GenerationBuilder {
     /// Events folded between two writes of the generation.
     static let eventsPerWrite = 50_000
-    /// Entries kept in memory; past it, reads of entries go to the store.
-    static let cacheLimit = 250_000
+    /// Bytes of changed entries folded between two writes.
+    static let bytesPerWrite = 64 << 20
+    /// Bytes of entries kept in memory; past it, reads of entries go to the store.
+    static let cacheBytes = 256 << 20
 
     let fold: any ProjectionKind
     let store: any ProjectionStore
@@ -17,6 +20,7 @@ struct GenerationBuilder {
     private(set) var generation: ProjectionGeneration
     /// Every entry this build wrote (nil: removed); absent keys are absent from the generation. Nil once too large.
     private var cache: [ProjectionKey: RawJSON?]? = [:]
+    private var cachedBytes = 0
 
     init(fold: any ProjectionKind, store: any ProjectionStore, name: ProjectionName, generation: ProjectionGeneration, logger: Logger) {
         self.fold = fold
@@ -26,52 +30,63 @@ struct GenerationBuilder {
         self.logger = logger
     }
 
-    /// Folds pages until the follower has caught up with the head, writing every ``eventsPerWrite`` events and at
-    /// the end.
+    /// Folds pages until the build has read up to `target`, or when nil, up to the head (a read that stops short of
+    /// the head, as a filtered read of a long run of other events does, is not the end).
     /// - Parameter progress: called after each page with the build's position and the head.
     /// - Throws: `topicNotFound` when the topic is gone; `invalidArgument` naming the offset of an event the fold
-    ///   failed on; storage errors.
-    mutating func foldUntilCaughtUp(
+    ///   failed on; storage errors; `CancellationError`.
+    mutating func fold(
         _ follower: TopicFollower,
+        until target: Int64? = nil,
         progress: (_ position: Int64, _ head: Int64) async throws -> Void = { _, _ in }
     ) async throws {
         var pending: [ProjectionKey: RawJSON?] = [:]
         var pendingEvents = 0
+        var pendingBytes = 0
         var position = self.generation.checkpoint
-        while true {
+        while target.map({ position < $0 }) ?? true {
             try Task.checkCancellation()
             switch try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger) {
             case .gone:
                 throw EventStoreError(.topicNotFound, "topic '\(follower.topic)' was deleted")
             case .caughtUp(let examined, let head):
                 position = max(position, examined)
-                try await self.write(pending, to: position)
                 try await progress(position, head)
-                return
+                if position >= head { break }  // leaves the loop below
+                continue
             case .events(let page):
                 var model = ProjectionModel(fetched: try await self.fetch(page.events, pending: pending))
                 for event in page.events {
                     do {
-                        try self.fold.fold(event, into: &model)
+                        try model.folding { try self.fold.fold(event, into: &$0) }
                     } catch {
                         throw EventStoreError(.invalidArgument, "the fold failed at offset \(event.offset): \(error)")
                     }
                 }
                 for (key, value) in model.changes {
+                    let size = key.text.utf8.count + (value?.bytes.count ?? 0)
                     pending[key] = value
-                    self.cache?[key] = value
+                    pendingBytes += size
+                    if self.cache != nil {
+                        self.cache?[key] = value
+                        self.cachedBytes += size
+                    }
                 }
-                if let cache, cache.count > Self.cacheLimit { self.cache = nil }
+                if self.cachedBytes > Self.cacheBytes { self.cache = nil }
                 position = page.nextOffset
                 pendingEvents += page.events.count
                 try await progress(position, page.head)
-                if pendingEvents >= Self.eventsPerWrite {
+                if pendingEvents >= Self.eventsPerWrite || pendingBytes >= Self.bytesPerWrite {
                     try await self.write(pending, to: position)
                     pending.removeAll(keepingCapacity: true)
                     pendingEvents = 0
+                    pendingBytes = 0
                 }
+                continue
             }
+            break
         }
+        try await self.write(pending, to: position)
     }
 
     /// The entries folding `events` reads: from what the build has not written yet, the cache, or the store.

@@ -23,6 +23,7 @@ public struct ProjectionReplay: Sendable {
     private let store: any ProjectionStore
     private let kinds: ProjectionKinds
     private let holder: String
+    private let readLimits: ReadLimits
     private let logger: Logger
 
     /// - Parameters:
@@ -30,7 +31,17 @@ public struct ProjectionReplay: Sendable {
     ///   - log: the topic's events (read-only is enough).
     ///   - store: the topic's projection store.
     ///   - holder: who this process is, in rebuild leases.
-    public init(configuration: TopicConfiguration, log: any EventLog, store: any ProjectionStore, kinds: ProjectionKinds, holder: String, logger: Logger) {
+    ///   - readLimits: the pages it reads.
+    public init(
+        configuration: TopicConfiguration,
+        log: any EventLog,
+        store: any ProjectionStore,
+        kinds: ProjectionKinds,
+        holder: String,
+        readLimits: ReadLimits = ReadLimits(),
+        logger: Logger
+    ) {
+        self.readLimits = readLimits
         self.configuration = configuration
         self.log = log
         self.store = store
@@ -39,7 +50,7 @@ public struct ProjectionReplay: Sendable {
         self.logger = logger
     }
 
-    /// Rebuilds one projection.
+    /// Rebuilds one projection up to the log's head when the rebuild began.
     /// - Returns: the generation now served.
     /// - Throws: `projectionNotFound`, `projectionConflict` (another rebuilder holds the lease), `invalidArgument` (a
     ///   fold failed, naming the offset), storage errors; `CancellationError` when interrupted.
@@ -58,30 +69,19 @@ public struct ProjectionReplay: Sendable {
             headWatch: HeadWatch(head: head)
         )
         registry.put(topic)
-        let reader = EventReader(topics: registry, limits: ReadLimits())
-        let follower = TopicFollower(topic: topic, reader: reader, registry: registry, filter: fold.filter, batchSize: ReadLimits().maxPageSize)
+        let reader = EventReader(topics: registry, limits: self.readLimits)
+        let follower = TopicFollower(topic: topic, reader: reader, registry: registry, filter: fold.filter, batchSize: self.readLimits.maxPageSize)
         let lease = RebuildLease(store: self.store, projection: name, holder: self.holder, logger: self.logger)
         try await lease.acquire()
-        var builder: GenerationBuilder?
+        var rebuild = GenerationRebuild(store: self.store, name: name, fold: fold, lease: lease, logger: self.logger)
         do {
-            try await self.store.dropUnserved(name, logger: self.logger)
-            let created = try await self.store.createGeneration(of: name, logger: self.logger)
-            builder = GenerationBuilder(fold: fold, store: self.store, name: name, generation: created, logger: self.logger)
-            try await builder?.foldUntilCaughtUp(follower) { position, head in
-                progress(Progress(projection: name, position: position, head: head))
-                try await lease.renewIfDue()
-            }
-            try await lease.renew()
-            guard let rebuilt = builder?.generation else { throw CancellationError() }
-            try await self.store.swap(name, to: rebuilt.generation, logger: self.logger)
-            builder = nil
-            try? await lease.release()
-            return rebuilt
+            _ = try await rebuild.begin(fingerprint: definition.fingerprint)
+            // Up to the head seen at the start (a log another process appends to keeps moving: the server's worker
+            // goes on from the swapped-in checkpoint).
+            try await rebuild.fold(follower, until: head) { position in progress(Progress(projection: name, position: position, head: head)) }
+            return try await rebuild.swap()
         } catch {
-            if let building = builder?.generation {
-                try? await self.store.drop(name, generation: building.generation, logger: self.logger)
-            }
-            try? await lease.release()
+            await rebuild.abandon()
             throw error
         }
     }

@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// The live worker starts at the served generation's checkpoint, reads a page of the events the fold needs (the
 /// ``TopicFollower``), folds it, and has the store apply the changes with the new checkpoint in one atomic write;
-/// caught up, it waits for an append. A rebuild folds into a new generation from offset 0 beside it; once caught
-/// up it takes the write lock (so the live worker pauses between batches), folds what is left, and swaps its
-/// generation in. Reading the log never holds up publishing: the worker reads like any client.
+/// caught up, it waits for an append (and a few milliseconds more, so appends arriving together share a write). A
+/// rebuild folds into a new generation from offset 0 beside it; once caught up it takes the write lock (so the live
+/// worker pauses between batches), folds up to the live checkpoint, and swaps its generation in. Reading the log
+/// never holds up publishing: the worker reads like any client.
 final class ProjectionRunner: Sendable {
     let definition: ProjectionDefinition
     let fold: any ProjectionKind
@@ -28,9 +29,11 @@ final class ProjectionRunner: Sendable {
     private let leaseHolder: String
     private let logger: Logger
 
-    /// How long a caught-up worker waits for an append before it looks at the store again (a generation swapped in
-    /// by `eventstore-replay` is noticed within this).
+    /// How long a caught-up (or failed) worker waits before it looks at the store again: a generation swapped in by
+    /// `eventstore-replay` is noticed within this, or at the worker's next write (which is fenced).
     static let idleCheck = Duration.seconds(1)
+    /// How long a woken worker waits for more appends before it reads, so appends arriving together share one write.
+    static let linger = Duration.milliseconds(5)
 
     private struct RunnerState {
         /// Nil until the served generation was loaded (or created).
@@ -38,6 +41,7 @@ final class ProjectionRunner: Sendable {
         var failure: (offset: Int64, reason: String)?
         var lastError: String?
         var rebuild: ProjectionInfo.Rebuild?
+        var rebuildError: String?
     }
 
     private struct RunnerTasks {
@@ -57,7 +61,6 @@ final class ProjectionRunner: Sendable {
         leaseHolder: String,
         logger: Logger
     ) {
-        self.leaseHolder = leaseHolder
         self.definition = definition
         self.fold = fold
         self.topic = topic
@@ -65,6 +68,7 @@ final class ProjectionRunner: Sendable {
         self.reader = reader
         self.registry = registry
         self.batchSize = batchSize
+        self.leaseHolder = leaseHolder
         self.metrics = ProjectionMetrics(topic: topic.name, projection: definition.name)
         var logger = logger
         logger[metadataKey: "topic"] = "\(topic.name)"
@@ -78,7 +82,7 @@ final class ProjectionRunner: Sendable {
     func start() {
         self.tasks.withLock { tasks in
             guard !tasks.stopped, tasks.live == nil else { return }
-            tasks.live = self.liveTask()
+            tasks.live = Task { await self.runLive() }
         }
     }
 
@@ -108,7 +112,8 @@ final class ProjectionRunner: Sendable {
             generation: generation.generation,
             lastError: state.failure?.reason ?? state.lastError,
             failedOffset: state.failure?.offset,
-            rebuild: state.rebuild
+            rebuild: state.rebuild,
+            rebuildError: state.rebuildError
         )
     }
 
@@ -117,40 +122,44 @@ final class ProjectionRunner: Sendable {
 
     // MARK: The live worker
 
-    /// The live worker's task; it clears its slot when it ends (a failed fold, a deleted topic), so a rebuild can
-    /// start another.
-    private func liveTask() -> Task<Void, Never> {
-        Task {
-            await self.runLive()
-            self.tasks.withLock { $0.live = nil }
-        }
-    }
-
     private func runLive() async {
         var generator = SystemRandomNumberGenerator()
         var failures = 0
         let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
+        var woken = false
         while !Task.isCancelled {
             do {
                 if self.state.withLock({ $0.served == nil }) {
                     try await self.loadServed()
                 }
+                if self.state.withLock({ $0.failure != nil }) {
+                    // A failed fold waits for a rebuilt generation (here or by eventstore-replay).
+                    try await Task.sleep(for: Self.idleCheck)
+                    try await self.writing.withLock { try await self.noticeExternalSwap() }
+                    continue
+                }
+                if woken { try await Task.sleep(for: Self.linger) }
                 let step = try await self.writing.withLock { try await self.liveStep(follower) }
                 failures = 0
                 switch step {
-                case .gone, .failed:
+                case .gone:
                     return
-                case .applied:
-                    continue
+                case .applied, .failed:
+                    woken = false
                 case .caughtUp(let examined):
-                    if await !follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck) {
-                        try await self.noticeExternalSwap()
+                    woken = await follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck)
+                    if !woken {
+                        try await self.writing.withLock { try await self.noticeExternalSwap() }
                     }
                 }
             } catch let error as EventStoreError where error.code == .generationFenced {
                 // Another writer swapped a generation in (eventstore-replay): go on from what is served.
                 self.logger.info("Projection generation replaced; reloading", metadata: ["reason": "\(error.message)"])
                 self.state.withLock { $0.served = nil }
+            } catch let error as EventStoreError where error.code == .invalidArgument || error.code == .limitExceeded {
+                // The topic refuses the worker's reads: retrying cannot help.
+                self.state.withLock { $0.failure = ($0.served?.checkpoint ?? 0, error.message) }
+                self.logger.error("Projection failed", metadata: ["reason": "\(error.message)"])
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
@@ -206,9 +215,11 @@ final class ProjectionRunner: Sendable {
         self.checkpointWatch.advance(to: served.checkpoint)
     }
 
-    /// Loads the served generation, creating the first one. Another process sharing the store may create it at
-    /// the same moment: then the one the store serves is used, and this one's is dropped.
+    /// Loads the served generation, creating the first one. A model made by another definition of this name is
+    /// dropped first. Another process sharing the store may create the first generation at the same moment: then the
+    /// one the store serves is used, and this one's is dropped.
     private func loadServed() async throws {
+        try await self.store.adopt(self.name, fingerprint: self.definition.fingerprint, logger: self.logger)
         var served: ProjectionGeneration
         if let stored = try await self.store.served(self.name, logger: self.logger) {
             served = stored
@@ -223,7 +234,8 @@ final class ProjectionRunner: Sendable {
         self.checkpointWatch.advance(to: served.checkpoint)
     }
 
-    /// Whether another process swapped a generation in while the worker was idle: then it goes on from there.
+    /// Whether another process swapped a generation in: then the worker goes on from there (a failed one too). Called
+    /// with the write lock held.
     private func noticeExternalSwap() async throws {
         guard let stored = try await self.store.served(self.name, logger: self.logger) else { return }
         let replaced = self.state.withLock { state -> Bool in
@@ -247,7 +259,7 @@ final class ProjectionRunner: Sendable {
     }
 
     /// Folds a page into `generation` (fetching the entries it reads first) and applies the changes with the new
-    /// checkpoint: the page's end, or the offset of the event a fold failed at.
+    /// checkpoint: the page's end, or the offset of the event a fold failed at (whose changes are undone).
     private func apply(_ page: EventPage, to generation: ProjectionGeneration) async throws -> Outcome {
         let started = ContinuousClock.now
         var keys: Set<ProjectionKey> = []
@@ -262,7 +274,7 @@ final class ProjectionRunner: Sendable {
         var folded = 0
         for event in page.events {
             do {
-                try self.fold.fold(event, into: &model)
+                try model.folding { try self.fold.fold(event, into: &$0) }
                 folded += 1
             } catch {
                 outcome = Outcome(checkpoint: event.offset, failure: (event.offset, "the fold failed at offset \(event.offset): \(error)"))
@@ -287,43 +299,44 @@ final class ProjectionRunner: Sendable {
 
     // MARK: Rebuild
 
-    /// Starts an online rebuild into a new generation.
-    /// - Throws: `projectionConflict` when one is running.
-    func rebuild() throws(EventStoreError) {
+    /// Takes the projection's rebuild lease and starts an online rebuild into a new generation.
+    /// - Throws: `projectionConflict` when a rebuild runs here or another rebuilder holds the lease.
+    func rebuild() async throws {
         try self.tasks.withLock { tasks throws(EventStoreError) in
             guard !tasks.stopped else { throw EventStoreError(.projectionNotFound, "projection '\(self.name)' was removed") }
             guard tasks.rebuild == nil else {
                 throw EventStoreError(.projectionConflict, "projection '\(self.name)' is already being rebuilt")
             }
-            self.state.withLock { $0.rebuild = ProjectionInfo.Rebuild(generation: 0, checkpoint: 0) }
-            tasks.rebuild = Task { await self.runRebuild() }
+            tasks.rebuild = Task {}  // holds the slot while the lease is taken
         }
+        let lease = RebuildLease(store: self.store, projection: self.name, holder: self.leaseHolder, logger: self.logger)
+        do {
+            try await lease.acquire()
+        } catch {
+            self.tasks.withLock { $0.rebuild = nil }
+            throw error
+        }
+        self.state.withLock { state in
+            state.rebuild = ProjectionInfo.Rebuild(generation: 0, checkpoint: 0)
+            state.rebuildError = nil
+        }
+        self.tasks.withLock { $0.rebuild = Task { await self.runRebuild(lease) } }
     }
 
-    private func runRebuild() async {
-        var building: GenerationBuilder?
-        var leased = false
+    private func runRebuild(_ lease: RebuildLease) async {
+        var rebuild = GenerationRebuild(store: self.store, name: self.name, fold: self.fold, lease: lease, logger: self.logger)
         do {
-            let lease = RebuildLease(store: self.store, projection: self.name, holder: self.leaseHolder, logger: self.logger)
-            try await lease.acquire()
-            leased = true
-            // A rebuild interrupted before (this process's or eventstore-replay's) left a generation: drop it.
-            try await self.store.dropUnserved(self.name, logger: self.logger)
-            let created = try await self.store.createGeneration(of: self.name, logger: self.logger)
+            let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
+            let created = try await rebuild.begin(fingerprint: self.definition.fingerprint)
             self.state.withLock { $0.rebuild = ProjectionInfo.Rebuild(generation: created.generation, checkpoint: 0) }
             self.logger.info("Projection rebuild started", metadata: ["generation": "\(created.generation)"])
-            let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
-            building = GenerationBuilder(fold: self.fold, store: self.store, name: self.name, generation: created, logger: self.logger)
-            // Catch up without the lock, then take it (the live worker pauses), fold what is left and swap.
-            try await building?.foldUntilCaughtUp(follower) { position, _ in
-                self.state.withLock { $0.rebuild?.checkpoint = position }
-                try await lease.renewIfDue()
-            }
-            try await lease.renew()
-            try await self.writing.withLock {
-                try await building?.foldUntilCaughtUp(follower)
-                guard let rebuilt = building?.generation else { return }
-                try await self.store.swap(self.name, to: rebuilt.generation, logger: self.logger)
+            // Catch up without the lock, then take it (the live worker pauses), fold up to the live checkpoint (so the
+            // served checkpoint never goes back) and swap.
+            try await rebuild.fold(follower) { position in self.state.withLock { $0.rebuild?.checkpoint = position } }
+            let rebuilt = try await self.writing.withLock {
+                let live = self.state.withLock { $0.served?.checkpoint ?? 0 }
+                try await rebuild.fold(follower, until: live) { position in self.state.withLock { $0.rebuild?.checkpoint = position } }
+                let rebuilt = try await rebuild.swap()
                 self.state.withLock { state in
                     state.served = rebuilt
                     state.failure = nil
@@ -331,29 +344,18 @@ final class ProjectionRunner: Sendable {
                     state.rebuild = nil
                 }
                 self.checkpointWatch.advance(to: rebuilt.checkpoint)
+                return rebuilt
             }
-            building = nil
-            try? await lease.release()
-            self.logger.info("Projection rebuilt", metadata: ["generation": "\(created.generation)"])
-            self.tasks.withLock { tasks in
-                tasks.rebuild = nil
-                // A failed worker has ended: the rebuilt generation gets a new one.
-                if !tasks.stopped, tasks.live == nil {
-                    tasks.live = self.liveTask()
-                }
-            }
+            self.logger.info("Projection rebuilt", metadata: ["generation": "\(rebuilt.generation)", "checkpoint": "\(rebuilt.checkpoint)"])
         } catch {
+            await rebuild.abandon()
             let reason = (error as? EventStoreError)?.message ?? "\(error)"
-            if let building {
-                try? await self.store.drop(self.name, generation: building.generation.generation, logger: self.logger)
-            }
-            if leased { try? await self.store.releaseLease(self.name, holder: self.leaseHolder, logger: self.logger) }
             self.state.withLock { state in
                 state.rebuild = nil
-                if !Task.isCancelled { state.lastError = "rebuild failed: \(reason)" }
+                if !Task.isCancelled { state.rebuildError = reason }
             }
             if !Task.isCancelled { self.logger.error("Projection rebuild failed", metadata: ["reason": "\(reason)"]) }
-            self.tasks.withLock { $0.rebuild = nil }
         }
+        self.tasks.withLock { $0.rebuild = nil }
     }
 }

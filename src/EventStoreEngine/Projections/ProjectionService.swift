@@ -17,6 +17,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     private let registry: TopicRegistry
     private let reader: any EventQueries
     private let batchSize: Int
+    private let maxPageBytes: Int
     private let maxWait: Duration
     private let leaseHolder: String
     private let topics = Mutex<[TopicName: TopicProjections]>([:])
@@ -25,7 +26,8 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     /// - Parameters:
     ///   - kinds: the projection kinds offered.
     ///   - reader: how workers read the topics' events.
-    ///   - batchSize: the most events folded in one write.
+    ///   - batchSize: the most events a live worker reads (and folds into one write) at once; at most the read limit.
+    ///   - maxPageBytes: the byte budget of a page of entries.
     ///   - maxWait: the longest a query may wait for a checkpoint.
     ///   - leaseHolder: who this process is in rebuild leases (`eventstore-api pid 42 on host`).
     public init(
@@ -33,6 +35,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         registry: TopicRegistry,
         reader: any EventQueries,
         batchSize: Int = 1000,
+        maxPageBytes: Int = 8 << 20,
         maxWait: Duration = .seconds(30),
         leaseHolder: String = "eventstore-api",
         logger: Logger
@@ -42,21 +45,29 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         self.registry = registry
         self.reader = reader
         self.batchSize = batchSize
+        self.maxPageBytes = maxPageBytes
         self.maxWait = maxWait
         self.logger = logger
     }
 
     // MARK: Lifecycle, driven by the topic service
 
-    /// Starts the projections of a topic just attached, over its projection store.
+    /// Starts the projections of a topic just attached, over its projection store (those of an earlier attachment of
+    /// the topic are stopped first).
     /// - Throws: `invalidArgument` for a definition no registered kind accepts (nothing is started then).
-    func attach(_ topic: AttachedTopic, store: any ProjectionStore) throws(EventStoreError) {
+    func attach(_ topic: AttachedTopic, store: any ProjectionStore) async throws {
+        await self.detach(topic.name)
         var runners: [ProjectionName: ProjectionRunner] = [:]
         for definition in topic.configuration.projections {
             runners[definition.name] = try self.runner(definition, topic: topic, store: store)
         }
         self.topics.withLock { $0[topic.name] = TopicProjections(store: store, runners: runners) }
         for runner in runners.values { runner.start() }
+    }
+
+    /// Whether a topic's projection store is open (its projections can be added).
+    func isAttached(_ topic: TopicName) -> Bool {
+        self.topics.withLock { $0[topic] != nil }
     }
 
     /// Stops a topic's projections and closes its projection store.
@@ -93,21 +104,22 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         return runner.info()
     }
 
-    /// Stops a projection the topic service removed, and drops its read model.
-    func remove(_ name: ProjectionName, from topic: TopicName) async throws {
+    /// Stops a projection the topic service removed and, when `dropping`, drops its read model (a server following a
+    /// change another made to a shared catalog leaves that to the other).
+    func remove(_ name: ProjectionName, from topic: TopicName, dropping: Bool = true) async throws {
         let removed = self.topics.withLock { topics -> (any ProjectionStore, ProjectionRunner?)? in
             guard let store = topics[topic]?.store else { return nil }
             return (store, topics[topic]?.runners.removeValue(forKey: name))
         }
         guard let (store, runner) = removed else { return }
         await runner?.stop()
-        try await store.drop(name, generation: nil, logger: self.logger)
+        if dropping { try await store.drop(name, generation: nil, logger: self.logger) }
     }
 
-    /// Starts an online rebuild.
-    func rebuild(_ name: ProjectionName, of topic: TopicName) throws(EventStoreError) -> ProjectionInfo {
+    /// Starts an online rebuild, once its lease is taken.
+    func rebuild(_ name: ProjectionName, of topic: TopicName) async throws -> ProjectionInfo {
         let runner = try self.runner(named: name, of: topic)
-        try runner.rebuild()
+        try await runner.rebuild()
         return runner.info()
     }
 
@@ -152,7 +164,15 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         try self.validate(query)
         return try await self.consistentRead(query, runner: runner) {
             if runner.fold.isReadWhole {
-                let page = try await runner.store.entries(of: query.name, after: nil, prefix: "", limit: .max, logger: logger)
+                // Whole, up to a bound: a model of more entries shows its first ones (the kind says so).
+                let page = try await runner.store.entries(
+                    of: query.name,
+                    after: nil,
+                    prefix: "",
+                    limit: Self.maxWholeEntries + 1,
+                    maxBytes: .max,
+                    logger: logger
+                )
                 let state = try runner.fold.wholeState(of: page.entries)
                 return (page.generation, ProjectionView(info: runner.info(at: page.generation), state: state))
             }
@@ -161,10 +181,12 @@ public final class ProjectionService: ProjectionQueries, Sendable {
                 after: query.after,
                 prefix: query.prefix,
                 limit: query.limit + 1,
+                maxBytes: self.maxPageBytes,
                 logger: logger
             )
             let entries = Array(page.entries.prefix(query.limit))
-            let nextAfter = page.entries.count > query.limit ? entries.last?.key : nil
+            // More may follow when the page is full or ended at its byte budget.
+            let nextAfter = page.entries.count > query.limit || page.endedAtBudget ? entries.last?.key : nil
             return (page.generation, ProjectionView(info: runner.info(at: page.generation), entries: entries, nextAfter: nextAfter))
         }
     }
@@ -180,6 +202,9 @@ public final class ProjectionService: ProjectionQueries, Sendable {
             return (page.generation, (runner.info(at: page.generation), entry.value))
         }
     }
+
+    /// The most entries of a model read whole (`stats`: types).
+    public static let maxWholeEntries = 10_000
 
     private func validate(_ query: ProjectionQuery) throws(EventStoreError) {
         if let minimum = query.minCheckpoint, minimum < 0 {

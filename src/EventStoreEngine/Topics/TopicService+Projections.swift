@@ -7,6 +7,9 @@ extension TopicService {
     public func addProjection(_ definition: ProjectionDefinition, to topic: TopicName, logger: Logger) async throws -> ProjectionInfo {
         try await self.exclusively {
             let attached = try self.registry.readyTopic(topic)
+            guard self.projections.isAttached(topic) else {
+                throw EventStoreError(.storageUnavailable, "the projections of topic '\(topic)' are unavailable (see the server log)")
+            }
             guard !attached.configuration.projections.contains(where: { $0.name == definition.name }) else {
                 throw EventStoreError(.projectionConflict, "topic '\(topic)' already has a projection '\(definition.name)'")
             }
@@ -34,7 +37,7 @@ extension TopicService {
     }
 
     public func rebuildProjection(_ name: ProjectionName, of topic: TopicName, logger: Logger) async throws -> ProjectionInfo {
-        let info = try self.projections.rebuild(name, of: topic)
+        let info = try await self.projections.rebuild(name, of: topic)
         logger.info("Rebuilding projection", metadata: ["topic": "\(topic)", "projection": "\(name)"])
         return info
     }
@@ -88,22 +91,23 @@ extension TopicService {
         do {
             let adapter = try self.adapter(for: topic.configuration)
             let store = try await adapter.openProjectionStore(for: topic.configuration, logger: logger) ?? self.memoryProjectionStore()
-            try self.projections.attach(topic, store: store)
+            try await self.projections.attach(topic, store: store)
         } catch {
             logger.error("Projections of the topic could not start", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
         }
     }
 
-    /// Brings a topic's projections in line with a catalog another process changed.
+    /// Brings a topic's projections in line with a catalog another process changed: those it removed or declared
+    /// differently are stopped (their read models are the other process's to drop), the new ones started.
     func followProjections(of topic: AttachedTopic, to configuration: TopicConfiguration) async {
-        let before = Set(topic.configuration.projections.map(\.name))
-        let after = Set(configuration.projections.map(\.name))
+        let before = Dictionary(topic.configuration.projections.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        let after = Dictionary(configuration.projections.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
         let updated = topic.replacingConfiguration(configuration, shown: self.shown(configuration))
         self.registry.put(updated)
-        for name in before.subtracting(after) {
-            try? await self.projections.remove(name, from: topic.name)
+        for (name, definition) in before where after[name] != definition {
+            try? await self.projections.remove(name, from: topic.name, dropping: false)
         }
-        for definition in configuration.projections where !before.contains(definition.name) {
+        for definition in configuration.projections where before[definition.name] != definition {
             do {
                 _ = try self.projections.add(definition, to: updated)
             } catch {

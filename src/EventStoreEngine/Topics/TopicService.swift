@@ -138,7 +138,9 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
                 let topic = try await self.addMissingProjections(of: configuration, to: existing, logger: logger)
                 return TopicCreation(created: false, topic: await topic.info(logger: logger))
             }
-            // The same configuration again for a failed topic: try its storage once more.
+            // The same configuration again for a failed topic: try its storage once more, its projections (holding the
+            // old log) stopped first.
+            await self.projections.detach(configuration.name)
             let log = try await self.open(configuration)
             let head = (try? await log.head(logger: logger)) ?? 0
             if existing.headWatch.advance(to: head) { existing.metrics.recordHead(head) }

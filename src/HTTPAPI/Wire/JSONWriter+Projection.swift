@@ -11,7 +11,7 @@ extension JSONWriter {
     }
 
     /// `{"name", "kind", "types"?, "delete_types"?, "state", "checkpoint", "lag", "generation", "last_error",
-    /// "failed_offset", "rebuild"}`, open for more fields when `closing` is false.
+    /// "failed_offset", "rebuild", "rebuild_error"}`, open for more fields when `closing` is false.
     mutating func projectionInfo(_ info: ProjectionInfo, closing: Bool = true) {
         self.raw("{")
         self.projectionDefinitionFields(info.definition)
@@ -46,6 +46,9 @@ extension JSONWriter {
         } else {
             self.raw("null")
         }
+        self.raw(",")
+        self.key("rebuild_error")
+        self.optionalString(info.rebuildError)
         if closing { self.raw("}") }
     }
 

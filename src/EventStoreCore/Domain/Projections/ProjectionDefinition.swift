@@ -24,6 +24,14 @@ public struct ProjectionDefinition: Sendable, Hashable {
         return EventFilter(types: types + (self.deleteTypes ?? []))
     }
 
+    /// What the read model depends on: the kind and the types, not the name. A stored model made under another
+    /// fingerprint is not resumed.
+    public var fingerprint: String {
+        let types = self.types.map { $0.joined(separator: "\u{1}") } ?? "*"
+        let deleteTypes = self.deleteTypes.map { $0.joined(separator: "\u{1}") } ?? "-"
+        return "\(self.kind)\u{2}\(types)\u{2}\(deleteTypes)"
+    }
+
     /// The longest kind name and event type accepted, in bytes.
     public static let maximumTextLength = 256
 
@@ -33,6 +41,9 @@ public struct ProjectionDefinition: Sendable, Hashable {
     public func validate() throws(EventStoreError) {
         guard !self.kind.isEmpty, self.kind.utf8.count <= Self.maximumTextLength, !self.kind.utf8.contains(0) else {
             throw EventStoreError(.invalidArgument, "kind must be 1 to \(Self.maximumTextLength) bytes")
+        }
+        if let types = self.types, types.count + (self.deleteTypes?.count ?? 0) > EventFilter.maximumValues {
+            throw EventStoreError(.invalidArgument, "types and delete_types may list at most \(EventFilter.maximumValues) event types together")
         }
         for (field, values) in [("types", self.types), ("delete_types", self.deleteTypes)] {
             guard let values else { continue }

@@ -33,6 +33,8 @@ public struct ProjectionInfo: Sendable, Hashable {
     /// The offset of the event a failed fold stopped at.
     public var failedOffset: Int64?
     public var rebuild: Rebuild?
+    /// Why the last rebuild failed, until the next one starts.
+    public var rebuildError: String?
 
     public init(
         definition: ProjectionDefinition,
@@ -42,7 +44,8 @@ public struct ProjectionInfo: Sendable, Hashable {
         generation: Int64,
         lastError: String? = nil,
         failedOffset: Int64? = nil,
-        rebuild: Rebuild? = nil
+        rebuild: Rebuild? = nil,
+        rebuildError: String? = nil
     ) {
         self.definition = definition
         self.state = state
@@ -52,6 +55,7 @@ public struct ProjectionInfo: Sendable, Hashable {
         self.lastError = lastError
         self.failedOffset = failedOffset
         self.rebuild = rebuild
+        self.rebuildError = rebuildError
     }
 }
 

@@ -15,7 +15,8 @@ public struct ProjectionKey: Sendable, Comparable, Hashable, CustomStringConvert
     }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in self.text.utf8 { hasher.combine(byte) }
+        // Equal bytes make equal strings, so the string's own hash agrees with this equality.
+        hasher.combine(self.text)
     }
 
     public static func < (lhs: ProjectionKey, rhs: ProjectionKey) -> Bool {

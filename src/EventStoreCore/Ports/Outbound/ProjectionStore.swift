@@ -14,11 +14,15 @@ public import Foundation
 /// from a checkpoint that is not the stored one, is refused, so a rebuild and a live worker never overwrite each
 /// other. Writing costs in proportion to the changes, never to the model's size.
 public protocol ProjectionStore: Sendable {
+    /// Makes sure the stored read model of `projection` was made by a definition of this fingerprint: one made by
+    /// another (the projection was removed and declared again differently) is dropped, generations and all.
+    func adopt(_ projection: ProjectionName, fingerprint: String, logger: Logger) async throws
+
     /// The served generation and its checkpoint; nil when the projection has none yet.
     func served(_ projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration?
 
     /// Starts a new, empty generation at checkpoint 0, beside the served one; a projection's first generation is
-    /// served at once.
+    /// served at once. Generation numbers only grow, even across drops, so a number is never reused.
     func createGeneration(of projection: ProjectionName, logger: Logger) async throws -> ProjectionGeneration
 
     /// Applies one batch atomically: its changes and its new checkpoint, or nothing.
@@ -35,13 +39,15 @@ public protocol ProjectionStore: Sendable {
     ) async throws -> [ProjectionKey: RawJSON]
 
     /// A page of the served generation's entries in key order (UTF-8 bytes): keys after `after` that start with
-    /// `prefix`, at most `limit`; with the generation and checkpoint the page reflects.
+    /// `prefix`, at most `limit`, ending before an entry that would take the values past `maxBytes` (at least one
+    /// entry when one matches); with the generation and checkpoint the page reflects.
     /// - Throws: `EventStoreError.projectionNotFound` when the projection has no served generation.
     func entries(
         of projection: ProjectionName,
         after: ProjectionKey?,
         prefix: String,
         limit: Int,
+        maxBytes: Int,
         logger: Logger
     ) async throws -> ProjectionEntriesPage
 
@@ -107,9 +113,12 @@ public struct ProjectionBatch: Sendable {
 public struct ProjectionEntriesPage: Sendable, Hashable {
     public var entries: [ProjectionEntry]
     public var generation: ProjectionGeneration
+    /// Whether the page ended at its byte budget, before its limit: more entries may follow.
+    public var endedAtBudget: Bool
 
-    public init(entries: [ProjectionEntry], generation: ProjectionGeneration) {
+    public init(entries: [ProjectionEntry], generation: ProjectionGeneration, endedAtBudget: Bool = false) {
         self.entries = entries
         self.generation = generation
+        self.endedAtBudget = endedAtBudget
     }
 }

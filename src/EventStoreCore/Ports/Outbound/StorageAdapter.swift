@@ -38,11 +38,6 @@ extension StorageAdapter {
     /// Nothing to get ready: local storage opens quickly.
     public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {}
 
-    /// Storage that commits durably before a writer answers (a database) is read like the writer reads it.
-    public func openSnapshot(for configuration: TopicConfiguration, logger: Logger) async throws -> any EventLog {
-        try await self.openLog(for: configuration, logger: logger)
-    }
-
     /// No projection store of its own.
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? { nil }
 

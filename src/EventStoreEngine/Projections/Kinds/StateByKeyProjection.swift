@@ -18,6 +18,9 @@ public struct StateByKeyProjection: ProjectionKind {
         return [ProjectionKey(key)]
     }
 
+    /// The largest state of one key, in bytes: an event that would make it larger fails the projection, naming it.
+    public static let maxStateBytes = 4 << 20
+
     public func fold(_ event: Event, into model: inout ProjectionModel) throws {
         guard let key = event.key.map(ProjectionKey.init) else { return }
         if self.deleteTypes.contains(event.type) {
@@ -25,6 +28,9 @@ public struct StateByKeyProjection: ProjectionKind {
             return
         }
         let state = try JSONMergePatch.apply(event.data.bytes[...], to: model.value(of: key)?.bytes[...])
+        guard state.count <= Self.maxStateBytes else {
+            throw EventStoreError(.limitExceeded, "the state of key '\(key.text.prefix(100))' would pass \(Self.maxStateBytes) bytes")
+        }
         model.set(key, to: RawJSON(storedBytes: state))
     }
 }

@@ -34,8 +34,11 @@ public struct StatsProjection: ProjectionKind {
 
     public var isReadWhole: Bool { true }
 
+    /// The totals and each type's entry; past ``ProjectionService/maxWholeEntries`` types, the first ones (by name)
+    /// with `"types_truncated": true`, the totals then covering those.
     public func wholeState(of entries: [ProjectionEntry]) throws -> RawJSON {
-        let types = try entries.map { ($0.key.text, try TypeStats(json: $0.value.bytes)) }
+        let truncated = entries.count > ProjectionService.maxWholeEntries
+        let types = try entries.prefix(ProjectionService.maxWholeEntries).map { ($0.key.text, try TypeStats(json: $0.value.bytes)) }
         let first = types.min { $0.1.firstOffset < $1.1.firstOffset }?.1
         let last = types.max { $0.1.lastOffset < $1.1.lastOffset }?.1
         var writer = JSONWriter(capacity: 128 + types.count * 160)
@@ -63,7 +66,10 @@ public struct StatsProjection: ProjectionKind {
             writer.raw(":")
             writer.raw(stats.json())
         }
-        writer.raw("}}")
+        writer.raw("},")
+        writer.key("types_truncated")
+        writer.bool(truncated)
+        writer.raw("}")
         return RawJSON(storedBytes: writer.bytes)
     }
 }
