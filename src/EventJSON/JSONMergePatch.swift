@@ -1,51 +1,94 @@
 /// JSON Merge Patch (RFC 7396) over compact JSON bytes.
 ///
-/// Only the objects a patch reaches are parsed (one level at a time); every other value is copied as its bytes.
-/// Member order is kept: members of the target first, in their order, then those the patch adds. Every step is
-/// linear in the sizes of the target and the patch.
+/// The result is written in one pass: only the objects a patch reaches are parsed (one level at a time), every other
+/// value and every name without an escape is copied as its bytes, and nothing is copied out of the inputs on the
+/// way. Member order: the target's members in their order, then those the patch adds. Names compare by what they
+/// decode to, byte for byte (a composed `é` and `e` with a combining accent are two names).
 public enum JSONMergePatch {
     /// The target after applying `patch`; `target` nil is an absent value.
     /// - Throws: `JSONParseError` when either is not well-formed JSON.
-    public static func apply(_ patch: ArraySlice<UInt8>, to target: ArraySlice<UInt8>?) throws(JSONParseError) -> [UInt8] {
-        var reader = JSONReader(Array(patch))
-        guard try reader.peekKind() == .object else { return Array(Self.trimmed(patch)) }
-        var members = try target.map(Self.members(ofObject:)) ?? Members()
-        var patchMembers: [(String, ArraySlice<UInt8>)] = []
-        try reader.readObjectAllowingDuplicates { name, reader throws(JSONParseError) in
-            patchMembers.append((name, try reader.readRawValue()))
-        }
-        for (name, value) in patchMembers {
-            let name = Array(name.utf8)
-            if value.elementsEqual("null".utf8) {
-                members.remove(name)
-            } else {
-                members.set(name, try Self.apply(value, to: members.value(of: name)))
-            }
-        }
-        var writer = JSONWriter(capacity: 64)
-        writer.raw("{")
-        var first = true
-        for (name, value) in members.inOrder {
-            if !first { writer.raw(",") }
-            first = false
-            writer.string(String(decoding: name, as: UTF8.self))
-            writer.raw(":")
-            writer.raw(value)
-        }
-        writer.raw("}")
+    public static func apply(_ patch: [UInt8], to target: [UInt8]?) throws(JSONParseError) -> [UInt8] {
+        var writer = JSONWriter(capacity: (target?.count ?? 0) + patch.count + 16)
+        try Self.merge(Value(base: patch, range: 0..<patch.count), into: target.map { Value(base: $0, range: 0..<$0.count) }, writer: &writer)
         return writer.bytes
     }
 
-    /// An object's members in order (the last of duplicate keys wins, at the first one's place); a value that is not
-    /// an object has none (the patch replaces it with an object).
-    private static func members(ofObject json: ArraySlice<UInt8>) throws(JSONParseError) -> Members {
-        var reader = JSONReader(Array(json))
-        var members = Members()
-        guard try reader.peekKind() == .object else { return members }
-        try reader.readObjectAllowingDuplicates { name, reader throws(JSONParseError) in
-            members.set(Array(name.utf8), Array(try reader.readRawValue()))
+    /// A JSON value inside a buffer that is shared, not copied.
+    private struct Value {
+        let base: [UInt8]
+        let range: Range<Int>
+
+        var isNull: Bool { self.base[self.range].elementsEqual("null".utf8) }
+    }
+
+    /// One member of an object: its name's raw bytes (between the quotes), whether they hold an escape, its value.
+    private struct Member {
+        let name: Range<Int>
+        let escaped: Bool
+        let value: Range<Int>
+    }
+
+    private static func merge(_ patch: Value, into target: Value?, writer: inout JSONWriter) throws(JSONParseError) {
+        var reader = JSONReader(patch.base, at: patch.range.lowerBound)
+        guard try reader.peekKind() == .object else {
+            writer.raw(Self.trimmed(patch.base[patch.range]))
+            return
+        }
+        let patchMembers = try Self.members(&reader, in: patch.base)
+        var targetMembers: [Member] = []
+        if let target {
+            var targetReader = JSONReader(target.base, at: target.range.lowerBound)
+            if try targetReader.peekKind() == .object { targetMembers = try Self.members(&targetReader, in: target.base) }
+        }
+        let patchNames = try Names(patchMembers, in: patch.base)
+        let targetNames = try Names(targetMembers, in: target?.base ?? [])
+        writer.raw("{")
+        var first = true
+        // The target's members, each once (the last of duplicates wins, at the first one's place), patched.
+        for (position, member) in targetMembers.enumerated() where targetNames.first(of: position) == position {
+            let value = targetMembers[targetNames.last(of: position)].value
+            let patched = try patchNames.last(named: targetNames, position)
+            if let patched, Value(base: patch.base, range: patchMembers[patched].value).isNull { continue }
+            if !first { writer.raw(",") }
+            first = false
+            try Self.writeName(member, in: target?.base ?? [], to: &writer)
+            if let patched {
+                try Self.merge(Value(base: patch.base, range: patchMembers[patched].value), into: Value(base: target?.base ?? [], range: value), writer: &writer)
+            } else {
+                writer.raw((target?.base ?? [])[value])
+            }
+        }
+        // The patch's new members (the last of duplicates), their nulls dropped.
+        for (position, member) in patchMembers.enumerated() where patchNames.last(of: position) == position {
+            guard try targetNames.last(named: patchNames, position) == nil else { continue }
+            let value = Value(base: patch.base, range: member.value)
+            if value.isNull { continue }
+            if !first { writer.raw(",") }
+            first = false
+            try Self.writeName(member, in: patch.base, to: &writer)
+            try Self.merge(value, into: nil, writer: &writer)
+        }
+        writer.raw("}")
+    }
+
+    private static func members(_ reader: inout JSONReader, in base: [UInt8]) throws(JSONParseError) -> [Member] {
+        var members: [Member] = []
+        try reader.readObjectRawNames { name, escaped, reader throws(JSONParseError) in
+            let value = try reader.readRawValue()
+            members.append(Member(name: name, escaped: escaped, value: value.startIndex..<value.endIndex))
         }
         return members
+    }
+
+    private static func writeName(_ member: Member, in base: [UInt8], to writer: inout JSONWriter) throws(JSONParseError) {
+        if member.escaped {
+            writer.string(try Names.decode(member, in: base))
+        } else {
+            writer.raw("\"")
+            writer.raw(base[member.name])
+            writer.raw("\"")
+        }
+        writer.raw(":")
     }
 
     private static func trimmed(_ json: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
@@ -54,50 +97,53 @@ public enum JSONMergePatch {
         return json[first...last]
     }
 
-    /// Object members by name, in order. Names compare by their UTF-8 bytes (a composed `é` and `e` with a combining
-    /// accent are two members), which Swift's `String` equality would not do. A few members are found by a linear
-    /// search; more, through an index. A removal leaves a hole, so it costs no shifting.
-    private struct Members {
-        private var names: [[UInt8]?] = []
-        private var values: [[UInt8]] = []
-        private var index: [[UInt8]: Int]?
-        private static let linearLimit = 12
+    /// The members' names, decoded only when escaped, for lookups: linear over a few, through a dictionary of many.
+    private struct Names {
+        /// Each member's name as UTF-8 bytes.
+        private let names: [ArraySlice<UInt8>]
+        /// For many members: the first and last position of each name.
+        private let index: [ArraySlice<UInt8>: (first: Int, last: Int)]?
 
-        func value(of name: [UInt8]) -> ArraySlice<UInt8>? {
-            self.position(of: name).map { self.values[$0][...] }
-        }
-
-        mutating func set(_ name: [UInt8], _ value: [UInt8]) {
-            if let position = self.position(of: name) {
-                self.values[position] = value
-                return
+        init(_ members: [Member], in base: [UInt8]) throws(JSONParseError) {
+            var names: [ArraySlice<UInt8>] = []
+            names.reserveCapacity(members.count)
+            for member in members {
+                names.append(member.escaped ? Array(try Self.decode(member, in: base).utf8)[...] : base[member.name])
             }
-            self.names.append(name)
-            self.values.append(value)
-            if self.index != nil {
-                self.index?[name] = self.names.count - 1
-            } else if self.names.count > Self.linearLimit {
-                var index: [[UInt8]: Int] = [:]
-                for (position, name) in self.names.enumerated() {
-                    if let name { index[name] = position }
+            self.names = names
+            if members.count > 12 {
+                var index: [ArraySlice<UInt8>: (first: Int, last: Int)] = [:]
+                for (position, name) in names.enumerated() {
+                    index[name] = (index[name]?.first ?? position, position)
                 }
                 self.index = index
+            } else {
+                self.index = nil
             }
         }
 
-        mutating func remove(_ name: [UInt8]) {
-            guard let position = self.position(of: name) else { return }
-            self.names[position] = nil
-            self.index?.removeValue(forKey: name)
+        static func decode(_ member: Member, in base: [UInt8]) throws(JSONParseError) -> String {
+            var reader = JSONReader(base, at: member.name.lowerBound - 1)
+            return try reader.readString()
         }
 
-        var inOrder: [(name: [UInt8], value: [UInt8])] {
-            zip(self.names, self.values).compactMap { name, value in name.map { ($0, value) } }
+        /// The first position of the name at `position`.
+        func first(of position: Int) -> Int {
+            if let index { return index[self.names[position]]?.first ?? position }
+            return self.names.firstIndex { $0.elementsEqual(self.names[position]) } ?? position
         }
 
-        private func position(of name: [UInt8]) -> Int? {
-            if let index = self.index { return index[name] }
-            return self.names.firstIndex { $0 == name }
+        /// The last position of the name at `position`.
+        func last(of position: Int) -> Int {
+            if let index { return index[self.names[position]]?.last ?? position }
+            return self.names.lastIndex { $0.elementsEqual(self.names[position]) } ?? position
+        }
+
+        /// The last position of the name `other` holds at `position`, if these names have it.
+        func last(named other: Names, _ position: Int) throws(JSONParseError) -> Int? {
+            let name = other.names[position]
+            if let index { return index[name]?.last }
+            return self.names.lastIndex { $0.elementsEqual(name) }
         }
     }
 }

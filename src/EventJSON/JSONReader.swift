@@ -59,6 +59,37 @@ public struct JSONReader {
         try self.readObject(rejectingDuplicates: false, decodingKeys: true, field)
     }
 
+    /// Reads an object, passing each name undecoded: the range of its bytes between the quotes (as written, escapes
+    /// and all, validated) and whether it holds an escape. Duplicates are passed on. For callers that copy names
+    /// through and decode only the rare escaped one.
+    public mutating func readObjectRawNames(_ field: (Range<Int>, Bool, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try self.expect(UInt8(ascii: "{"), "an object")
+        try self.enterNesting()
+        self.skipWhitespace()
+        if self.consume(UInt8(ascii: "}")) {
+            self.depth -= 1
+            return
+        }
+        while true {
+            self.skipWhitespace()
+            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
+                throw self.error("expected a field name in double quotes")
+            }
+            let start = self.index + 1
+            try self.skipString()
+            let name = start..<(self.index - 1)
+            let escaped = self.bytes[name].contains(UInt8(ascii: "\\"))
+            self.skipWhitespace()
+            try self.expect(UInt8(ascii: ":"), "':' after a field name")
+            try field(name, escaped, &self)
+            self.skipWhitespace()
+            if self.consume(UInt8(ascii: ",")) { continue }
+            try self.expect(UInt8(ascii: "}"), "',' or '}' in an object")
+            self.depth -= 1
+            return
+        }
+    }
+
     /// When duplicates are refused, the first keys seen are kept in an array (the few fields of a request object make
     /// a linear search cheaper than hashing), the rest in a set: an object of 60,000 keys costs linear time, not
     /// quadratic.

@@ -4,7 +4,7 @@ import Testing
 @Suite("JSON Merge Patch (RFC 7396)")
 struct JSONMergePatchTests {
     func apply(_ patch: String, to target: String?) throws -> String {
-        String(decoding: try JSONMergePatch.apply(Array(patch.utf8)[...], to: target.map { Array($0.utf8)[...] }), as: UTF8.self)
+        String(decoding: try JSONMergePatch.apply(Array(patch.utf8), to: target.map { Array($0.utf8) }), as: UTF8.self)
     }
 
     /// The examples of RFC 7396, appendix A.
@@ -26,7 +26,8 @@ struct JSONMergePatchTests {
         (#"{}"#, #"{"a":{"bb":{"ccc":null}}}"#, #"{"a":{"bb":{}}}"#),
     ])
     func rfcExamples(target: String, patch: String, result: String) throws {
-        #expect(try self.apply(patch, to: target) == result)
+        let merged = try self.apply(patch, to: target)
+        #expect(merged == result, "\(merged)")
     }
 
     @Test func anAbsentTargetTakesThePatchWithoutItsNulls() throws {
@@ -43,6 +44,16 @@ struct JSONMergePatchTests {
     @Test func escapedNamesAndDuplicatesKeepTheLastValue() throws {
         #expect(try self.apply(#"{"a\"b":1,"line\nbreak":2}"#, to: nil) == #"{"a\"b":1,"line\nbreak":2}"#)
         #expect(try self.apply(#"{"a":1,"a":2}"#, to: #"{"a":0,"a":5}"#) == #"{"a":2}"#)
+        // An escaped name is the name it decodes to.
+        #expect(try self.apply(#"{"\u0061":null,"b":2}"#, to: #"{"a":1,"c":3}"#) == #"{"c":3,"b":2}"#)
+        #expect(try self.apply(#"{"a":{"x":1}}"#, to: #"{"\u0061":{"y":2}}"#) == #"{"a":{"y":2,"x":1}}"#)
+    }
+
+    @Test func manyMembersAreLookedUpByName() throws {
+        let target = "{" + (0..<100).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}"
+        let patch = "{" + (0..<100).filter { $0 % 2 == 0 }.map { #""k\#($0)":null"# }.joined(separator: ",") + #","new":true}"#
+        let expected = "{" + (0..<100).filter { $0 % 2 == 1 }.map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","new":true}"#
+        #expect(try self.apply(patch, to: target) == expected)
     }
 
     @Test func malformedJSONIsRefused() {

@@ -27,7 +27,7 @@ public struct StateByKeyProjection: ProjectionKind {
             model.remove(key)
             return
         }
-        let state = try JSONMergePatch.apply(event.data.bytes[...], to: model.value(of: key)?.bytes[...])
+        let state = try JSONMergePatch.apply(event.data.bytes, to: model.value(of: key)?.bytes)
         guard state.count <= Self.maxStateBytes else {
             throw EventStoreError(.limitExceeded, "the state of key '\(key.text.prefix(100))' would pass \(Self.maxStateBytes) bytes")
         }
