@@ -44,17 +44,22 @@ struct GenerationBuilder {
         var pendingEvents = 0
         var pendingBytes = 0
         var position = self.generation.checkpoint
+        var step = try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger)
         while target.map({ position < $0 }) ?? true {
             try Task.checkCancellation()
-            switch try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger) {
+            switch step {
             case .gone:
                 throw EventStoreError(.topicNotFound, "topic '\(follower.topic)' was deleted")
             case .caughtUp(let examined, let head):
                 position = max(position, examined)
                 try await progress(position, head)
                 if position >= head { break }  // leaves the loop below
+                step = try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger)
                 continue
             case .events(let page):
+                // The next page is read (on the storage's threads) while this one is folded.
+                let more = target.map { page.nextOffset < $0 } ?? true
+                async let next = more ? follower.next(from: page.nextOffset, waitingUpTo: .zero, logger: self.logger) : nil
                 var model = ProjectionModel(fetched: try await self.fetch(page.events, pending: pending))
                 for event in page.events {
                     do {
@@ -82,6 +87,8 @@ struct GenerationBuilder {
                     pendingEvents = 0
                     pendingBytes = 0
                 }
+                guard let following = try await next else { break }
+                step = following
                 continue
             }
             break

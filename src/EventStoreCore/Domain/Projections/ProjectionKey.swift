@@ -11,7 +11,12 @@ public struct ProjectionKey: Sendable, Comparable, Hashable, CustomStringConvert
     }
 
     public static func == (lhs: ProjectionKey, rhs: ProjectionKey) -> Bool {
-        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        let (left, right) = (lhs.text.utf8, rhs.text.utf8)
+        guard left.count == right.count else { return false }
+        let compared = left.withContiguousStorageIfAvailable { left in
+            right.withContiguousStorageIfAvailable { right in left.elementsEqual(right) }
+        }
+        return (compared ?? nil) ?? left.elementsEqual(right)
     }
 
     public func hash(into hasher: inout Hasher) {
