@@ -63,30 +63,13 @@ public struct JSONReader {
     /// and all, validated) and whether it holds an escape. Duplicates are passed on. For callers that copy names
     /// through and decode only the rare escaped one.
     public mutating func readObjectRawNames(_ field: (Range<Int>, Bool, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        try self.expect(UInt8(ascii: "{"), "an object")
-        try self.enterNesting()
-        self.skipWhitespace()
-        if self.consume(UInt8(ascii: "}")) {
-            self.depth -= 1
-            return
-        }
-        while true {
-            self.skipWhitespace()
-            guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
-                throw self.error("expected a field name in double quotes")
-            }
-            let start = self.index + 1
-            try self.skipString()
-            let name = start..<(self.index - 1)
-            let escaped = self.bytes[name].contains(UInt8(ascii: "\\"))
-            self.skipWhitespace()
-            try self.expect(UInt8(ascii: ":"), "':' after a field name")
-            try field(name, escaped, &self)
-            self.skipWhitespace()
-            if self.consume(UInt8(ascii: ",")) { continue }
-            try self.expect(UInt8(ascii: "}"), "',' or '}' in an object")
-            self.depth -= 1
-            return
+        try self.readMembers { reader throws(JSONParseError) in
+            let start = reader.index + 1
+            try reader.skipString()
+            let name = start..<(reader.index - 1)
+            let escaped = reader.bytes[name].contains(UInt8(ascii: "\\"))
+            try reader.expectNameSeparator()
+            try field(name, escaped, &reader)
         }
     }
 
@@ -100,6 +83,31 @@ public struct JSONReader {
     ) throws(JSONParseError) {
         var keys: [String] = []
         var manyKeys: Set<String> = []
+        try self.readMembers { reader throws(JSONParseError) in
+            let key: String
+            if rejectingDuplicates {
+                key = try reader.readString()
+                if keys.count < 16 {
+                    guard !keys.contains(key) else { throw reader.shapeError("duplicate field '\(key.prefix(100))'") }
+                    keys.append(key)
+                    if keys.count == 16 { manyKeys = Set(keys) }
+                } else {
+                    guard manyKeys.insert(key).inserted else { throw reader.shapeError("duplicate field '\(key.prefix(100))'") }
+                }
+            } else if decodingKeys {
+                key = try reader.readString()
+            } else {
+                try reader.skipString()
+                key = ""
+            }
+            try reader.expectNameSeparator()
+            try field(key, &reader)
+        }
+    }
+
+    /// The braces and commas of an object: `member` reads each member, from its name (the reader stands on the
+    /// name's opening quote) to the end of its value.
+    private mutating func readMembers(_ member: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         try self.expect(UInt8(ascii: "{"), "an object")
         try self.enterNesting()
         self.skipWhitespace()
@@ -112,36 +120,19 @@ public struct JSONReader {
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
                 throw self.error("expected a field name in double quotes")
             }
-            if rejectingDuplicates {
-                let key = try self.readString()
-                if keys.count < 16 {
-                    guard !keys.contains(key) else { throw self.shapeError("duplicate field '\(key.prefix(100))'") }
-                    keys.append(key)
-                    if keys.count == 16 { manyKeys = Set(keys) }
-                } else {
-                    guard manyKeys.insert(key).inserted else { throw self.shapeError("duplicate field '\(key.prefix(100))'") }
-                }
-                self.skipWhitespace()
-                try self.expect(UInt8(ascii: ":"), "':' after a field name")
-                try field(key, &self)
-            } else {
-                let key: String
-                if decodingKeys {
-                    key = try self.readString()
-                } else {
-                    try self.skipString()
-                    key = ""
-                }
-                self.skipWhitespace()
-                try self.expect(UInt8(ascii: ":"), "':' after a field name")
-                try field(key, &self)
-            }
+            try member(&self)
             self.skipWhitespace()
             if self.consume(UInt8(ascii: ",")) { continue }
             try self.expect(UInt8(ascii: "}"), "',' or '}' in an object")
             self.depth -= 1
             return
         }
+    }
+
+    /// The `:` after a field name.
+    private mutating func expectNameSeparator() throws(JSONParseError) {
+        self.skipWhitespace()
+        try self.expect(UInt8(ascii: ":"), "':' after a field name")
     }
 
     /// Reads an array, calling `element` for each element while the reader stands before it.
