@@ -27,6 +27,18 @@ struct AccessControlTests {
         return Token(secret: String(token.dropFirst("token: ".count)), entry: String(entry.dropFirst("tokens file entry: ".count)))
     }
 
+    /// A throwaway certificate for 127.0.0.1 and its key, `cert.pem` and `key.pem` in `directory`, made by `openssl`.
+    static func makeCertificate(in directory: String) async throws {
+        let openssl = try await ChildProcess.spawn(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+            ]
+        )
+        try #require(try await openssl.waitForExit(timeout: .seconds(60)) == 0, "openssl: \(openssl.output)")
+    }
+
     /// Runs `body` with a server whose tokens file holds `tokens`.
     static func withServer(_ tokens: [Token], arguments: [String] = [], _ body: (ServerProcess) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
@@ -173,14 +185,7 @@ struct AccessControlTests {
     /// HTTPS with a throwaway certificate made for the test; plain HTTP to the same port fails.
     @Test func tlsServesHTTPS() async throws {
         try await withTemporaryDirectory { directory in
-            let openssl = try await ChildProcess.spawn(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-                ]
-            )
-            try #require(try await openssl.waitForExit(timeout: .seconds(60)) == 0, "openssl: \(openssl.output)")
+            try await Self.makeCertificate(in: directory)
             try await ServerProcess.with(arguments: ["--tls-cert", directory + "/cert.pem", "--tls-key", directory + "/key.pem"]) { server in
                 var tls = TLSConfiguration.makeClientConfiguration()
                 tls.trustRoots = .file(directory + "/cert.pem")

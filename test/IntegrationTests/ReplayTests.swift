@@ -165,14 +165,7 @@ struct ReplayTests {
         let admin = try await AccessControlTests.createToken(role: "admin", name: "ops")
         let reader = try await AccessControlTests.createToken(role: "reader", name: "viewer")
         try await withTemporaryDirectory { directory in
-            let openssl = try await ChildProcess.spawn(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
-                ]
-            )
-            try #require(try await openssl.waitForExit(timeout: .seconds(60)) == 0, "openssl: \(openssl.output)")
+            try await AccessControlTests.makeCertificate(in: directory)
             try Data("[\(admin.entry),\(reader.entry)]".utf8).write(to: URL(fileURLWithPath: directory + "/tokens.json"))
             try Data(#"[{"name": "orders", "adapter": "memory", "projections": [{"name": "stats", "kind": "stats"}]}]"#.utf8)
                 .write(to: URL(fileURLWithPath: directory + "/topics.json"))
