@@ -1,12 +1,13 @@
-/// JSON Merge Patch (RFC 7396) over compact JSON bytes.
+/// JSON Merge Patch (RFC 7396) over JSON bytes that were validated before (stored event data, states it made).
 ///
-/// The result is written in one pass: only the objects a patch reaches are parsed (one level at a time), every other
-/// value and every name without an escape is copied as its bytes, and nothing is copied out of the inputs on the
-/// way. Member order: the target's members in their order, then those the patch adds. Names compare by what they
-/// decode to, byte for byte (a composed `é` and `e` with a combining accent are two names).
+/// The result is written in one pass: only the objects a patch reaches are scanned (one level at a time, by their
+/// structure: strings, brackets, separators; what was validated is not validated again), every other value and every
+/// name without an escape is copied as its bytes, and nothing is copied out of the inputs on the way. Member order:
+/// the target's members in their order, then those the patch adds. Names compare by what they decode to, byte for
+/// byte (a composed `é` and `e` with a combining accent are two names).
 public enum JSONMergePatch {
     /// The target after applying `patch`; `target` nil is an absent value.
-    /// - Throws: `JSONParseError` when either is not well-formed JSON.
+    /// - Throws: `JSONParseError` where the structure of either breaks off (a truncated value, say).
     public static func apply(_ patch: [UInt8], to target: [UInt8]?) throws(JSONParseError) -> [UInt8] {
         var writer = JSONWriter(capacity: (target?.count ?? 0) + patch.count + 16)
         try Self.merge(Value(base: patch, range: 0..<patch.count), into: target.map { Value(base: $0, range: 0..<$0.count) }, writer: &writer)
@@ -29,16 +30,18 @@ public enum JSONMergePatch {
     }
 
     private static func merge(_ patch: Value, into target: Value?, writer: inout JSONWriter) throws(JSONParseError) {
-        var reader = JSONReader(patch.base, at: patch.range.lowerBound)
-        guard try reader.peekKind() == .object else {
-            writer.raw(Self.trimmed(patch.base[patch.range]))
+        let trimmedPatch = Self.trimmed(patch.base[patch.range])
+        guard trimmedPatch.first == UInt8(ascii: "{") else {
+            writer.raw(trimmedPatch)
             return
         }
-        let patchMembers = try Self.members(&reader, in: patch.base)
+        let patchMembers = try Self.members(of: trimmedPatch.startIndex..<trimmedPatch.endIndex, in: patch.base)
         var targetMembers: [Member] = []
         if let target {
-            var targetReader = JSONReader(target.base, at: target.range.lowerBound)
-            if try targetReader.peekKind() == .object { targetMembers = try Self.members(&targetReader, in: target.base) }
+            let trimmedTarget = Self.trimmed(target.base[target.range])
+            if trimmedTarget.first == UInt8(ascii: "{") {
+                targetMembers = try Self.members(of: trimmedTarget.startIndex..<trimmedTarget.endIndex, in: target.base)
+            }
         }
         let patchNames = try Names(patchMembers, in: patch.base)
         let targetNames = try Names(targetMembers, in: target?.base ?? [])
@@ -71,13 +74,90 @@ public enum JSONMergePatch {
         writer.raw("}")
     }
 
-    private static func members(_ reader: inout JSONReader, in base: [UInt8]) throws(JSONParseError) -> [Member] {
+    /// The members of the object at `range` (which starts with `{`), found by its structure alone.
+    private static func members(of range: Range<Int>, in base: [UInt8]) throws(JSONParseError) -> [Member] {
         var members: [Member] = []
-        try reader.readObjectRawNames { name, escaped, reader throws(JSONParseError) in
-            let value = try reader.readRawValue()
-            members.append(Member(name: name, escaped: escaped, value: value.startIndex..<value.endIndex))
+        var index = Self.skipSpace(base, range.lowerBound + 1, range.upperBound)
+        if index < range.upperBound, base[index] == UInt8(ascii: "}") { return members }
+        while index < range.upperBound {
+            guard base[index] == UInt8(ascii: "\"") else { throw Self.broken(at: index) }
+            let (nameEnd, escaped) = try Self.endOfString(base, index, range.upperBound)
+            let name = (index + 1)..<(nameEnd - 1)
+            index = Self.skipSpace(base, nameEnd, range.upperBound)
+            guard index < range.upperBound, base[index] == UInt8(ascii: ":") else { throw Self.broken(at: index) }
+            let valueStart = Self.skipSpace(base, index + 1, range.upperBound)
+            let valueEnd = try Self.endOfValue(base, valueStart, range.upperBound)
+            members.append(Member(name: name, escaped: escaped, value: valueStart..<valueEnd))
+            index = Self.skipSpace(base, valueEnd, range.upperBound)
+            guard index < range.upperBound else { break }
+            if base[index] == UInt8(ascii: "}") { return members }
+            guard base[index] == UInt8(ascii: ",") else { throw Self.broken(at: index) }
+            index = Self.skipSpace(base, index + 1, range.upperBound)
         }
-        return members
+        throw Self.broken(at: range.upperBound)
+    }
+
+    private static func skipSpace(_ base: [UInt8], _ start: Int, _ end: Int) -> Int {
+        var index = start
+        while index < end, base[index] == 0x20 || base[index] == 0x0A || base[index] == 0x0D || base[index] == 0x09 { index += 1 }
+        return index
+    }
+
+    /// Just past the string that starts at `start` (its opening quote), and whether it holds an escape.
+    private static func endOfString(_ base: [UInt8], _ start: Int, _ end: Int) throws(JSONParseError) -> (Int, Bool) {
+        var index = start + 1
+        var escaped = false
+        while index < end {
+            switch base[index] {
+            case UInt8(ascii: "\""): return (index + 1, escaped)
+            case UInt8(ascii: "\\"):
+                escaped = true
+                index += 2
+            default: index += 1
+            }
+        }
+        throw Self.broken(at: end)
+    }
+
+    /// Just past the value that starts at `start`.
+    private static func endOfValue(_ base: [UInt8], _ start: Int, _ end: Int) throws(JSONParseError) -> Int {
+        guard start < end else { throw Self.broken(at: end) }
+        switch base[start] {
+        case UInt8(ascii: "\""):
+            return try Self.endOfString(base, start, end).0
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var index = start
+            while index < end {
+                switch base[index] {
+                case UInt8(ascii: "\""):
+                    index = try Self.endOfString(base, index, end).0
+                    continue
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                default:
+                    break
+                }
+                index += 1
+            }
+            throw Self.broken(at: end)
+        default:
+            var index = start
+            while index < end {
+                switch base[index] {
+                case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09: return index
+                default: index += 1
+                }
+            }
+            return index
+        }
+    }
+
+    private static func broken(at index: Int) -> JSONParseError {
+        JSONParseError(message: "the JSON breaks off", offset: index)
     }
 
     private static func writeName(_ member: Member, in base: [UInt8], to writer: inout JSONWriter) throws(JSONParseError) {

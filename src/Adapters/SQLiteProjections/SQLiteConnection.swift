@@ -27,6 +27,7 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(self.database, 5000)
         try self.execute("PRAGMA journal_mode=WAL")
         try self.execute("PRAGMA synchronous=NORMAL")
+        try self.execute("PRAGMA cache_size=-32768")  // 32 MiB of pages, so large models are not read again and again
     }
 
     deinit {

@@ -122,7 +122,7 @@ public final class SQLiteProjectionStore: ProjectionStore {
                 }
                 for (key, value) in batch.changes {
                     if let value {
-                        try connection.statement("INSERT OR REPLACE INTO entries (projection, generation, key, value) VALUES (?, ?, ?, ?)")
+                        try connection.statement("INSERT INTO entries (projection, generation, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (projection, generation, key) DO UPDATE SET value = excluded.value")
                             .bind(.text(batch.projection.rawValue), .integer(batch.generation), .text(key.text), .bytes(value.bytes)).run()
                     } else {
                         try connection.statement("DELETE FROM entries WHERE projection = ? AND generation = ? AND key = ?")

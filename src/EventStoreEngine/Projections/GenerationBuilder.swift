@@ -1,26 +1,23 @@
 import EventStoreCore
 import Logging
 
-/// Folds a topic's events into a new generation of a projection, from offset 0: many pages per write (a write per
-/// ``eventsPerWrite`` events or ``bytesPerWrite`` bytes of changes), with what the build wrote kept in memory (up to
-/// ``cacheBytes``), so a fold that reads entries rarely asks the store. Used by the online rebuild and by
-/// `eventstore-replay`.
+/// Folds a topic's events into a new generation of a projection, from offset 0. A generation being built is not
+/// served and a build that stops starts over, so its writes only bound memory: the changes are held (and read back
+/// from memory) until they hold ``bytesPerWrite`` bytes, and written then and at the end; an entry changed many times
+/// is written once. Until the first such write the build knows the whole generation, and never asks the store for an
+/// entry. Used by the online rebuild and by `eventstore-replay`.
 struct GenerationBuilder {
-    /// Events folded between two writes of the generation.
-    static let eventsPerWrite = 50_000
-    /// Bytes of changed entries folded between two writes.
+    /// Bytes of changed entries (each counted once, as it is now) held before they are written.
     static let bytesPerWrite = 64 << 20
-    /// Bytes of entries kept in memory; past it, reads of entries go to the store.
-    static let cacheBytes = 256 << 20
 
     let fold: any ProjectionKind
     let store: any ProjectionStore
     let name: ProjectionName
     let logger: Logger
     private(set) var generation: ProjectionGeneration
-    /// Every entry this build wrote (nil: removed); absent keys are absent from the generation. Nil once too large.
-    private var cache: [ProjectionKey: RawJSON?]? = [:]
-    private var cachedBytes = 0
+    /// Whether the changes held are the whole generation (nothing was written yet): then an entry not among them is
+    /// absent.
+    private var holdsEverything = true
 
     init(fold: any ProjectionKind, store: any ProjectionStore, name: ProjectionName, generation: ProjectionGeneration, logger: Logger) {
         self.fold = fold
@@ -41,7 +38,6 @@ struct GenerationBuilder {
         progress: (_ position: Int64, _ head: Int64) async throws -> Void = { _, _ in }
     ) async throws {
         var pending: [ProjectionKey: RawJSON?] = [:]
-        var pendingEvents = 0
         var pendingBytes = 0
         var position = self.generation.checkpoint
         var step = try await follower.next(from: position, waitingUpTo: .zero, logger: self.logger)
@@ -60,31 +56,17 @@ struct GenerationBuilder {
                 // The next page is read (on the storage's threads) while this one is folded.
                 let more = target.map { page.nextOffset < $0 } ?? true
                 async let next = more ? follower.next(from: page.nextOffset, waitingUpTo: .zero, logger: self.logger) : nil
-                var model = ProjectionModel(fetched: try await self.fetch(page.events, pending: pending))
-                for event in page.events {
-                    do {
-                        try model.folding { try self.fold.fold(event, into: &$0) }
-                    } catch {
-                        throw EventStoreError(.invalidArgument, "the fold failed at offset \(event.offset): \(error)")
-                    }
-                }
-                for (key, value) in model.changes {
+                let fetched = try await self.fetch(page.events, pending: pending)
+                for (key, value) in try await Self.fold(page.events, with: self.fold, fetched: fetched) {
                     let size = key.text.utf8.count + (value?.bytes.count ?? 0)
-                    pending[key] = value
-                    pendingBytes += size
-                    if self.cache != nil {
-                        self.cache?[key] = value
-                        self.cachedBytes += size
-                    }
+                    let replaced = pending.updateValue(value, forKey: key).map { key.text.utf8.count + ($0?.bytes.count ?? 0) } ?? 0
+                    pendingBytes += size - replaced
                 }
-                if self.cachedBytes > Self.cacheBytes { self.cache = nil }
                 position = page.nextOffset
-                pendingEvents += page.events.count
                 try await progress(position, page.head)
-                if pendingEvents >= Self.eventsPerWrite || pendingBytes >= Self.bytesPerWrite {
+                if pendingBytes >= Self.bytesPerWrite {
                     try await self.write(pending, to: position)
                     pending.removeAll(keepingCapacity: true)
-                    pendingEvents = 0
                     pendingBytes = 0
                 }
                 guard let following = try await next else { break }
@@ -96,7 +78,63 @@ struct GenerationBuilder {
         try await self.write(pending, to: position)
     }
 
-    /// The entries folding `events` reads: from what the build has not written yet, the cache, or the store.
+    /// Folds a page: its partitions (``ProjectionKind/partition(of:)``) two at once, each event in offset order
+    /// within its own; a kind of one partition, one event after the other.
+    /// - Returns: the changes.
+    /// - Throws: `invalidArgument` naming the first event whose fold failed.
+    private static func fold(
+        _ events: [Event],
+        with fold: any ProjectionKind,
+        fetched: [ProjectionKey: RawJSON]
+    ) async throws -> [ProjectionKey: RawJSON?] {
+        /// The changes of a part of the page, or the event whose fold failed and why.
+        @Sendable func run(_ events: [Event]) -> Result<[ProjectionKey: RawJSON?], FoldFailure> {
+            var model = ProjectionModel(fetched: fetched)
+            for event in events {
+                do {
+                    try model.folding { try fold.fold(event, into: &$0) }
+                } catch {
+                    return .failure(FoldFailure(offset: event.offset, reason: "\(error)"))
+                }
+            }
+            return .success(model.changes)
+        }
+        var halves: ([Event], [Event]) = ([], [])
+        if events.count > 1 {
+            for event in events {
+                guard let partition = fold.partition(of: event) else {
+                    halves = (events, [])
+                    break
+                }
+                if partition.hashValue & 1 == 0 { halves.0.append(event) } else { halves.1.append(event) }
+            }
+        } else {
+            halves = (events, [])
+        }
+        let (first, second) = halves
+        let other = second.isEmpty ? nil : Task { run(second) }
+        let results = [run(first), await other?.value ?? .success([:])]
+        var changes: [ProjectionKey: RawJSON?] = [:]
+        var failure: FoldFailure?
+        for result in results {
+            switch result {
+            case .success(let more): changes.merge(more) { $1 }
+            case .failure(let failed): if failure.map({ failed.offset < $0.offset }) ?? true { failure = failed }
+            }
+        }
+        if let failure {
+            throw EventStoreError(.invalidArgument, "the fold failed at offset \(failure.offset): \(failure.reason)")
+        }
+        return changes
+    }
+
+    /// The first event of a part of a page whose fold failed.
+    private struct FoldFailure: Error {
+        var offset: Int64
+        var reason: String
+    }
+
+    /// The entries folding `events` reads: from the changes held, else (once some were written) the store.
     private func fetch(_ events: [Event], pending: [ProjectionKey: RawJSON?]) async throws -> [ProjectionKey: RawJSON] {
         var fetched: [ProjectionKey: RawJSON] = [:]
         var missing: Set<ProjectionKey> = []
@@ -104,9 +142,7 @@ struct GenerationBuilder {
             for key in self.fold.keysRead(by: event) {
                 if let value = pending[key] {
                     if let value { fetched[key] = value }
-                } else if let cache = self.cache {
-                    if let cached = cache[key], let value = cached { fetched[key] = value }
-                } else {
+                } else if !self.holdsEverything {
                     missing.insert(key)
                 }
             }
@@ -125,5 +161,6 @@ struct GenerationBuilder {
             logger: self.logger
         )
         self.generation.checkpoint = position
+        self.holdsEverything = false
     }
 }

@@ -16,6 +16,11 @@ public protocol ProjectionKind: Sendable {
     /// The entries folding `event` reads: a batch fetches them all in one call before folding.
     func keysRead(by event: Event) -> [ProjectionKey]
 
+    /// The partition of an event: folding it reads and writes only entries that no event of another partition
+    /// reads or writes, so a rebuild may fold the partitions on several cores at once. Nil (the default) keeps every
+    /// event in one partition.
+    func partition(of event: Event) -> ProjectionKey?
+
     /// Folds one event into the model.
     /// - Throws: anything: the projection is marked failed at this event's offset, with the error as the reason.
     func fold(_ event: Event, into model: inout ProjectionModel) throws
@@ -29,6 +34,9 @@ public protocol ProjectionKind: Sendable {
 }
 
 extension ProjectionKind {
+    /// One partition: events are folded one after the other.
+    public func partition(of event: Event) -> ProjectionKey? { nil }
+
     /// Read a page of entries at a time.
     public var isReadWhole: Bool { false }
 

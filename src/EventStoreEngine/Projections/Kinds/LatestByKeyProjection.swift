@@ -18,6 +18,9 @@ public struct LatestByKeyProjection: ProjectionKind {
 
     public func keysRead(by event: Event) -> [ProjectionKey] { [] }
 
+    /// Each key (each type, for stats) is its own partition: an event reads and writes only its own entry.
+    public func partition(of event: Event) -> ProjectionKey? { event.key.map(ProjectionKey.init) ?? ProjectionKey("") }
+
     public func fold(_ event: Event, into model: inout ProjectionModel) throws {
         guard let key = event.key else { return }
         if self.deleteTypes.contains(event.type) {

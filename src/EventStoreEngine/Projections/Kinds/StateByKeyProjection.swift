@@ -18,6 +18,9 @@ public struct StateByKeyProjection: ProjectionKind {
         return [ProjectionKey(key)]
     }
 
+    /// Each key (each type, for stats) is its own partition: an event reads and writes only its own entry.
+    public func partition(of event: Event) -> ProjectionKey? { event.key.map(ProjectionKey.init) ?? ProjectionKey("") }
+
     /// The largest state of one key, in bytes: an event that would make it larger fails the projection, naming it.
     public static let maxStateBytes = 4 << 20
 

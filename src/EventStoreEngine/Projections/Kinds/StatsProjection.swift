@@ -19,6 +19,9 @@ public struct StatsProjection: ProjectionKind {
         [ProjectionKey(event.type)]
     }
 
+    /// Each key (each type, for stats) is its own partition: an event reads and writes only its own entry.
+    public func partition(of event: Event) -> ProjectionKey? { ProjectionKey(event.type) }
+
     public func fold(_ event: Event, into model: inout ProjectionModel) throws {
         let key = ProjectionKey(event.type)
         var writer = JSONWriter(capacity: 64)
