@@ -15,7 +15,8 @@ public final class ProjectionService: ProjectionQueries, Sendable {
 
     public let kinds: ProjectionKinds
     private let registry: TopicRegistry
-    private let reader: any EventQueries
+    /// The live workers' reads, shared among the projections of a topic.
+    private let reader: SharedPages
     private let batchSize: Int
     private let maxPageBytes: Int
     private let maxWait: Duration
@@ -43,7 +44,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         self.leaseHolder = leaseHolder
         self.kinds = kinds
         self.registry = registry
-        self.reader = reader
+        self.reader = SharedPages(reader)
         self.batchSize = batchSize
         self.maxPageBytes = maxPageBytes
         self.maxWait = maxWait
@@ -74,6 +75,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     func detach(_ topic: TopicName) async {
         guard let projections = self.topics.withLock({ $0.removeValue(forKey: topic) }) else { return }
         for runner in projections.runners.values { await runner.stop() }
+        self.reader.forget(topic)  // once no worker of it reads any more
         do {
             try await projections.store.close(logger: self.logger)
         } catch {
