@@ -120,7 +120,8 @@ public final class SQLiteProjectionStore: ProjectionStore {
                         "generation \(batch.generation) of projection '\(batch.projection)' is not at \(batch.from)"
                     )
                 }
-                for (key, value) in batch.changes {
+                // In key order: the index is then filled from left to right, not at random.
+                for (key, value) in batch.changes.sorted(by: { $0.key < $1.key }) {
                     if let value {
                         try connection.statement("INSERT INTO entries (projection, generation, key, value) VALUES (?, ?, ?, ?) ON CONFLICT (projection, generation, key) DO UPDATE SET value = excluded.value")
                             .bind(.text(batch.projection.rawValue), .integer(batch.generation), .text(key.text), .bytes(value.bytes)).run()

@@ -33,7 +33,7 @@ final class ProjectionRunner: Sendable {
     /// `eventstore-replay` is noticed within this, or at the worker's next write (which is fenced).
     static let idleCheck = Duration.seconds(1)
     /// How long a woken worker waits for more appends before it reads, so appends arriving together share one write.
-    static let linger = Duration.milliseconds(15)
+    static let linger = Duration.milliseconds(25)
 
     private struct RunnerState {
         /// Nil until the served generation was loaded (or created).
