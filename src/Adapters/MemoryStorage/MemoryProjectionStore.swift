@@ -117,10 +117,8 @@ public final class MemoryProjectionStore: ProjectionStore {
             if generation.sortedKeys == nil {
                 stored.projections[projection]?.generations[model.served]?.sortedKeys = keys
             }
-            // The first key past `after` that is not below the prefix.
-            let prefixKey = ProjectionKey(prefix)
-            var index = Self.firstIndex(in: keys) { !($0 < prefixKey) }
-            if let after { index = max(index, Self.firstIndex(in: keys) { after < $0 }) }
+            let start = ProjectionKey.pageStart(after: after, prefix: prefix)
+            var index = Self.firstIndex(in: keys) { start.inclusive ? start.key <= $0 : start.key < $0 }
             var entries: [ProjectionEntry] = []
             var bytes = 0
             var endedAtBudget = false
@@ -185,7 +183,7 @@ public final class MemoryProjectionStore: ProjectionStore {
     public func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
         self.leases.withLock { leases in
             if let lease = leases[projection], lease.holder != holder, lease.expires > now { return lease.holder }
-            leases[projection] = (holder, now.addingTimeInterval(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18))
+            leases[projection] = (holder, now.addingTimeInterval(duration.inSeconds))
             return nil
         }
     }

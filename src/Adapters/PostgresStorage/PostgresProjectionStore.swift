@@ -209,12 +209,11 @@ final class PostgresProjectionStore: ProjectionStore {
         let after = after.map { ProjectionKey(String(decoding: $0.text.utf8.prefix { $0 != 0 }, as: UTF8.self)) }
         // From the later of `after` (exclusive) and the prefix; LIKE on a "C" column bounds the index scan; the page
         // ends where the values' running size passes the budget (the first entry always counts).
-        let start = after.map { max($0, ProjectionKey(prefix)) } ?? ProjectionKey(prefix)
-        let exclusive = after.map { $0 >= ProjectionKey(prefix) } ?? false
+        let start = ProjectionKey.pageStart(after: after, prefix: prefix)
         var page = try await self.page(
             projection,
-            condition: "key \(exclusive ? ">" : ">=") $2 AND key LIKE $3 ORDER BY key LIMIT $4",
-            parameters: [start.text, Self.likePrefix(matchesNothing ? "" : prefix), String(matchesNothing ? 0 : limit)],
+            condition: "key \(start.inclusive ? ">=" : ">") $2 AND key LIKE $3 ORDER BY key LIMIT $4",
+            parameters: [start.key.text, Self.likePrefix(matchesNothing ? "" : prefix), String(matchesNothing ? 0 : limit)],
             maxBytes: maxBytes
         )
         if matchesNothing { page.entries = [] }
@@ -320,7 +319,7 @@ final class PostgresProjectionStore: ProjectionStore {
     func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
         let leases = self.leases
         let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let expires = nowMilliseconds + duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let expires = Int64((now.addingTimeInterval(duration.inSeconds).timeIntervalSince1970 * 1000).rounded())
         return try await self.call { connection in
             try connection.transaction {
                 // The row is locked (or, absent, inserted) first, so two takers are ordered.

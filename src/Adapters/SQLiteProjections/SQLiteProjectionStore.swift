@@ -163,13 +163,12 @@ public final class SQLiteProjectionStore: ProjectionStore {
             try connection.transaction(immediate: false) {
                 let served = try Self.requireServed(projection, connection)
                 // From the later of `after` (exclusive) and the prefix; rows stop at the first key past the prefix.
-                let start = after.map { max($0, ProjectionKey(prefix)) } ?? ProjectionKey(prefix)
-                let exclusive = after.map { $0 >= ProjectionKey(prefix) } ?? false
+                let start = ProjectionKey.pageStart(after: after, prefix: prefix)
                 let select = try connection.statement(
-                    exclusive
-                        ? "SELECT key, value FROM entries WHERE projection = ? AND generation = ? AND key > ? ORDER BY key"
-                        : "SELECT key, value FROM entries WHERE projection = ? AND generation = ? AND key >= ? ORDER BY key"
-                ).bind(.text(projection.rawValue), .integer(served.generation), .text(start.text))
+                    start.inclusive
+                        ? "SELECT key, value FROM entries WHERE projection = ? AND generation = ? AND key >= ? ORDER BY key"
+                        : "SELECT key, value FROM entries WHERE projection = ? AND generation = ? AND key > ? ORDER BY key"
+                ).bind(.text(projection.rawValue), .integer(served.generation), .text(start.key.text))
                 var entries: [ProjectionEntry] = []
                 var bytes = 0
                 var endedAtBudget = false
@@ -245,7 +244,7 @@ public final class SQLiteProjectionStore: ProjectionStore {
 
     public func acquireLease(_ projection: ProjectionName, holder: String, now: Date, duration: Duration, logger: Logger) async throws -> String? {
         let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        let expires = nowMilliseconds + duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let expires = Int64((now.addingTimeInterval(duration.inSeconds).timeIntervalSince1970 * 1000).rounded())
         return try await self.call { connection in
             try connection.transaction(immediate: true) {
                 let current = try connection.statement("SELECT holder, expires_ms FROM leases WHERE projection = ?").bind(.text(projection.rawValue))

@@ -87,18 +87,6 @@ struct GenerationBuilder {
         with fold: any ProjectionKind,
         fetched: [ProjectionKey: RawJSON]
     ) async throws -> [ProjectionKey: RawJSON?] {
-        /// The changes of a part of the page, or the event whose fold failed and why.
-        @Sendable func run(_ events: [Event]) -> Result<[ProjectionKey: RawJSON?], FoldFailure> {
-            var model = ProjectionModel(fetched: fetched)
-            for event in events {
-                do {
-                    try model.folding { try fold.fold(event, into: &$0) }
-                } catch {
-                    return .failure(FoldFailure(offset: event.offset, reason: "\(error)"))
-                }
-            }
-            return .success(model.changes)
-        }
         var halves: ([Event], [Event]) = ([], [])
         if events.count > 1 {
             for event in events {
@@ -112,39 +100,29 @@ struct GenerationBuilder {
             halves = (events, [])
         }
         let (first, second) = halves
-        let other = second.isEmpty ? nil : Task { run(second) }
-        let results = [run(first), await other?.value ?? .success([:])]
+        let other = second.isEmpty ? nil : Task { FoldedEvents(second, with: fold, fetched: fetched) }
         var changes: [ProjectionKey: RawJSON?] = [:]
-        var failure: FoldFailure?
-        for result in results {
-            switch result {
-            case .success(let more): changes.merge(more) { $1 }
-            case .failure(let failed): if failure.map({ failed.offset < $0.offset }) ?? true { failure = failed }
-            }
+        var failure: (offset: Int64, reason: String)?
+        for part in [FoldedEvents(first, with: fold, fetched: fetched), await other?.value] {
+            guard let part else { continue }
+            changes.merge(part.changes) { $1 }
+            if let failed = part.failure, failure.map({ failed.offset < $0.offset }) ?? true { failure = failed }
         }
         if let failure {
-            throw EventStoreError(.invalidArgument, "the fold failed at offset \(failure.offset): \(failure.reason)")
+            throw EventStoreError(.invalidArgument, failure.reason)
         }
         return changes
-    }
-
-    /// The first event of a part of a page whose fold failed.
-    private struct FoldFailure: Error {
-        var offset: Int64
-        var reason: String
     }
 
     /// The entries folding `events` reads: from the changes held, else (once some were written) the store.
     private func fetch(_ events: [Event], pending: [ProjectionKey: RawJSON?]) async throws -> [ProjectionKey: RawJSON] {
         var fetched: [ProjectionKey: RawJSON] = [:]
         var missing: Set<ProjectionKey> = []
-        for event in events {
-            for key in self.fold.keysRead(by: event) {
-                if let value = pending[key] {
-                    if let value { fetched[key] = value }
-                } else if !self.holdsEverything {
-                    missing.insert(key)
-                }
+        for key in FoldedEvents.keysRead(by: events, with: self.fold) {
+            if let value = pending[key] {
+                if let value { fetched[key] = value }
+            } else if !self.holdsEverything {
+                missing.insert(key)
             }
         }
         if !missing.isEmpty {

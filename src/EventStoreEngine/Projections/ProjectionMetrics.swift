@@ -16,7 +16,7 @@ final class ProjectionMetrics: Sendable {
 
     func recordBatch(events: Int, duration: Duration) {
         self.applied.increment(by: events)
-        self.batchDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        self.batchDuration.recordNanoseconds(Int64(duration.inSeconds * 1e9))
     }
 
     func recordLag(_ lag: Int64) {

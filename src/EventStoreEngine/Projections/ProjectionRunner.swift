@@ -262,25 +262,12 @@ final class ProjectionRunner: Sendable {
     /// checkpoint: the page's end, or the offset of the event a fold failed at (whose changes are undone).
     private func apply(_ page: EventPage, to generation: ProjectionGeneration) async throws -> Outcome {
         let started = ContinuousClock.now
-        var keys: Set<ProjectionKey> = []
-        for event in page.events {
-            keys.formUnion(self.fold.keysRead(by: event))
-        }
+        let keys = FoldedEvents.keysRead(by: page.events, with: self.fold)
         let fetched =
             keys.isEmpty
             ? [:] : try await self.store.values(of: keys, in: self.name, generation: generation.generation, logger: self.logger)
-        var model = ProjectionModel(fetched: fetched)
-        var outcome = Outcome(checkpoint: page.nextOffset)
-        var folded = 0
-        for event in page.events {
-            do {
-                try model.folding { try self.fold.fold(event, into: &$0) }
-                folded += 1
-            } catch {
-                outcome = Outcome(checkpoint: event.offset, failure: (event.offset, "the fold failed at offset \(event.offset): \(error)"))
-                break
-            }
-        }
+        let folded = FoldedEvents(page.events, with: self.fold, fetched: fetched)
+        let outcome = Outcome(checkpoint: folded.failure?.offset ?? page.nextOffset, failure: folded.failure)
         if outcome.checkpoint > generation.checkpoint {
             try await self.store.apply(
                 ProjectionBatch(
@@ -288,12 +275,12 @@ final class ProjectionRunner: Sendable {
                     generation: generation.generation,
                     from: generation.checkpoint,
                     to: outcome.checkpoint,
-                    changes: model.changes
+                    changes: folded.changes
                 ),
                 logger: self.logger
             )
         }
-        self.metrics.recordBatch(events: folded, duration: ContinuousClock.now - started)
+        self.metrics.recordBatch(events: folded.folded, duration: ContinuousClock.now - started)
         return outcome
     }
 

@@ -34,6 +34,14 @@ public struct ProjectionKey: Sendable, Comparable, Hashable, CustomStringConvert
     }
 
     public var description: String { self.text }
+
+    /// Where a page of keys after `after` (exclusive) that start with `prefix` begins: at the later of the two, and
+    /// whether that key itself belongs to the page. The rule every projection store pages by.
+    public static func pageStart(after: ProjectionKey?, prefix: String) -> (key: ProjectionKey, inclusive: Bool) {
+        let prefixKey = ProjectionKey(prefix)
+        guard let after, prefixKey <= after else { return (prefixKey, true) }
+        return (after, false)
+    }
 }
 
 /// One entry of a read model.
