@@ -7,12 +7,7 @@ struct ReplayTests {
     static let projections = #"[{"name": "stats", "kind": "stats"}, {"name": "state", "kind": "state-by-key"}]"#
 
     static func createTopic(_ server: ServerProcess, adapter: String = "fs") async throws {
-        let binding =
-            adapter == "fs"
-            ? #""adapter": "fs", "connection": "\#(server.dataDirectory)/topics", "options": {"createDirIfNotExist": "true"}"#
-            : #""adapter": "\#(adapter)""#
-        let reply = try await server.post("/topics", json: #"{"name": "orders", \#(binding), "projections": \#(Self.projections)}"#)
-        #expect(reply.status == 201, "\(reply.body)")
+        try await ProjectionTests.createTopic(server, adapter: adapter, projections: Self.projections)
     }
 
     /// Publishes `count` events in batches, keys k0...k(keys-1); returns the head.

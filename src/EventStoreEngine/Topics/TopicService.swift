@@ -17,10 +17,10 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
     let memoryProjectionStore: @Sendable () -> any ProjectionStore
     public nonisolated let projectionLimits: ProjectionLimits
     let logger: Logger
-    private var changing = false
+    /// Held by one control-plane change at a time.
+    private let changes = AsyncLock()
     /// Set at shutdown: catalog changes no longer attach anything.
     private var stopped = false
-    private var waitingChanges: [CheckedContinuation<Void, Never>] = []
     /// How long `health` waits for a topic's storage to answer before reporting it unavailable.
     public nonisolated let storageCheckTimeout: Duration
 
@@ -238,15 +238,7 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
     /// Runs control-plane changes one at a time, across their suspension points (the actor alone would interleave
     /// them there), so a topic is never opened twice by a create racing a catalog change.
     func exclusively<Value>(_ body: () async throws -> Value) async rethrows -> Value {
-        while self.changing {
-            await withCheckedContinuation { self.waitingChanges.append($0) }
-        }
-        self.changing = true
-        defer {
-            self.changing = false
-            if !self.waitingChanges.isEmpty { self.waitingChanges.removeFirst().resume() }
-        }
-        return try await body()
+        try await self.changes.withLock(body)
     }
 
     public nonisolated func listTopics(logger: Logger) async -> [TopicInfo] {

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A lock held across suspension points, waited for in arrival order: a projection's batch writes and its swap to a
-/// rebuilt generation take turns with it.
+/// A lock held across suspension points, waited for in arrival order: the topic service's control-plane changes
+/// take turns with it, and so do a projection's batch writes and its swap to a rebuilt generation.
 final class AsyncLock: Sendable {
     private struct State {
         var locked = false
