@@ -216,6 +216,56 @@ struct ProjectionServiceTests {
                 logger: quietLogger
             )
         }
+        // A rebuild folds the same events, fails at the same one, says so, and leaves the old generation served.
+        _ = try await engine.topics.rebuildProjection(try ProjectionName("counter"), of: orders, logger: quietLogger)
+        try await eventually("the rebuild fails") {
+            let info = try await engine.projections.listProjections(of: orders, logger: quietLogger)[0]
+            return info.rebuild == nil && info.rebuildError != nil
+        }
+        let after = try await engine.projections.listProjections(of: orders, logger: quietLogger)[0]
+        #expect(after.rebuildError?.contains("offset 2") == true, "\(String(describing: after.rebuildError))")
+        #expect(after.state == .failed)
+        #expect(after.generation == counter.info.generation)
+        await engine.projections.stopAll()
+    }
+
+    /// The bounds that keep one projection from exhausting the server: a key's state, and the types stats lists.
+    @Test func oversizedStatesFailTheirProjectionAndStatsListsAtMostTenThousandTypes() async throws {
+        let engine = try await engine()
+        let projections = [Self.definition("state", "state-by-key"), Self.definition("stats", "stats")]
+        _ = try await engine.topics.createTopic(TopicConfiguration(name: orders, adapter: .memory, projections: projections), logger: quietLogger)
+        let megabyte = String(repeating: "x", count: (1 << 20) - 64)  // four such members and their names fit in 4 MiB
+        for index in 0..<5 {
+            _ = try await engine.publisher.publish(
+                [EventDraft(type: "Set", key: "big", data: RawJSON(validatedBytes: Array(#"{"m\#(index)":"\#(megabyte)"}"#.utf8)))],
+                condition: nil,
+                to: orders,
+                logger: quietLogger
+            )
+        }
+        try await eventually("the state passes its bound") {
+            try await engine.projections.listProjections(of: orders, logger: quietLogger).first { $0.definition.name.rawValue == "state" }?.state == .failed
+        }
+        let state = try await engine.projections.listProjections(of: orders, logger: quietLogger).first { $0.definition.name.rawValue == "state" }
+        #expect(state?.failedOffset == 4, "the fifth member does not fit")
+        #expect(state?.lastError?.contains("the state of key 'big' would pass 4194304 bytes") == true, "\(String(describing: state?.lastError))")
+
+        for batch in 0..<11 {
+            _ = try await engine.publisher.publish(
+                (0..<1000).map { EventDraft(type: "T\(batch * 1000 + $0)") },
+                condition: nil,
+                to: orders,
+                logger: quietLogger
+            )
+        }
+        let view = try await engine.projections.projection(
+            ProjectionQuery(topic: orders, name: try ProjectionName("stats"), minCheckpoint: 11_005, wait: .seconds(20)),
+            logger: quietLogger
+        )
+        let whole = try #require(view.state)
+        let value = try #require(try Self.parse(whole) as? [String: Any])
+        #expect((value["types"] as? [String: Any])?.count == ProjectionService.maxWholeEntries)
+        #expect(value["types_truncated"] as? Bool == true)
         await engine.projections.stopAll()
     }
 

@@ -188,7 +188,8 @@ struct ProjectionTests {
                 // Hostile query parameters.
                 for (query, status) in [
                     ("min_checkpoint=9223372036854775807&wait=0", 504), ("min_checkpoint=-1", 400), ("min_checkpoint=9223372036854775808", 400),
-                    ("wait=31&min_checkpoint=1", 400), ("limit=0", 400), ("limit=1001", 400), ("after=\(String(repeating: "k", count: 5000))", 400),
+                    ("wait=31&min_checkpoint=1", 400), ("wait=9223372036854775807&min_checkpoint=1", 400), ("limit=0", 400),
+                    ("limit=1001", 400), ("after=\(String(repeating: "k", count: 5000))", 400), ("prefix=\(String(repeating: "p", count: 5000))", 400),
                     ("prefix=%00%0A", 200),
                 ] {
                     let reply = try await server.get("/topics/orders/projections/a?\(query)")
@@ -202,12 +203,34 @@ struct ProjectionTests {
                     #expect(reply.hasPrefix("HTTP/1.1 \(status)"), "\(path): \(reply.prefix(300))")
                 }
                 for (path, status) in [
-                    ("/topics/orders/projections/a/entries/%00", 404), ("/topics/orders/projections/UPPER", 400),
+                    ("/topics/orders/projections/a/entries/%00", 404), ("/topics/orders/projections/a/entries/\(String(repeating: "k", count: 5000))", 400),
+                    ("/topics/orders/projections/UPPER", 400),
                     ("/topics/orders/projections/zzz", 404), ("/topics/nope/projections", 404), ("/topics/nope/projections/a", 404),
                 ] {
                     let reply = try await server.get(path)
                     #expect(reply.status == status, "\(path): \(reply.body.prefix(300))")
                 }
+            }
+        }
+    }
+
+    /// A projection store that cannot be opened (its database file replaced by a directory): the topic serves its
+    /// events, and adding a projection is a 503 that stores nothing.
+    @Test func anUnopenableProjectionStoreIs503AndChangesNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            try await ServerProcess.with(dataDirectory: directory) { server in
+                try await Self.createTopic(server, adapter: "fs", projections: "[]")
+            }
+            let database = directory + "/topics/orders/projections.sqlite"
+            try? FileManager.default.removeItem(atPath: database)
+            try FileManager.default.createDirectory(atPath: database, withIntermediateDirectories: false)
+            try await ServerProcess.with(dataDirectory: directory) { server in
+                #expect(try await server.post("/topics/orders/events", json: #"{"type": "A"}"#).status == 201)
+                let added = try await server.post("/topics/orders/projections", json: #"{"name": "stats", "kind": "stats"}"#)
+                #expect(added.status == 503, "\(added.body)")
+                #expect(added.json["type"] as? String == "urn:eventstore:problem:storage-unavailable")
+                #expect((try await server.get("/topics/orders").json["projections"] as? [Any])?.isEmpty == true, "nothing was stored")
+                #expect(server.log.contains("Opening the projection database failed"))
             }
         }
     }

@@ -45,6 +45,9 @@ struct ReplayTests {
                 let head = try await Self.publish(server, count: 3000)
                 return Self.entries(try await Self.summary(server, "state", minCheckpoint: head))
             }
+            let scan = try await ReplayProcess.run(["--data-dir", directory, "--topic", "orders", "--scan"])
+            #expect(scan.status == 0, "\(scan.output)")
+            #expect(scan.output.contains("scanned topic 'orders': 3000 events"), "\(scan.output)")
             let outcome = try await ReplayProcess.run(["--data-dir", directory, "--topic", "orders"])
             #expect(outcome.status == 0, "\(outcome.output)")
             #expect(outcome.output.contains("rebuilt projection 'stats' of topic 'orders': 3000 events"), "\(outcome.output)")
@@ -106,6 +109,10 @@ struct ReplayTests {
                 let state = try await Self.summary(server, "state")
                 #expect(state["generation"] as? Int == 1, "the old generation is still served")
                 #expect(Self.entries(state) == before)
+                // The killed replay's lease still holds: an online rebuild is refused, naming it.
+                let rebuild = try await server.post("/topics/orders/projections/state/rebuild", json: "")
+                #expect(rebuild.status == 409, "\(rebuild.body)")
+                #expect(rebuild.body.contains("is being rebuilt by eventstore-replay pid"), "\(rebuild.body)")
             }
             let blocked = try await ReplayProcess.run(["--data-dir", directory, "--topic", "orders", "--projection", "state"])
             #expect(blocked.status == 1)
@@ -137,6 +144,7 @@ struct ReplayTests {
                     (["--topic", "bad name"], 2, "invalid topic name"),
                     (["--topic", "orders", "--projection", "Bad"], 2, "invalid projection name"),
                     (["--topic", "orders", "--token", "x"], 2, "--token and --ca-file go with --server"),
+                    (["--topic", "orders", "--scan", "--server", "http://127.0.0.1:\(port)"], 2, "--scan reads the topic's storage"),
                     (["--topic", "orders", "--max-page-size", "0"], 1, "--max-page-size must be in 1..."),
                     (["--topic", "nope"], 1, "topic 'nope' is neither in the catalog"),
                     (["--topic", "orders"], 1, "topic 'orders' is a memory topic"),
