@@ -29,6 +29,10 @@ public struct JSONWriter: Sendable {
         self.bytes.append(contentsOf: bytes)
     }
 
+    public mutating func raw(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes.append(contentsOf: bytes)
+    }
+
     /// Writes `"name":`.
     public mutating func key(_ name: StaticString) {
         self.bytes.append(UInt8(ascii: "\""))

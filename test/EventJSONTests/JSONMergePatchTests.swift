@@ -54,6 +54,12 @@ struct JSONMergePatchTests {
         let patch = "{" + (0..<100).filter { $0 % 2 == 0 }.map { #""k\#($0)":null"# }.joined(separator: ",") + #","new":true}"#
         let expected = "{" + (0..<100).filter { $0 % 2 == 1 }.map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","new":true}"#
         #expect(try self.apply(patch, to: target) == expected)
+        // Escaped names and duplicates among many: `\u006b3` is `k3` again.
+        let escapedTarget = "{" + (0..<20).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","\u006b3":"again"}"#
+        let escapedExpected = "{" + (0..<20).filter { $0 != 3 }.map { #""k\#($0)":\#($0 == 5 ? "\"five\"" : "\($0)")"# }.joined(separator: ",") + "}"
+        #expect(try self.apply(#"{"k3":null,"\u006b5":"five"}"#, to: escapedTarget) == escapedExpected)
+        let patchedAgain = "{" + (0..<20).map { #""k\#($0)":\#($0 == 3 ? #"{"x":1}"# : "\($0)")"# }.joined(separator: ",") + "}"
+        #expect(try self.apply(#"{"\u006b3":{"x":1}}"#, to: escapedTarget) == patchedAgain)
     }
 
     @Test func malformedJSONIsRefused() {

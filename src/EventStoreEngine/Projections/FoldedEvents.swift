@@ -1,17 +1,14 @@
 import EventStoreCore
 
-/// What folding a run of events came to: the changes of the events before the first that failed (all of them when
-/// none did), and that event and why. The live worker and the rebuilds fold through it alike.
+/// Folds a run of events into a model, in order, up to the first whose fold fails (its changes undone). The live
+/// worker and the rebuilds fold through it alike.
 struct FoldedEvents {
-    var changes: [ProjectionKey: RawJSON?]
     /// How many events were folded.
     var folded: Int
-    /// The first event whose fold failed, and why; its changes are undone.
+    /// The first event whose fold failed, and why; the model holds the changes of the events before it.
     var failure: (offset: Int64, reason: String)?
 
-    /// Folds `events` in order over a model of `fetched`.
-    init(_ events: some Collection<Event>, with kind: any ProjectionKind, fetched: [ProjectionKey: RawJSON]) {
-        var model = ProjectionModel(fetched: fetched)
+    init(_ events: some Collection<Event>, with kind: any ProjectionKind, into model: inout ProjectionModel) {
         var folded = 0
         var failure: (offset: Int64, reason: String)?
         for event in events {
@@ -23,7 +20,6 @@ struct FoldedEvents {
                 break
             }
         }
-        self.changes = model.changes
         self.folded = folded
         self.failure = failure
     }

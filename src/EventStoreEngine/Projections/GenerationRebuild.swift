@@ -9,15 +9,26 @@ struct GenerationRebuild {
     let name: ProjectionName
     let fold: any ProjectionKind
     let lease: RebuildLease
+    let bytesPerWrite: Int
     let logger: Logger
     private var builder: GenerationBuilder?
 
-    /// - Parameter lease: taken already.
-    init(store: any ProjectionStore, name: ProjectionName, fold: any ProjectionKind, lease: RebuildLease, logger: Logger) {
+    /// - Parameters:
+    ///   - lease: taken already.
+    ///   - bytesPerWrite: the changes (in bytes) held in memory before they are written.
+    init(
+        store: any ProjectionStore,
+        name: ProjectionName,
+        fold: any ProjectionKind,
+        lease: RebuildLease,
+        bytesPerWrite: Int = ProjectionService.defaultRebuildBytesPerWrite,
+        logger: Logger
+    ) {
         self.store = store
         self.name = name
         self.fold = fold
         self.lease = lease
+        self.bytesPerWrite = bytesPerWrite
         self.logger = logger
     }
 
@@ -26,7 +37,14 @@ struct GenerationRebuild {
         try await self.store.adopt(self.name, fingerprint: fingerprint, logger: self.logger)
         try await self.store.dropUnserved(self.name, logger: self.logger)
         let created = try await self.store.createGeneration(of: self.name, logger: self.logger)
-        self.builder = GenerationBuilder(fold: self.fold, store: self.store, name: self.name, generation: created, logger: self.logger)
+        self.builder = GenerationBuilder(
+            fold: self.fold,
+            store: self.store,
+            name: self.name,
+            generation: created,
+            bytesPerWrite: self.bytesPerWrite,
+            logger: self.logger
+        )
         return created
     }
 

@@ -25,6 +25,7 @@ final class ProjectionRunner: Sendable {
     private let state = Mutex(RunnerState())
     private let tasks = Mutex(RunnerTasks())
     private let batchSize: Int
+    private let rebuildBytesPerWrite: Int
     /// Who this process is, in rebuild leases.
     private let leaseHolder: String
     private let logger: Logger
@@ -58,6 +59,7 @@ final class ProjectionRunner: Sendable {
         reader: any EventQueries,
         registry: TopicRegistry,
         batchSize: Int,
+        rebuildBytesPerWrite: Int,
         leaseHolder: String,
         logger: Logger
     ) {
@@ -68,6 +70,7 @@ final class ProjectionRunner: Sendable {
         self.reader = reader
         self.registry = registry
         self.batchSize = batchSize
+        self.rebuildBytesPerWrite = rebuildBytesPerWrite
         self.leaseHolder = leaseHolder
         self.metrics = ProjectionMetrics(topic: topic.name, projection: definition.name)
         var logger = logger
@@ -266,7 +269,8 @@ final class ProjectionRunner: Sendable {
         let fetched =
             keys.isEmpty
             ? [:] : try await self.store.values(of: keys, in: self.name, generation: generation.generation, logger: self.logger)
-        let folded = FoldedEvents(page.events, with: self.fold, fetched: fetched)
+        var model = ProjectionModel(fetched: fetched)
+        let folded = FoldedEvents(page.events, with: self.fold, into: &model)
         let outcome = Outcome(checkpoint: folded.failure?.offset ?? page.nextOffset, failure: folded.failure)
         if outcome.checkpoint > generation.checkpoint {
             try await self.store.apply(
@@ -275,7 +279,7 @@ final class ProjectionRunner: Sendable {
                     generation: generation.generation,
                     from: generation.checkpoint,
                     to: outcome.checkpoint,
-                    changes: folded.changes
+                    changes: model.changes
                 ),
                 logger: self.logger
             )
@@ -311,7 +315,14 @@ final class ProjectionRunner: Sendable {
     }
 
     private func runRebuild(_ lease: RebuildLease) async {
-        var rebuild = GenerationRebuild(store: self.store, name: self.name, fold: self.fold, lease: lease, logger: self.logger)
+        var rebuild = GenerationRebuild(
+            store: self.store,
+            name: self.name,
+            fold: self.fold,
+            lease: lease,
+            bytesPerWrite: self.rebuildBytesPerWrite,
+            logger: self.logger
+        )
         do {
             let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
             let created = try await rebuild.begin(fingerprint: self.definition.fingerprint)

@@ -17,7 +17,10 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     private let registry: TopicRegistry
     /// The live workers' reads, shared among the projections of a topic.
     private let reader: SharedPages
+    /// The changes (in bytes) a rebuild holds in memory before it writes them, unless told.
+    public static let defaultRebuildBytesPerWrite = 64 << 20
     private let batchSize: Int
+    private let rebuildBytesPerWrite: Int
     private let maxPageBytes: Int
     private let maxWait: Duration
     private let leaseHolder: String
@@ -28,6 +31,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
     ///   - kinds: the projection kinds offered.
     ///   - reader: how workers read the topics' events.
     ///   - batchSize: the most events a live worker reads (and folds into one write) at once; at most the read limit.
+    ///   - rebuildBytesPerWrite: the changes (in bytes) an online rebuild holds in memory before it writes them.
     ///   - maxPageBytes: the byte budget of a page of entries.
     ///   - maxWait: the longest a query may wait for a checkpoint.
     ///   - leaseHolder: who this process is in rebuild leases (`eventstore-api pid 42 on host`).
@@ -36,6 +40,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         registry: TopicRegistry,
         reader: any EventQueries,
         batchSize: Int = 1000,
+        rebuildBytesPerWrite: Int = ProjectionService.defaultRebuildBytesPerWrite,
         maxPageBytes: Int = 8 << 20,
         maxWait: Duration = .seconds(30),
         leaseHolder: String = "eventstore-api",
@@ -46,6 +51,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         self.registry = registry
         self.reader = SharedPages(reader)
         self.batchSize = batchSize
+        self.rebuildBytesPerWrite = rebuildBytesPerWrite
         self.maxPageBytes = maxPageBytes
         self.maxWait = maxWait
         self.logger = logger
@@ -140,6 +146,7 @@ public final class ProjectionService: ProjectionQueries, Sendable {
             reader: self.reader,
             registry: self.registry,
             batchSize: self.batchSize,
+            rebuildBytesPerWrite: self.rebuildBytesPerWrite,
             leaseHolder: self.leaseHolder,
             logger: self.logger
         )

@@ -3,13 +3,23 @@
 public struct ProjectionModel: Sendable {
     private var fetched: [ProjectionKey: RawJSON]
     /// Every entry the batch set (a value) or removed (nil).
-    public private(set) var changes: [ProjectionKey: RawJSON?] = [:]
+    public private(set) var changes: [ProjectionKey: RawJSON?]
+    /// The size of ``changes``: each key's UTF-8 bytes and its value's bytes (a removal counts its key alone).
+    public private(set) var changeBytes: Int
     /// What the event being folded changed: each key's change before it (nil: none), to undo a failed fold.
     private var undo: [(ProjectionKey, RawJSON??)] = []
 
     /// - Parameter fetched: the stored values of the keys the batch reads (absent keys left out).
     public init(fetched: [ProjectionKey: RawJSON]) {
+        self.init(fetched: fetched, changes: [:], changeBytes: 0)
+    }
+
+    /// Goes on from changes that earlier batches made and that are not stored yet (a rebuild holds them until it
+    /// writes), `changeBytes` their size.
+    public init(fetched: [ProjectionKey: RawJSON], changes: [ProjectionKey: RawJSON?], changeBytes: Int) {
         self.fetched = fetched
+        self.changes = changes
+        self.changeBytes = changeBytes
     }
 
     /// The entry's value: as this batch left it, else as stored. Only keys the kind declared it reads
@@ -20,13 +30,11 @@ public struct ProjectionModel: Sendable {
     }
 
     public mutating func set(_ key: ProjectionKey, to value: RawJSON) {
-        self.record(key)
-        self.changes[key] = .some(value)
+        self.record(key, was: self.changes.updateValue(.some(value), forKey: key), now: .some(value))
     }
 
     public mutating func remove(_ key: ProjectionKey) {
-        self.record(key)
-        self.changes[key] = .some(nil)
+        self.record(key, was: self.changes.updateValue(RawJSON?.none, forKey: key), now: .some(RawJSON?.none))
     }
 
     /// Adds stored values fetched later (keys the batch has not changed).
@@ -42,14 +50,22 @@ public struct ProjectionModel: Sendable {
             try body(&self)
         } catch {
             for (key, previous) in self.undo.reversed() {
-                if let previous { self.changes[key] = previous } else { self.changes.removeValue(forKey: key) }
+                let current = previous.map { self.changes.updateValue($0, forKey: key) } ?? self.changes.removeValue(forKey: key)
+                self.changeBytes += Self.size(of: key, previous) - Self.size(of: key, current)
             }
             self.undo.removeAll()
             throw error
         }
     }
 
-    private mutating func record(_ key: ProjectionKey) {
-        self.undo.append((key, self.changes[key]))
+    private mutating func record(_ key: ProjectionKey, was previous: RawJSON??, now current: RawJSON??) {
+        self.undo.append((key, previous))
+        self.changeBytes += Self.size(of: key, current) - Self.size(of: key, previous)
+    }
+
+    /// The bytes a change counts for; no change (nil) counts nothing.
+    private static func size(of key: ProjectionKey, _ change: RawJSON??) -> Int {
+        guard let change else { return 0 }
+        return key.text.utf8.count + (change?.bytes.count ?? 0)
     }
 }
