@@ -50,6 +50,11 @@ let package = Package(
         .target(name: "EventWire", dependencies: ["EventStoreCore", "EventJSON"], path: "src/EventWire"),
         // Outbound adapters.
         .target(
+            name: "AppendGroups",
+            dependencies: ["EventStoreCore", .product(name: "Metrics", package: "swift-metrics")],
+            path: "src/Adapters/AppendGroups"
+        ),
+        .target(
             name: "MemoryStorage",
             dependencies: ["EventStoreCore", .product(name: "Logging", package: "swift-log")],
             path: "src/Adapters/MemoryStorage"
@@ -58,6 +63,7 @@ let package = Package(
             name: "FileSystemStorage",
             dependencies: [
                 "EventStoreCore",
+                "AppendGroups",
                 "EventJSON",
                 "POSIXFiles",
                 "SQLiteProjections",
@@ -103,6 +109,7 @@ let package = Package(
             name: "PostgresStorage",
             dependencies: [
                 "EventStoreCore",
+                "AppendGroups",
                 "EventJSON",
                 "CLibPQ",
                 "IPAddresses",
@@ -146,7 +153,7 @@ let package = Package(
         .target(
             name: "EventStoreRuntime",
             dependencies: [
-                "EventStoreCore", "EventStoreEngine", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
+                "EventStoreCore", "EventStoreEngine", "AppendGroups", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,6 +231,11 @@ let package = Package(
             name: "EventJSONTests",
             dependencies: ["EventJSON"],
             path: "test/EventJSONTests"
+        ),
+        .testTarget(
+            name: "AppendGroupsTests",
+            dependencies: ["AppendGroups", "EventStoreCore", "EventStoreTesting"],
+            path: "test/AppendGroupsTests"
         ),
         .testTarget(
             name: "MemoryStorageTests",

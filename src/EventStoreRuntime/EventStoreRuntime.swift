@@ -151,12 +151,14 @@ public struct EventStoreRuntime: Sendable {
             try FileSystemStorageAdapter(
                 allowedRoots: settings.fileSystemRoots,
                 serverDirectory: settings.dataDirectory,
+                defaults: FileSystemEventLog.Options(maxQueuedAppends: settings.maxQueuedAppends),
                 threadPool: threadPool,
                 projectionThreadPool: projectionThreads
             ),
             PostgresStorageAdapter(
                 threadPool: databaseThreads,
                 policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),
+                maxQueuedAppends: settings.maxQueuedAppends,
                 logger: logger
             ),
         ]

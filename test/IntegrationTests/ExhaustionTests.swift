@@ -75,6 +75,35 @@ struct ExhaustionTests {
         }
     }
 
+    /// Publishes past a topic's queue depth are refused at once with 429 and store nothing; the others are stored.
+    @Test func publishesBeyondTheQueueDepthAreTooManyRequests() async throws {
+        try await ServerProcess.with(arguments: ["--max-queued-appends", "1"]) { server in
+            let topic = #"{"name": "orders", "adapter": "fs", "connection": "\#(server.dataDirectory)/topics", "options": {"createDirIfNotExist": "true"}}"#
+            #expect(try await server.post("/topics", json: topic).status == 201)
+            var (stored, refused) = (0, 0)
+            // While one group is being synced, one more publish may wait: of 64 at once, some are refused.
+            for _ in 0..<20 where refused == 0 {
+                let replies = try await withThrowingTaskGroup(of: ServerProcess.Reply.self) { group in
+                    for _ in 0..<64 { group.addTask { try await server.post("/topics/orders/events", json: #"{"type": "Placed"}"#) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                for reply in replies {
+                    #expect([201, 429].contains(reply.status), "\(reply.status) \(reply.body)")
+                    if reply.status == 429 {
+                        #expect(reply.headers.first(name: "retry-after") == "1")
+                        #expect(reply.json["type"] as? String == "urn:eventstore:problem:overloaded")
+                        #expect((reply.json["detail"] as? String)?.contains("already waiting") == true)
+                    }
+                }
+                stored += replies.count { $0.status == 201 }
+                refused += replies.count { $0.status == 429 }
+            }
+            #expect(refused > 0)
+            #expect(try await server.get("/topics/orders").json["head"] as? Int == stored, "every 201 is stored, no 429 is")
+            #expect(try await server.get("/metrics").body.contains(#"eventstore_append_queue_depth{topic="orders"}"#))
+        }
+    }
+
     /// A declared body above the limit is refused at once, before a byte of it is sent.
     @Test func aDeclaredBodyAboveTheLimitIs413BeforeTheBody() async throws {
         try await ServerProcess.with(arguments: ["--max-body-bytes", "1000"]) { server in

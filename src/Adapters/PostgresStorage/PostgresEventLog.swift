@@ -1,3 +1,4 @@
+import AppendGroups
 import EventJSON
 public import EventStoreCore
 public import Logging
@@ -17,29 +18,17 @@ import Foundation
 /// Concurrent publishes in this process share one transaction (group commit). Conditions and idempotency are checked
 /// inside it against every committed event.
 public final class PostgresEventLog: EventLog {
-    private struct Pending {
-        var events: [NewEvent]
-        var condition: AppendCondition?
-        var continuation: CheckedContinuation<AppendResult, any Error>
-    }
-
-    private struct Queue {
-        var pending: [Pending] = []
-        var writing = false
-        /// `close` calls waiting for the writer to finish.
-        var drained: [CheckedContinuation<Void, Never>] = []
-    }
-
     let topic: TopicName
     let table: PostgresTable
     private let pool: PGConnectionPool
     private let notifier: PostgresNotifier
-    private let queue = Mutex(Queue())
+    private let queue: AppendQueue
     private let observation = Mutex<Int?>(nil)
     private let logger: Logger
 
-    init(topic: TopicName, table: PostgresTable, pool: PGConnectionPool, notifier: PostgresNotifier, logger: Logger) {
+    init(topic: TopicName, table: PostgresTable, pool: PGConnectionPool, notifier: PostgresNotifier, maxQueuedAppends: Int, logger: Logger) {
         self.topic = topic
+        self.queue = AppendQueue(topic: topic.rawValue, maxDepth: maxQueuedAppends)
         self.table = table
         self.pool = pool
         self.notifier = notifier
@@ -77,39 +66,20 @@ public final class PostgresEventLog: EventLog {
                 throw EventStoreError(.invalidArgument, "PostgreSQL cannot store the NUL character (\\u0000) in an event's \(field)")
             }
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            let startWriter = self.queue.withLock { queue -> Bool in
-                queue.pending.append(Pending(events: events, condition: condition, continuation: continuation))
-                guard !queue.writing else { return false }
-                queue.writing = true
-                return true
-            }
-            if startWriter {
-                Task { await self.writeQueued() }
-            }
+        return try await self.queue.append(events, condition: condition) {
+            Task { await self.writeQueued() }
         }
     }
 
     /// Commits every queued append in one transaction per round, until the queue is empty.
     private func writeQueued() async {
-        while true {
-            let (group, drained) = self.queue.withLock { queue -> ([Pending], [CheckedContinuation<Void, Never>]) in
-                defer { queue.pending.removeAll() }
-                guard queue.pending.isEmpty else { return (queue.pending, []) }
-                queue.writing = false
-                defer { queue.drained.removeAll() }
-                return ([], queue.drained)
-            }
-            guard !group.isEmpty else {
-                for waiter in drained { waiter.resume() }
-                return
-            }
-            let requests = group.map { ($0.events, $0.condition) }
+        while let group = self.queue.nextGroup() {
+            let requests = group.map { (events: $0.events, condition: $0.condition) }
             do {
                 let results = try await self.pool.withConnection { [table, topic] connection in
                     try Self.commit(requests, table: table, topic: topic, connection: connection)
                 }
-                for (pending, result) in zip(group, results) { pending.continuation.resume(with: result) }
+                for (append, result) in zip(group, results) { append.answer(result) }
             } catch {
                 self.logger.error("PostgreSQL append failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
                 let outcome =
@@ -117,7 +87,7 @@ public final class PostgresEventLog: EventLog {
                     ? "the connection was lost while committing, so the events may or may not be stored: publish them again with the same ids"
                     : "nothing was written"
                 let failure = EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(self.topic)' failed; \(outcome)")
-                for pending in group { pending.continuation.resume(throwing: failure) }
+                for append in group { append.answer(.failure(failure)) }
             }
         }
     }
@@ -125,14 +95,14 @@ public final class PostgresEventLog: EventLog {
     /// One group's transaction in two round trips: begin, lock the topic's row and look up the group's ids; then plan
     /// every append in order and insert, advance the head, notify and commit. Statements are prepared per connection.
     private static func commit(
-        _ requests: [([NewEvent], AppendCondition?)],
+        _ requests: [(events: [NewEvent], condition: AppendCondition?)],
         table: PostgresTable,
         topic: TopicName,
         connection: PGConnection
     ) throws -> [Result<AppendResult, any Error>] {
-        let rows = PGEventRows(requests.lazy.flatMap(\.0))
+        let rows = PGEventRows(requests.lazy.flatMap(\.events))
         // Ids the service generated cannot be stored yet: only the clients' ids are looked up.
-        let clientIDRows = requests.lazy.flatMap(\.0).enumerated().compactMap { $1.idWasGenerated ? nil : $0 }
+        let clientIDRows = requests.lazy.flatMap(\.events).enumerated().compactMap { $1.idWasGenerated ? nil : $0 }
         do {
             var opening = [
                 PGStatement(sql: "BEGIN"),
@@ -154,53 +124,23 @@ public final class PostgresEventLog: EventLog {
                     if let id = stored.bytes(row, 0).flatMap({ UUID(canonicalUTF8: $0) }), let offset = stored.int(row, 1) { known[id] = offset }
                 }
             }
-            var next = head
-            var written: [Event] = []
-            // The positions in `rows` of the events in `written`.
-            var writtenRows: [Int] = []
-            var results: [Result<AppendResult, any Error>] = []
-            var firstRow = 0
-            for (events, condition) in requests {
-                defer { firstRow += events.count }
-                var storedOffsets: [UUID: Int64] = [:]
-                for event in events { if let offset = known[event.id] { storedOffsets[event.id] = offset } }
-                var matched = false
-                if let condition, let filter = condition.failIfEventsMatch {
-                    let first = AppendPlanner.firstOffsetChecked(by: condition)
-                    matched = written.contains { $0.offset >= first && filter.matches($0) }
-                    if !matched, first < head {
-                        matched = try Self.anyMatch(filter, from: first, table: table, connection: connection)
-                    }
-                }
-                do {
-                    switch try AppendPlanner.plan(events, condition: condition, head: next, storedOffsets: storedOffsets, conditionMatched: matched) {
-                    case .alreadyStored(let result):
-                        results.append(.success(result))
-                    case .write(let recorded, let result):
-                        var recordedIndex = 0
-                        for (index, event) in events.enumerated() where recordedIndex < recorded.count && recorded[recordedIndex].id == event.id {
-                            writtenRows.append(firstRow + index)
-                            recordedIndex += 1
-                        }
-                        written.append(contentsOf: recorded)
-                        for event in recorded { known[event.id] = event.offset }
-                        next += Int64(recorded.count)
-                        results.append(.success(result))
-                    }
-                } catch {
-                    results.append(.failure(error))
-                }
-            }
+            // A failed query aborts the transaction: it fails the whole group (never a COMMIT that rolls back).
+            let plan = try GroupPlan(
+                requests,
+                head: head,
+                storedOffset: { known[$0] },
+                storedEventMatches: { filter, first in try Self.anyMatch(filter, from: first, table: table, connection: connection) }
+            )
             var closing: [PGStatement] = []
-            if !written.isEmpty {
-                closing.append(Self.insertStatement(rows.parameters(firstOffset: head, rows: writtenRows), table: table))
+            if !plan.written.isEmpty {
+                closing.append(Self.insertStatement(rows.parameters(firstOffset: head, rows: plan.writtenPositions), table: table))
                 closing.append(
-                    PGStatement(sql: "UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", parameters: [topic.rawValue, String(next)])
+                    PGStatement(sql: "UPDATE \(table.topicsTable) SET next_offset = $2 WHERE topic = $1", parameters: [topic.rawValue, String(plan.nextHead)])
                 )
                 closing.append(
                     PGStatement(
                         sql: "SELECT pg_notify($1, $2)",
-                        parameters: [PostgresNotifier.channel, PostgresNotifier.payload(schema: table.schema, topic: topic.rawValue, head: next)]
+                        parameters: [PostgresNotifier.channel, PostgresNotifier.payload(schema: table.schema, topic: topic.rawValue, head: plan.nextHead)]
                     )
                 )
             }
@@ -210,7 +150,7 @@ public final class PostgresEventLog: EventLog {
             } catch {
                 throw error.isConnectionFailure ? CommitOutcomeUnknown(cause: error) : error
             }
-            return results
+            return plan.answers.map { $0.mapError { $0 } }
         } catch {
             if connection.isOpen { _ = try? connection.query("ROLLBACK") }
             throw error
@@ -403,14 +343,7 @@ public final class PostgresEventLog: EventLog {
             self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: token)
         }
         // Appends already queued finish: the writer drains the queue before it stops.
-        await withCheckedContinuation { continuation in
-            let idle = self.queue.withLock { queue -> Bool in
-                guard queue.writing else { return true }
-                queue.drained.append(continuation)
-                return false
-            }
-            if idle { continuation.resume() }
-        }
+        await self.queue.close()
     }
 
     static func microseconds(_ date: Date) -> Int64 {

@@ -1,3 +1,4 @@
+public import AppendGroups
 public import EventStoreCore
 public import Logging
 public import NIOPosix
@@ -34,13 +35,23 @@ public final class PostgresStorageAdapter: StorageAdapter {
     private let preparing = Atomic(0)
     private let policy: PostgresServerPolicy
     public let defaultPoolSize: Int
+    /// The most appends waiting for one topic's writer; one more is refused as `overloaded`.
+    public let maxQueuedAppends: Int
 
     /// - Parameters:
     ///   - threadPool: runs every libpq call (they block).
     ///   - policy: which servers new topics may name.
+    ///   - maxQueuedAppends: the most appends waiting for one topic's writer.
     ///   - logger: for the notification listeners.
-    public init(threadPool: NIOThreadPool, defaultPoolSize: Int = 8, policy: PostgresServerPolicy = .unrestricted, logger: Logger) {
+    public init(
+        threadPool: NIOThreadPool,
+        defaultPoolSize: Int = 8,
+        policy: PostgresServerPolicy = .unrestricted,
+        maxQueuedAppends: Int = AppendQueue.defaultMaxDepth,
+        logger: Logger
+    ) {
         self.threadPool = threadPool
+        self.maxQueuedAppends = maxQueuedAppends
         self.defaultPoolSize = defaultPoolSize
         self.policy = policy
         self.logger = logger
@@ -170,6 +181,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
             table: try PostgresTable(configuration: configuration),
             pool: server.pool,
             notifier: server.notifier,
+            maxQueuedAppends: self.maxQueuedAppends,
             logger: logger
         )
         do {

@@ -1,3 +1,4 @@
+import AppendGroups
 import EventStoreCore
 import EventStoreEngine
 
@@ -32,6 +33,10 @@ public enum RuntimeSetting {
         "memory-topic-max-bytes", key: "memory.maxTopicBytes", scope: .runtime, default: 1 << 30,
         help: "Bytes of event payload one memory topic may hold; a publish past it gets 507."
     )
+    public static let maxQueuedAppends = Setting<Int>(
+        "max-queued-appends", key: "limits.maxQueuedAppends", scope: .runtime, default: AppendQueue.defaultMaxDepth,
+        help: "Most publishes waiting for one fs or postgres topic's writer at once; one more gets 429 with Retry-After."
+    )
     public static let logLevel = Setting<String>(
         "log-level", key: "logLevel", scope: .runtime, default: "info",
         help: "trace, debug, info, notice, warning, error or critical."
@@ -52,7 +57,8 @@ public enum RuntimeSetting {
     /// Every runtime setting, in the order `--help` lists them.
     public static let all: [SettingDefinition] = [
         dataDirectory.definition, topicsFile.definition, catalog.definition, fileSystemAllowedRoots.definition,
-        postgresAllow.definition, postgresAllowClientFiles.definition, memoryTopicMaxBytes.definition, logLevel.definition,
+        postgresAllow.definition, postgresAllowClientFiles.definition, memoryTopicMaxBytes.definition, maxQueuedAppends.definition,
+        logLevel.definition,
         maxPageSize.definition, maxPageBytes.definition, maxProjections.definition,
     ]
 }

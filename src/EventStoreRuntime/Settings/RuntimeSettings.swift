@@ -20,6 +20,8 @@ public struct RuntimeSettings: Sendable {
     public var postgresAllowClientFiles: Bool
     /// The most bytes of event payload one memory topic holds.
     public var memoryTopicMaxBytes: Int
+    /// The most appends waiting for one topic's writer (fs and postgres topics).
+    public var maxQueuedAppends: Int
     public var logLevel: Logger.Level
     public var readLimits: ReadLimits
     public var projectionLimits: ProjectionLimits
@@ -33,6 +35,7 @@ public struct RuntimeSettings: Sendable {
         self.postgresAllow = []
         self.postgresAllowClientFiles = false
         self.memoryTopicMaxBytes = RuntimeSetting.memoryTopicMaxBytes.defaultValue
+        self.maxQueuedAppends = RuntimeSetting.maxQueuedAppends.defaultValue
         self.logLevel = .info
         self.readLimits = ReadLimits()
         self.projectionLimits = ProjectionLimits()
@@ -49,6 +52,7 @@ public struct RuntimeSettings: Sendable {
         self.postgresAllow = reader.value(RuntimeSetting.postgresAllow)
         self.postgresAllowClientFiles = reader.value(RuntimeSetting.postgresAllowClientFiles)
         self.memoryTopicMaxBytes = try reader.value(RuntimeSetting.memoryTopicMaxBytes, in: positive)
+        self.maxQueuedAppends = try reader.value(RuntimeSetting.maxQueuedAppends, in: 1...1_000_000)
         let level = reader.value(RuntimeSetting.logLevel)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw SettingsError("log level '\(level.prefix(100))' is not one of trace, debug, info, notice, warning, error, critical")
