@@ -105,6 +105,31 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            path: "src/Adapters/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "src/Adapters/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(
+            name: "AzureBlobStorage",
+            dependencies: [
+                "EventStoreCore",
+                "CCurl",
+                "CLibXML2",
+                "IPAddresses",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "src/Adapters/AzureBlobStorage"
+        ),
         .target(
             name: "PostgresStorage",
             dependencies: [
@@ -236,6 +261,16 @@ let package = Package(
             name: "AppendGroupsTests",
             dependencies: ["AppendGroups", "EventStoreCore", "EventStoreTesting"],
             path: "test/AppendGroupsTests"
+        ),
+        .testTarget(
+            name: "AzureBlobStorageTests",
+            dependencies: [
+                "AzureBlobStorage", "EventStoreCore", "EventStoreTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "test/AzureBlobStorageTests",
+            exclude: ["Golden", "FakeBlobServer"]
         ),
         .testTarget(
             name: "MemoryStorageTests",
