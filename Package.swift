@@ -55,6 +55,11 @@ let package = Package(
             path: "src/Adapters/AppendGroups"
         ),
         .target(
+            name: "EventRecords",
+            dependencies: ["EventStoreCore", "EventJSON"],
+            path: "src/Adapters/EventRecords"
+        ),
+        .target(
             name: "MemoryStorage",
             dependencies: ["EventStoreCore", .product(name: "Logging", package: "swift-log")],
             path: "src/Adapters/MemoryStorage"
@@ -65,6 +70,7 @@ let package = Package(
                 "EventStoreCore",
                 "AppendGroups",
                 "EventJSON",
+                "EventRecords",
                 "POSIXFiles",
                 "SQLiteProjections",
                 .product(name: "Logging", package: "swift-log"),
@@ -280,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "FileSystemStorageTests",
             dependencies: [
-                "FileSystemStorage", "EventStoreTesting", "POSIXFiles", "SQLiteProjections", "EventStoreCore",
+                "FileSystemStorage", "EventRecords", "EventStoreTesting", "POSIXFiles", "SQLiteProjections", "EventStoreCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import EventRecords
 import EventStoreCore
 import EventStoreTesting
 import Foundation
@@ -257,7 +258,7 @@ struct FileSystemEventLogTests {
 
     /// `line` with its checksum computed anew over its changed content.
     static func resealed(_ line: String) -> String {
-        let body = Array(line.utf8.dropLast(SegmentRecord.trailerLength - 1))
+        let body = Array(line.utf8.dropLast(EventRecord.trailerLength - 1))
         let checksum = body.withUnsafeBytes { CRC32C.update(0, $0) }
         let hex = String(checksum, radix: 16)
         return String(decoding: body, as: UTF8.self) + #","crc32c":""# + String(repeating: "0", count: 8 - hex.count) + hex + #""}"#

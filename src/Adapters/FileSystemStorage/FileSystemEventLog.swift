@@ -1,5 +1,6 @@
 public import AppendGroups
 import EventJSON
+import EventRecords
 public import EventStoreCore
 public import Logging
 import Metrics
@@ -190,7 +191,7 @@ public final class FileSystemEventLog: EventLog {
             var encoder = JSONWriter(capacity: plan.written.count * 512)
             for event in plan.written {
                 active.indexRecord(event.offset, at: startSize + Int64(encoder.bytes.count), interval: self.files.options.indexInterval)
-                SegmentRecord.encode(event, into: &encoder)
+                EventRecord.encode(event, into: &encoder)
             }
             do {
                 try self.writer.activeFile.write(encoder.bytes)

@@ -1,4 +1,5 @@
 import EventJSON
+import EventRecords
 import EventStoreCore
 import Logging
 import POSIXFiles
@@ -54,7 +55,7 @@ struct SegmentFiles: Sendable {
         for segment in segments[first...] where segment.recordCount > 0 {
             var done = false
             try self.forEachRecord(in: segment, from: max(offset, segment.firstOffset)) { line in
-                guard let header = SegmentRecord.header(line) else {
+                guard let header = EventRecord.header(line) else {
                     throw EventStoreError(
                         .storageCorrupted,
                         "topic '\(self.topic)' has a record without offset and id in segment \(segment.firstOffset)"
@@ -101,7 +102,7 @@ struct SegmentFiles: Sendable {
                 var lineStart = 0
                 while let newline = Self.newline(in: bytes, from: lineStart) {
                     let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
-                    guard SegmentRecord.isIntact(line) else {
+                    guard EventRecord.isIntact(line) else {
                         throw EventStoreError(
                             .storageCorrupted,
                             "topic '\(self.topic)' has a damaged record in segment \(segment.firstOffset) at byte \(position + Int64(lineStart))"
@@ -137,9 +138,9 @@ struct SegmentFiles: Sendable {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
-    private func decode(_ line: UnsafeRawBufferPointer, header: SegmentRecord.Header, segment: Segment) throws -> Event {
+    private func decode(_ line: UnsafeRawBufferPointer, header: EventRecord.Header, segment: Segment) throws -> Event {
         do {
-            return try SegmentRecord.decode(line, header: header)
+            return try EventRecord.decode(line, header: header)
         } catch {
             throw EventStoreError(.storageCorrupted, "topic '\(self.topic)' has an unreadable record in segment \(segment.firstOffset)")
         }
@@ -217,7 +218,7 @@ struct SegmentFiles: Sendable {
         var expected = firstOffset
         var ids: [UUID] = []
         try self.forEachRecord(in: segment, from: firstOffset) { line in
-            guard let header = SegmentRecord.header(line), header.offset == expected else {
+            guard let header = EventRecord.header(line), header.offset == expected else {
                 throw EventStoreError(.storageCorrupted, "topic '\(self.topic)': segment \(firstOffset) is out of sequence at offset \(expected)")
             }
             segment.indexRecord(header.offset, at: position, interval: self.options.indexInterval)
@@ -248,7 +249,7 @@ struct SegmentFiles: Sendable {
             var lineStart = 0
             while segment.recordCount < recordCount, let newline = Self.newline(in: bytes, from: lineStart) {
                 let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<newline])
-                guard SegmentRecord.isIntact(line), let header = SegmentRecord.header(line), header.offset == segment.endOffset else { return }
+                guard EventRecord.isIntact(line), let header = EventRecord.header(line), header.offset == segment.endOffset else { return }
                 segment.indexRecord(header.offset, at: Int64(lineStart), interval: self.options.indexInterval)
                 segment.recordCount += 1
                 lineStart = newline + 1
@@ -280,14 +281,14 @@ struct SegmentFiles: Sendable {
                 let position = Int64(lineStart)
                 lineStart = newline + 1
                 if let damaged = damagedAt {
-                    guard !SegmentRecord.isIntact(line) else {
+                    guard !EventRecord.isIntact(line) else {
                         // An intact record after a damaged one: the damage is not a torn tail.
                         throw EventStoreError(
                             .storageCorrupted,
                             "topic '\(self.topic)' has a damaged record in segment \(firstOffset) at byte \(damaged); it was left as it is"
                         )
                     }
-                } else if SegmentRecord.isIntact(line), let header = SegmentRecord.header(line), header.offset == segment.endOffset {
+                } else if EventRecord.isIntact(line), let header = EventRecord.header(line), header.offset == segment.endOffset {
                     segment.indexRecord(header.offset, at: position, interval: self.options.indexInterval)
                     segment.recordCount += 1
                     segment.size = Int64(newline + 1)
@@ -341,7 +342,7 @@ struct SegmentFiles: Sendable {
                 continue
             }
             try self.forEachRecord(in: segment, from: segment.firstOffset) { line in
-                if let header = SegmentRecord.header(line), header.offset - segment.firstOffset >= skip {
+                if let header = EventRecord.header(line), header.offset - segment.firstOffset >= skip {
                     window.insert(header.id, at: header.offset)
                 }
                 return true

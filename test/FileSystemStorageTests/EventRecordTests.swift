@@ -1,11 +1,12 @@
 import EventJSON
+import EventRecords
 import EventStoreCore
 import Foundation
 import Testing
 
 @testable import FileSystemStorage
 
-@Suite struct SegmentRecordTests {
+@Suite struct EventRecordTests {
     static let events = [
         Event(
             id: UUID(),
@@ -31,7 +32,7 @@ import Testing
 
     static func record(_ event: Event) -> [UInt8] {
         var writer = JSONWriter()
-        SegmentRecord.encode(event, into: &writer)
+        EventRecord.encode(event, into: &writer)
         return writer.bytes
     }
 
@@ -44,8 +45,8 @@ import Testing
 
     static func decode(_ line: [UInt8]) throws -> Event {
         try line.withUnsafeBytes { bytes in
-            #expect(SegmentRecord.isIntact(bytes))
-            return try SegmentRecord.decode(bytes, header: try #require(SegmentRecord.header(bytes)))
+            #expect(EventRecord.isIntact(bytes))
+            return try EventRecord.decode(bytes, header: try #require(EventRecord.header(bytes)))
         }
     }
 
@@ -56,8 +57,8 @@ import Testing
         let body = Array(line.dropLast())
         #expect(try Self.decode(body) == event)
         // Records this version writes take the in-place path, not the general decoder.
-        let header = try #require(body.withUnsafeBytes { SegmentRecord.header($0) })
-        #expect(SegmentRecord.decodeInWrittenOrder(body, header: header) == event)
+        let header = try #require(body.withUnsafeBytes { EventRecord.header($0) })
+        #expect(EventRecord.decodeInWrittenOrder(body, header: header) == event)
     }
 
     @Test func fieldsInAnotherOrderAreReadAllTheSame() throws {
@@ -68,8 +69,8 @@ import Testing
             ("timestamp", "\"2026-11-23T10:00:00.5Z\""),
         ])
         let event = try Self.decode(line)
-        let header = try #require(line.withUnsafeBytes { SegmentRecord.header($0) })
-        #expect(SegmentRecord.decodeInWrittenOrder(line, header: header) == nil)
+        let header = try #require(line.withUnsafeBytes { EventRecord.header($0) })
+        #expect(EventRecord.decodeInWrittenOrder(line, header: header) == nil)
         #expect(event.offset == 5)
         #expect(event.id == id)
         #expect(event.type == "A")
@@ -91,6 +92,6 @@ import Testing
         }
         // A record must start with its offset and id.
         let idFirst = Self.record(fields: [("id", "\"\(id)\""), ("offset", "1"), ("timestamp", "\"2026-11-23T10:00:00Z\""), ("type", "\"A\"")])
-        #expect(idFirst.withUnsafeBytes { SegmentRecord.header($0) } == nil)
+        #expect(idFirst.withUnsafeBytes { EventRecord.header($0) } == nil)
     }
 }

@@ -1,9 +1,9 @@
-/// CRC-32C (Castagnoli), the checksum of every record in a segment file.
+/// CRC-32C (Castagnoli), the checksum of every event record (fs segments, blob frames).
 ///
 /// Table-driven, slicing by 8: about a byte per cycle, far below the cost of the fsync it guards.
-enum CRC32C {
+public enum CRC32C {
     /// The checksum of `bytes`.
-    static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
+    public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
         if let result = bytes.withContiguousStorageIfAvailable({ Self.update(0, UnsafeRawBufferPointer($0)) }) {
             return result
         }
@@ -11,7 +11,7 @@ enum CRC32C {
     }
 
     /// Continues `crc` over `bytes`.
-    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         Self.table.withUnsafeBufferPointer { table in
             var crc = ~crc
             var index = 0

@@ -1,13 +1,13 @@
-import EventJSON
-import EventStoreCore
+public import EventJSON
+public import EventStoreCore
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+public import FoundationEssentials
 #else
-import Foundation
+public import Foundation
 #endif
 
-/// One event as a line of a segment file: a JSON object, readable with ordinary JSON tools, whose last field is
+/// One event as a line of JSON, the record fs segment files and blob frames hold: a JSON object, readable with ordinary JSON tools, whose last field is
 /// the CRC-32C of everything before it:
 ///
 /// ```
@@ -15,13 +15,13 @@ import Foundation
 /// ```
 ///
 /// `offset` and `id` come first, so recovery reads them without parsing the whole record.
-enum SegmentRecord {
+public enum EventRecord {
     /// The fixed-size end of every record: `,"crc32c":"xxxxxxxx"}\n`.
-    static let trailerLength = 22
+    public static let trailerLength = 22
     private static let trailerPrefix = Array(#","crc32c":""#.utf8)
 
     /// Appends the record of `event` to `output`.
-    static func encode(_ event: Event, into writer: inout JSONWriter) {
+    public static func encode(_ event: Event, into writer: inout JSONWriter) {
         let start = writer.bytes.count
         writer.raw("{")
         writer.key("offset")
@@ -54,7 +54,7 @@ enum SegmentRecord {
     }
 
     /// Whether `line` (without its newline) is framed as a record and its checksum matches.
-    static func isIntact(_ line: UnsafeRawBufferPointer) -> Bool {
+    public static func isIntact(_ line: UnsafeRawBufferPointer) -> Bool {
         let bodyLength = line.count - (Self.trailerLength - 1)
         guard bodyLength > 2, line[0] == UInt8(ascii: "{"), line[line.count - 1] == UInt8(ascii: "}"),
             line[line.count - 2] == UInt8(ascii: "\"")
@@ -79,14 +79,14 @@ enum SegmentRecord {
     private static let idPrefix = Array(#","id":""#.utf8)
 
     /// What starts every record: its offset and id, and the index just after the id's closing quote.
-    struct Header {
-        var offset: Int64
-        var id: UUID
-        var end: Int
+    public struct Header: Sendable {
+        public var offset: Int64
+        public var id: UUID
+        public var end: Int
     }
 
     /// The offset and id at the start of an intact record, read without a JSON parser.
-    static func header(_ line: UnsafeRawBufferPointer) -> Header? {
+    public static func header(_ line: UnsafeRawBufferPointer) -> Header? {
         guard line.count > Self.offsetPrefix.count + 50, line.starts(with: Self.offsetPrefix) else { return nil }
         var index = Self.offsetPrefix.count
         var offset: Int64 = 0
@@ -103,7 +103,7 @@ enum SegmentRecord {
 
     /// Decodes an intact record (one whose checksum matched) whose `header` has been read.
     /// - Throws: `JSONParseError` when the record is not an event record.
-    static func decode(_ line: UnsafeRawBufferPointer, header: Header) throws(JSONParseError) -> Event {
+    public static func decode(_ line: UnsafeRawBufferPointer, header: Header) throws(JSONParseError) -> Event {
         let bytes = Array(line)
         if let event = Self.decodeInWrittenOrder(bytes, header: header) { return event }
         var reader = JSONReader(bytes)
@@ -142,7 +142,7 @@ enum SegmentRecord {
     /// Reads a record whose fields follow the id in the order `encode` writes them, each in place; `data`, the last
     /// field, is taken as it stands up to the checksum, which has vouched for it. Nil for any other layout, which
     /// the general decoder then reads.
-    static func decodeInWrittenOrder(_ bytes: [UInt8], header: Header) -> Event? {
+    public static func decodeInWrittenOrder(_ bytes: [UInt8], header: Header) -> Event? {
         let dataEnd = bytes.count - (Self.trailerLength - 1)
         var reader = JSONReader(bytes, at: header.end)
         do {
