@@ -127,6 +127,9 @@ let package = Package(
             name: "AzureBlobStorage",
             dependencies: [
                 "EventStoreCore",
+                "AppendGroups",
+                "EventJSON",
+                "EventRecords",
                 "CCurl",
                 "CLibXML2",
                 "IPAddresses",
@@ -184,7 +187,7 @@ let package = Package(
         .target(
             name: "EventStoreRuntime",
             dependencies: [
-                "EventStoreCore", "EventStoreEngine", "AppendGroups", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
+                "EventStoreCore", "EventStoreEngine", "AppendGroups", "AzureBlobStorage", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -276,7 +279,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "test/AzureBlobStorageTests",
-            exclude: ["Golden", "FakeBlobServer"]
+            exclude: ["Golden"]
         ),
         .testTarget(
             name: "MemoryStorageTests",

@@ -1,6 +1,7 @@
 public import Configuration
 public import EventStoreCore
 public import EventStoreEngine
+import AzureBlobStorage
 import FileSystemCatalog
 import FileSystemStorage
 public import Logging
@@ -41,6 +42,8 @@ public struct EventStoreRuntime: Sendable {
     public let databaseThreads: NIOThreadPool
     /// Runs the projection databases of fs topics, apart, so a read model never holds up appends.
     public let projectionThreads: NIOThreadPool
+    /// Runs libcurl's blocking calls to the Blob service, apart from the database's.
+    public let blobThreads: NIOThreadPool
 
     /// Builds the runtime: thread pools started, adapters and catalog wired; no topic attached yet.
     /// - Parameter leaseHolder: who this process is in projection rebuild leases.
@@ -52,6 +55,8 @@ public struct EventStoreRuntime: Sendable {
         self.databaseThreads.start()
         self.projectionThreads = NIOThreadPool(numberOfThreads: 2)
         self.projectionThreads.start()
+        self.blobThreads = NIOThreadPool(numberOfThreads: 16)
+        self.blobThreads.start()
         self.registry = TopicRegistry()
         self.reader = EventReader(topics: self.registry, limits: settings.readLimits)
         self.projections = ProjectionService(
@@ -69,6 +74,7 @@ public struct EventStoreRuntime: Sendable {
             threadPool: self.storageThreads,
             databaseThreads: self.databaseThreads,
             projectionThreads: self.projectionThreads,
+            blobThreads: self.blobThreads,
             logger: logger
         )
         self.adapters = Dictionary(adapters.map { ($0.kind, $0) }, uniquingKeysWith: { first, _ in first })
@@ -99,7 +105,7 @@ public struct EventStoreRuntime: Sendable {
     public var services: [any Service] {
         [
             ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads),
-            ThreadPoolService(threadPool: self.projectionThreads), self.topics,
+            ThreadPoolService(threadPool: self.projectionThreads), ThreadPoolService(threadPool: self.blobThreads), self.topics,
         ]
     }
 
@@ -144,6 +150,7 @@ public struct EventStoreRuntime: Sendable {
         threadPool: NIOThreadPool,
         databaseThreads: NIOThreadPool,
         projectionThreads: NIOThreadPool,
+        blobThreads: NIOThreadPool,
         logger: Logger
     ) throws -> [any StorageAdapter] {
         [
@@ -160,6 +167,11 @@ public struct EventStoreRuntime: Sendable {
                 policy: try PostgresServerPolicy(allow: settings.postgresAllow, allowsClientFiles: settings.postgresAllowClientFiles),
                 maxQueuedAppends: settings.maxQueuedAppends,
                 logger: logger
+            ),
+            BlobStorageAdapter(
+                threadPool: blobThreads,
+                policy: try BlobEndpointPolicy(allow: settings.blobAllow),
+                defaults: BlobEventLog.Options(maxQueuedAppends: settings.maxQueuedAppends)
             ),
         ]
     }

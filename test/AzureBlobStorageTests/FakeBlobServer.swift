@@ -4,12 +4,8 @@ import Foundation
 import NIOPosix
 import Testing
 
-/// The fake Blob service of `FakeBlobServer/fake_blob_server.py`, started on 127.0.0.1 for one test. It verifies
-/// every request's signature with Microsoft's azure-storage-blob; without that package the tests that need it are
-/// skipped with a message, except under CI, where they must run.
+/// The fake Blob service (``FakeBlobService``) with this adapter's client: faults set and counts read through it.
 struct FakeBlobServer {
-    static let script = #filePath.components(separatedBy: "/").dropLast().joined(separator: "/") + "/FakeBlobServer/fake_blob_server.py"
-
     let port: Int
     let transport: CurlTransport
 
@@ -40,24 +36,9 @@ struct FakeBlobServer {
 
     /// Runs `body` with a fresh server, or skips it (off CI) when Python or azure-storage-blob is missing.
     static func with(_ body: (FakeBlobServer) async throws -> Void) async throws {
-        guard await ExternalTool.pythonModuleIsAvailable("azure.storage.blob") else {
-            print("note: blob tests against the fake Blob service skipped; pip install azure-storage-blob to run them")
-            return
+        try await FakeBlobService.with { service in
+            let transport = CurlTransport(threadPool: BlobTestThreads.pool, timeout: .seconds(10), connectTimeout: .seconds(2))
+            try await body(FakeBlobServer(port: service.port, transport: transport))
         }
-        let child = try await ChildProcess.spawn("python3", [Self.script])
-        defer { child.signal(SIGKILL) }
-        var port: Int?
-        try await eventually("the fake Blob service listens", timeout: .seconds(30)) {
-            port = child.output.split(separator: "\n").first { $0.hasPrefix("listening ") }.flatMap { Int($0.dropFirst("listening ".count)) }
-            if port == nil && !child.isRunning { throw StartFailed(output: child.output) }
-            return port != nil
-        }
-        let transport = CurlTransport(threadPool: .singleton, timeout: .seconds(10), connectTimeout: .seconds(2))
-        try await body(FakeBlobServer(port: port!, transport: transport))
-    }
-
-    struct StartFailed: Error, CustomStringConvertible {
-        var output: String
-        var description: String { "the fake Blob service did not start:\n\(self.output)" }
     }
 }

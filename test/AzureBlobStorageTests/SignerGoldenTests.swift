@@ -61,7 +61,7 @@ struct SignerGoldenTests {
     /// The client builds the URL and headers of these requests itself, and signs them as Microsoft's code does.
     @Test func theClientsRequestsCarryTheSignatureOfWhatTheySend() throws {
         let account = try BlobAccount(connection: "AccountName=\(Self.vectors.account);AccountKey=\(Self.vectors.key)")
-        let client = BlobContainerClient(account: account, container: "caf\u{E9} orders", transport: CurlTransport(threadPool: .singleton, timeout: .seconds(1), connectTimeout: .seconds(1)))
+        let client = BlobContainerClient(account: account, container: "caf\u{E9} orders", transport: CurlTransport(threadPool: BlobTestThreads.pool, timeout: .seconds(1), connectTimeout: .seconds(1)))
         let request = client.request("GET", blob: "a+b?#.log", query: [("comp", "list"), ("prefix", "orders/seg-")], headers: [], body: [])
         #expect(request.url == "https://\(Self.vectors.account).blob.core.windows.net/caf%C3%A9%20orders/a%2Bb%3F%23.log?comp=list&prefix=orders%2Fseg-")
         let authorization = try #require(request.headers.first { $0.name == "Authorization" }?.value)

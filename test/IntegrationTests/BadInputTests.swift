@@ -144,11 +144,39 @@ struct BadInputTests {
             detail: "outside the directories fs topics may use"
         ),
         Case(
-            name: "topic: blob not built",
+            name: "topic: blob connection without a key",
             path: "/topics",
             body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=a", "options": {"container": "c"}}"#,
             status: 422,
-            detail: "not available in this build"
+            detail: "neither AccountKey nor SharedAccessSignature"
+        ),
+        Case(
+            name: "topic: blob endpoint at a metadata address",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=abc;AccountKey=a2V5;BlobEndpoint=http://169.254.169.254/abc", "options": {"container": "c"}}"#,
+            status: 422,
+            detail: "link-local or metadata address"
+        ),
+        Case(
+            name: "topic: blob unknown option",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "tier": "hot"}}"#,
+            status: 422,
+            detail: "unknown blob option 'tier'"
+        ),
+        Case(
+            name: "topic: blob container name",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "Events_1"}}"#,
+            status: 422,
+            detail: "options.container must be 3 to 63"
+        ),
+        Case(
+            name: "topic: blob prefix escaping its place",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "prefix": "a/../b"}}"#,
+            status: 422,
+            detail: "options.prefix must be"
         ),
         Case(
             name: "topic: postgres unknown option",
@@ -174,7 +202,7 @@ struct BadInputTests {
         Case(
             name: "topic: blob without container",
             path: "/topics",
-            body: #"{"name": "t", "adapter": "blob", "connection": "AccountName=a"}"#,
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true"}"#,
             status: 422,
             detail: "requires options.container"
         ),

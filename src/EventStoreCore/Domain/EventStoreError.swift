@@ -24,6 +24,7 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
             case projectionConflict
             case waitTimedOut
             case generationFenced
+            case payloadTooLarge
         }
         private let base: Base
 
@@ -65,6 +66,8 @@ public struct EventStoreError: Error, Sendable, CustomStringConvertible {
         /// A projection store refused a write: its generation is no longer the one being written (a rebuild swapped
         /// in another, or another writer moved the checkpoint). The writer reloads and goes on from what is stored.
         public static let generationFenced = Code(base: .generationFenced)
+        /// A batch is larger than the topic's storage writes at once (a blob topic's 4 MiB frame); nothing was written.
+        public static let payloadTooLarge = Code(base: .payloadTooLarge)
 
         public var description: String { self.base.rawValue }
     }

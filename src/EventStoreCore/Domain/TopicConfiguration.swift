@@ -89,11 +89,8 @@ public struct TopicConfiguration: Sendable, Hashable {
             }
         }
         switch self.adapter {
-        case .fileSystem, .postgres:
+        case .fileSystem, .postgres, .azureBlob:
             try self.require(self.connection, "connection")
-        case .azureBlob:
-            try self.require(self.connection, "connection")
-            try self.require(self.options["container"], "options.container")
         default:
             break
         }

@@ -25,6 +25,10 @@ public enum RuntimeSetting {
         "postgres-allow", key: "postgres.allow", scope: .runtime, default: [],
         help: "A PostgreSQL server new topics may name: host[:port], address or CIDR[:port], [v6]:port, or a Unix socket directory; repeat for more. Without any, every server reachable over TCP is allowed: then only trusted callers should create topics."
     )
+    public static let blobAllow = Setting<[String]>(
+        "blob-allow", key: "blob.allow", scope: .runtime, default: [],
+        help: "A Blob endpoint new topics may name: host[:port], address or CIDR, [v6]:port; repeat for more. Without any, every endpoint but link-local and metadata ones is allowed: then only trusted callers should create topics."
+    )
     public static let postgresAllowClientFiles = Setting<Bool>(
         "postgres-allow-client-files", key: "postgres.allowClientFiles", scope: .runtime, default: false,
         help: "Let topic connections name files of this server: passfile, service, sslkey, sslcert, sslrootcert, sslcrl, sslcrldir."
@@ -57,8 +61,8 @@ public enum RuntimeSetting {
     /// Every runtime setting, in the order `--help` lists them.
     public static let all: [SettingDefinition] = [
         dataDirectory.definition, topicsFile.definition, catalog.definition, fileSystemAllowedRoots.definition,
-        postgresAllow.definition, postgresAllowClientFiles.definition, memoryTopicMaxBytes.definition, maxQueuedAppends.definition,
-        logLevel.definition,
-        maxPageSize.definition, maxPageBytes.definition, maxProjections.definition,
+        postgresAllow.definition, postgresAllowClientFiles.definition, blobAllow.definition, memoryTopicMaxBytes.definition,
+        maxQueuedAppends.definition, logLevel.definition, maxPageSize.definition, maxPageBytes.definition,
+        maxProjections.definition,
     ]
 }

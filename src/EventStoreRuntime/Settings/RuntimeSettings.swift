@@ -18,6 +18,8 @@ public struct RuntimeSettings: Sendable {
     public var postgresAllow: [String]
     /// Whether topic connections may name files of this server (`passfile`, `sslkey`, ...).
     public var postgresAllowClientFiles: Bool
+    /// Blob endpoints new topics may name; empty allows any but link-local and metadata addresses.
+    public var blobAllow: [String]
     /// The most bytes of event payload one memory topic holds.
     public var memoryTopicMaxBytes: Int
     /// The most appends waiting for one topic's writer (fs and postgres topics).
@@ -34,6 +36,7 @@ public struct RuntimeSettings: Sendable {
         self.fileSystemAllowedRoots = []
         self.postgresAllow = []
         self.postgresAllowClientFiles = false
+        self.blobAllow = []
         self.memoryTopicMaxBytes = RuntimeSetting.memoryTopicMaxBytes.defaultValue
         self.maxQueuedAppends = RuntimeSetting.maxQueuedAppends.defaultValue
         self.logLevel = .info
@@ -51,6 +54,7 @@ public struct RuntimeSettings: Sendable {
         self.fileSystemAllowedRoots = reader.value(RuntimeSetting.fileSystemAllowedRoots)
         self.postgresAllow = reader.value(RuntimeSetting.postgresAllow)
         self.postgresAllowClientFiles = reader.value(RuntimeSetting.postgresAllowClientFiles)
+        self.blobAllow = reader.value(RuntimeSetting.blobAllow)
         self.memoryTopicMaxBytes = try reader.value(RuntimeSetting.memoryTopicMaxBytes, in: positive)
         self.maxQueuedAppends = try reader.value(RuntimeSetting.maxQueuedAppends, in: 1...1_000_000)
         let level = reader.value(RuntimeSetting.logLevel)

@@ -51,6 +51,7 @@ struct ProblemDetails: Sendable {
         case .projectionConflict: (.conflict, "projection-conflict", "Projection conflict")
         case .waitTimedOut: (.gatewayTimeout, "wait-timed-out", "Checkpoint not reached in time")
         case .generationFenced: (.serviceUnavailable, "projection-replaced", "Projection generation replaced")
+        case .payloadTooLarge: (.contentTooLarge, "payload-too-large", "Batch too large for the topic's storage")
         default: (.internalServerError, "internal", "Internal error")
         }
     }

@@ -1,0 +1,88 @@
+import IPAddresses
+
+/// Which Blob endpoints a client may name in a topic's `connection`, checked before anything connects.
+///
+/// - With an allow list (`--blob-allow`), the endpoint's host must match a rule: `host[:port]` (a name, compared
+///   without case), an address or CIDR block (compared with an endpoint that names an address), `[v6]:port`. Names
+///   are not resolved: a CIDR rule admits only endpoints that name an address.
+/// - Without one, any endpoint is allowed, and only trusted callers should create topics.
+/// - Link-local addresses (169.254.0.0/16, fe80::/10, where cloud metadata services answer) and the metadata names
+///   and addresses of the large clouds are always refused, allow list or not.
+public struct BlobEndpointPolicy: Sendable {
+    enum Rule: Sendable, Equatable {
+        case host(String, port: Int?)
+        case addresses(IPAddressRange, port: Int?)
+    }
+
+    let allow: [Rule]
+
+    /// Allows every endpoint but the always-refused ones.
+    public static let unrestricted = BlobEndpointPolicy(rules: [])
+
+    static let refusedRanges = ["169.254.0.0/16", "fe80::/10", "100.100.100.200/32", "fd00:ec2::254/128"].compactMap(IPAddressRange.init)
+    static let refusedNames: Set<String> = ["metadata", "metadata.google.internal", "metadata.goog", "instance-data", "instance-data.ec2.internal"]
+
+    /// - Throws: `BlobEndpointPolicyError` naming a rule that cannot be read.
+    public init(allow: [String]) throws {
+        self.init(
+            rules: try allow.map { text in
+                guard let rule = Self.rule(text) else { throw BlobEndpointPolicyError(rule: text) }
+                return rule
+            }
+        )
+    }
+
+    private init(rules: [Rule]) {
+        self.allow = rules
+    }
+
+    private static func rule(_ text: String) -> Rule? {
+        let rule = text.trimmingSpace
+        var host = Substring(rule)
+        var port: Int?
+        if rule.hasPrefix("["), let close = rule.firstIndex(of: "]") {
+            host = rule[rule.index(after: rule.startIndex)..<close]
+            let rest = rule[rule.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let number = Int(rest.dropFirst()), (1...65535).contains(number) else { return nil }
+                port = number
+            }
+        } else if rule.filter({ $0 == ":" }).count == 1, let colon = rule.lastIndex(of: ":") {
+            guard let number = Int(rule[rule.index(after: colon)...]), (1...65535).contains(number) else { return nil }
+            host = rule[..<colon]
+            port = number
+        }
+        guard !host.isEmpty else { return nil }
+        if let range = IPAddressRange(String(host)) { return .addresses(range, port: port) }
+        guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else { return nil }
+        return .host(host.lowercased(), port: port)
+    }
+
+    /// Why `account`'s endpoint may not be used; nil when it may.
+    func refusal(_ account: BlobAccount) -> String? {
+        let host = account.host.lowercased()
+        let port = account.port ?? (account.scheme == "https" ? 443 : 80)
+        let address = IPAddress(host)
+        if let address, Self.refusedRanges.contains(where: { $0.contains(address) }) {
+            return "the Blob endpoint is a link-local or metadata address, which is never allowed"
+        }
+        if Self.refusedNames.contains(host.hasSuffix(".") ? String(host.dropLast()) : host) {
+            return "the Blob endpoint is a cloud metadata service, which is never allowed"
+        }
+        guard !self.allow.isEmpty else { return nil }
+        let allowed = self.allow.contains { rule in
+            switch rule {
+            case .host(let name, let rulePort): address == nil && name == host && (rulePort == nil || rulePort == port)
+            case .addresses(let range, let rulePort): address.map(range.contains) == true && (rulePort == nil || rulePort == port)
+            }
+        }
+        return allowed ? nil : "the Blob endpoint \(account.authority) is not allowed (see --blob-allow)"
+    }
+}
+
+/// An allow rule that cannot be read.
+public struct BlobEndpointPolicyError: Error, Sendable, CustomStringConvertible {
+    public let rule: String
+
+    public var description: String { "--blob-allow rule '\(self.rule.prefix(200))' is not host[:port], [v6]:port, an address or a CIDR block" }
+}

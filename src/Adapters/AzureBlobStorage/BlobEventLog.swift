@@ -1,0 +1,513 @@
+public import AppendGroups
+public import EventStoreCore
+public import Logging
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A topic's log as append-blob segments in a container, `<prefix>/seg-<first offset, 20 digits>.log`, which
+/// several server processes may write at once.
+///
+/// **Appending.** Publishes queue up (an `AppendQueue`); the writer plans the queued ones in order (a `GroupPlan`)
+/// against the tail it knows, encodes them as one frame (``BlobFrame``, at most 4 MiB: a larger group is cut into
+/// frames by publish, and a publish larger than a frame is refused with `payloadTooLarge`) and appends it with
+/// `x-ms-blob-condition-appendpos` set to the segment's length as it knows it. So two writers never interleave or
+/// reorder: the loser of a race gets 412, reads the frames the winner appended, plans its publishes again
+/// (conditions and idempotency against the new tail) and retries. An append that got no answer is resolved by
+/// reading what is at its position: its own frame (writer and batch identity), another's, or nothing.
+///
+/// **Roll-over.** A segment is full at `segmentBytes` (`x-ms-blob-condition-maxsize`) or at the service's block
+/// limit; the writer that finds it full seals it (`comp=seal`), reads its last frames, and creates the next segment,
+/// named by the sealed one's end offset, with `If-None-Match: *`: every writer agrees where a segment ends.
+///
+/// **Reading** finds the segment by name, then the frame by an index of frame boundaries (built by reading the
+/// segment once, kept in memory), and reads ranges of frames: never the whole topic.
+///
+/// **Other writers' appends** are seen when this process appends (a 412), and by polling the tail segment's length
+/// every `pollInterval` while the engine observes the log.
+///
+/// **Idempotency** by event id holds against the events of the segment being written and the one before it (read
+/// when the log opens), and every event appended since, by any writer.
+public final class BlobEventLog: EventLog {
+    /// Tunables of a log.
+    public struct Options: Sendable {
+        /// A segment is full at this many bytes.
+        public var segmentBytes: Int64
+        /// The most appends waiting for the writer at once.
+        public var maxQueuedAppends: Int
+        /// How often the tail is polled for other writers' appends.
+        public var pollInterval: Duration
+        /// How many times one group is planned again after losing a race (or finding a full segment) before it is
+        /// answered 503.
+        public var maxAttempts: Int
+
+        public init(
+            segmentBytes: Int64 = 64 << 20,
+            maxQueuedAppends: Int = AppendQueue.defaultMaxDepth,
+            pollInterval: Duration = .seconds(1),
+            maxAttempts: Int = 64
+        ) {
+            self.segmentBytes = segmentBytes
+            self.maxQueuedAppends = maxQueuedAppends
+            self.pollInterval = pollInterval
+            self.maxAttempts = maxAttempts
+        }
+    }
+
+    /// One segment as this process knows it.
+    struct Segment: Sendable {
+        var name: String
+        var firstOffset: Int64
+        /// Its frames, once read (nil until a read or the writer needs them).
+        var frames: [BlobFrame]?
+        var sealed = false
+
+        var length: Int64 { self.frames?.last?.endPosition ?? 0 }
+        var endOffset: Int64 { self.frames?.last?.endOffset ?? self.firstOffset }
+    }
+
+    private struct State {
+        /// In offset order; the last is the tail, whose frames are always known.
+        var segments: [Segment]
+        /// The ids of the idempotency window, with their offsets.
+        var ids: [UUID: Int64] = [:]
+        var head: Int64 { self.segments.last?.endOffset ?? 0 }
+    }
+
+    let client: BlobContainerClient
+    let prefix: String
+    let topic: String
+    let options: Options
+    /// Who this log is, in the frames it writes.
+    let writerID = UUID()
+    private let readOnly: Bool
+    private let state: Mutex<State>
+    private let queue: AppendQueue
+    private let batches = Atomic<UInt64>(0)
+    private let poller = Mutex<Task<Void, Never>?>(nil)
+    private let logger: Logger
+
+    private init(client: BlobContainerClient, prefix: String, topic: String, options: Options, readOnly: Bool, state: State, logger: Logger) {
+        self.client = client
+        self.prefix = prefix
+        self.topic = topic
+        self.options = options
+        self.readOnly = readOnly
+        self.state = Mutex(state)
+        self.queue = AppendQueue(topic: topic, maxDepth: options.maxQueuedAppends)
+        self.logger = logger
+    }
+
+    /// Opens the topic's log: lists its segments, creates the first when there is none (unless `readOnly`), and reads
+    /// the last two (the tail's frames, the window's ids).
+    static func open(
+        client: BlobContainerClient,
+        prefix: String,
+        topic: String,
+        options: Options,
+        readOnly: Bool = false,
+        logger: Logger
+    ) async throws -> BlobEventLog {
+        var segments = try await Self.listSegments(client, prefix: prefix)
+        if segments.isEmpty {
+            if !readOnly { _ = try await client.createAppendBlob(Self.segmentName(prefix, 0)) }
+            segments = [Segment(name: Self.segmentName(prefix, 0), firstOffset: 0, frames: [])]
+        }
+        var state = State(segments: segments)
+        for index in segments.indices.suffix(2) {
+            let (frames, events) = try await Self.readFrames(client, of: segments[index], from: 0, decoding: true)
+            state.segments[index].frames = frames
+            for event in events { state.ids[event.id] = event.offset }
+        }
+        logger.debug("Opened blob topic", metadata: ["topic": "\(topic)", "segments": "\(segments.count)", "head": "\(state.head)"])
+        return BlobEventLog(client: client, prefix: prefix, topic: topic, options: options, readOnly: readOnly, state: state, logger: logger)
+    }
+
+    static func segmentName(_ prefix: String, _ firstOffset: Int64) -> String {
+        let digits = String(firstOffset)
+        return "\(prefix)/seg-\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).log"
+    }
+
+    /// The topic's segments, in offset order, from a listing (other blobs under the prefix are ignored).
+    private static func listSegments(_ client: BlobContainerClient, prefix: String) async throws -> [Segment] {
+        var segments: [Segment] = []
+        var marker: String?
+        repeat {
+            let page = try await client.list(prefix: "\(prefix)/seg-", marker: marker)
+            for blob in page.blobs {
+                let digits = blob.name.dropFirst(prefix.count + 5).dropLast(4)
+                guard blob.name.hasSuffix(".log"), digits.count == 20, digits.allSatisfy(\.isASCII), let first = Int64(digits) else { continue }
+                segments.append(Segment(name: blob.name, firstOffset: first, frames: nil, sealed: blob.sealed))
+            }
+            marker = page.nextMarker
+        } while marker != nil
+        return segments.sorted { $0.firstOffset < $1.firstOffset }
+    }
+
+    /// The frames of `segment` from byte `position` to its end (and their events, when `decoding`).
+    /// - Throws: `storageCorrupted` for bytes that are not frames.
+    private static func readFrames(
+        _ client: BlobContainerClient,
+        of segment: Segment,
+        from position: Int64,
+        decoding: Bool
+    ) async throws -> (frames: [BlobFrame], events: [Event]) {
+        let chunk: Int64 = 8 << 20
+        var frames: [BlobFrame] = []
+        var events: [Event] = []
+        var pending: [UInt8] = []
+        var pendingStart = position
+        var next = position
+        while true {
+            let bytes = try await client.read(segment.name, range: next..<(next + chunk))
+            next += Int64(bytes.count)
+            pending += bytes
+            do {
+                let (found, consumed) = try BlobFrame.frames(in: pending[...], at: pendingStart)
+                if decoding {
+                    for frame in found {
+                        let start = Int(frame.position - pendingStart)
+                        events += try BlobFrame.events(of: frame, in: pending[start..<(start + frame.length)])
+                    }
+                }
+                frames += found
+                pending.removeFirst(consumed)
+                pendingStart += Int64(consumed)
+            } catch {
+                throw EventStoreError(.storageCorrupted, "blob segment '\(segment.name)': \(error)")
+            }
+            if Int64(bytes.count) < chunk { break }
+        }
+        guard pending.isEmpty else {
+            throw EventStoreError(.storageCorrupted, "blob segment '\(segment.name)' ends inside a frame at byte \(pendingStart)")
+        }
+        return (frames, events)
+    }
+
+    // MARK: EventLog
+
+    public func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
+        guard !self.readOnly else { throw EventStoreError(.storageUnavailable, "topic '\(self.topic)' is open for reading only") }
+        return try await self.queue.append(events, condition: condition) {
+            Task { await self.writeQueued() }
+        }
+    }
+
+    public func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        let (segments, head) = self.state.withLock { ($0.segments, $0.head) }
+        guard offset < head else { return EventPage(events: [], nextOffset: max(offset, head), head: head) }
+        let start = max(offset, 0)
+        guard let index = segments.lastIndex(where: { $0.firstOffset <= start }) else {
+            return EventPage(events: [], nextOffset: head, head: head)
+        }
+        let frames = try await self.frames(of: segments[index], at: index)
+        guard let first = frames.firstIndex(where: { $0.endOffset > start }) else {
+            // Past this segment's end (it was sealed there): continue in the next.
+            let next = index + 1 < segments.count ? segments[index + 1].firstOffset : head
+            return EventPage(events: [], nextOffset: max(next, start + 1), head: head)
+        }
+        // Frames up to about 4 MiB, and enough events for the page.
+        var last = first
+        var bytes = frames[first].length
+        while last + 1 < frames.count, frames[last].endOffset - start < Int64(limit), bytes + frames[last + 1].length <= BlobFrame.maxBytes {
+            last += 1
+            bytes += frames[last].length
+        }
+        let range = frames[first].position..<frames[last].endPosition
+        let data = try await self.client.read(segments[index].name, range: range)
+        guard data.count == Int(range.count) else {
+            throw EventStoreError(.storageCorrupted, "blob segment '\(segments[index].name)' is shorter than its frames")
+        }
+        var events: [Event] = []
+        var payload = 0
+        var nextOffset = start
+        scan: for frame in frames[first...last] {
+            let base = Int(frame.position - range.lowerBound)
+            let decoded: [Event]
+            do {
+                decoded = try BlobFrame.events(of: frame, in: data[base..<(base + frame.length)])
+            } catch {
+                throw EventStoreError(.storageCorrupted, "blob segment '\(segments[index].name)': \(error)")
+            }
+            for event in decoded where event.offset >= start {
+                if filter.matches(event) {
+                    if events.count == limit || (!events.isEmpty && payload + event.payloadSize > maxBytes) { break scan }
+                    events.append(event)
+                    payload += event.payloadSize
+                }
+                nextOffset = event.offset + 1
+            }
+        }
+        return EventPage(events: events, nextOffset: nextOffset, head: head)
+    }
+
+    public func head(logger: Logger) async throws -> Int64 {
+        self.state.withLock { $0.head }
+    }
+
+    public func close(logger: Logger) async throws {
+        self.poller.withLock { $0?.cancel() }
+        await self.queue.close()
+    }
+
+    public var checksAvailability: Bool { true }
+
+    public func checkAvailability(logger: Logger) async throws {
+        let tail = self.state.withLock { $0.segments[$0.segments.count - 1].name }
+        do {
+            _ = try await self.client.properties(tail)
+        } catch {
+            throw self.unavailable(error)
+        }
+    }
+
+    public func observeExternalAppends(_ onHead: @escaping @Sendable (Int64) -> Void) {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                guard let interval = self?.options.pollInterval else { return }
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                let before = self.state.withLock { $0.head }
+                do {
+                    try await self.refresh()
+                } catch {
+                    self.logger.warning("Polling a blob topic's tail failed", metadata: ["topic": "\(self.topic)", "error": "\(error)"])
+                }
+                let after = self.state.withLock { $0.head }
+                if after > before { onHead(after) }
+            }
+        }
+        self.poller.withLock { previous in
+            previous?.cancel()
+            previous = task
+        }
+    }
+
+    // MARK: Writing (one writer at a time, through the queue)
+
+    private func writeQueued() async {
+        while let group = self.queue.nextGroup() {
+            var frame: [AppendQueue.Append] = []
+            var size = BlobFrame.headerLength
+            for append in group {
+                let length = BlobFrame.largestLength(of: append.events) - BlobFrame.headerLength
+                guard length + BlobFrame.headerLength <= BlobFrame.maxBytes else {
+                    append.answer(.failure(EventStoreError(
+                        .payloadTooLarge,
+                        "the batch takes more than \(BlobFrame.maxBytes) bytes, the most a blob topic writes at once; publish it in smaller batches"
+                    )))
+                    continue
+                }
+                if size + length > BlobFrame.maxBytes, !frame.isEmpty {
+                    await self.commit(frame)
+                    (frame, size) = ([], BlobFrame.headerLength)
+                }
+                frame.append(append)
+                size += length
+            }
+            if !frame.isEmpty { await self.commit(frame) }
+        }
+    }
+
+    /// Stores `appends` as one frame at the tail, planning them again after every race lost, then answers them.
+    private func commit(_ appends: [AppendQueue.Append]) async {
+        let requests = appends.map { (events: $0.events, condition: $0.condition) }
+        var attempts = 0
+        do {
+            while true {
+                attempts += 1
+                guard attempts <= self.options.maxAttempts else {
+                    throw EventStoreError(.storageUnavailable, "topic '\(self.topic)' lost \(self.options.maxAttempts) races to other writers in a row; nothing was written")
+                }
+                let tail = self.state.withLock { $0.segments[$0.segments.count - 1] }
+                let plan = try await self.plan(requests, on: tail)
+                // A refusal (or nothing to write) is not checked by an append: look at the tail first, in case another
+                // writer moved it since this process last did.
+                if plan.written.isEmpty || plan.answers.contains(where: { (try? $0.get()) == nil }) {
+                    try await self.refresh()
+                    let moved = self.state.withLock { $0.segments[$0.segments.count - 1] }
+                    if moved.name != tail.name || moved.length != tail.length { continue }
+                }
+                guard !plan.written.isEmpty else {
+                    for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
+                    return
+                }
+                let batch = self.batches.add(1, ordering: .relaxed).newValue
+                let frame = BlobFrame.encode(plan.written, writer: self.writerID, batch: batch)
+                switch try await self.append(frame, batch: batch, to: tail) {
+                case .stored:
+                    for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
+                    return
+                case .raceLost, .segmentFull:
+                    continue
+                }
+            }
+        } catch {
+            let failure = error as? EventStoreError ?? self.unavailable(error)
+            for append in appends { append.answer(.failure(failure)) }
+        }
+    }
+
+    private enum AppendOutcome {
+        case stored
+        case raceLost
+        case segmentFull
+    }
+
+    /// Appends one frame at the tail's end and learns what became of it.
+    private func append(_ frame: [UInt8], batch: UInt64, to tail: Segment) async throws -> AppendOutcome {
+        var unanswered = 0
+        while true {
+            do {
+                try await self.client.appendBlock(tail.name, frame, at: tail.length, maxSize: self.options.segmentBytes)
+                let parsed = try BlobFrame.frames(in: frame[...], at: tail.length).frames
+                let events = try BlobFrame.events(of: parsed[0], in: frame[...])
+                self.advance(tail.name, from: tail.length, frames: parsed, events: events)
+                return .stored
+            } catch let error as BlobServiceError where error.code == "AppendPositionConditionNotMet" {
+                // Another writer appended first, or libcurl resent this append after its answer was lost.
+                return try await self.resolve(batch: batch, at: tail) ? .stored : .raceLost
+            } catch let error as BlobServiceError
+                where ["MaxBlobSizeConditionNotMet", "BlockCountExceedsLimit", "BlobIsSealed"].contains(error.code)
+            {
+                try await self.rollOver(tail)
+                return .segmentFull
+            } catch let error as BlobTransportError {
+                // No answer: whether the frame is stored is read back.
+                if try await self.resolve(batch: batch, at: tail) { return .stored }
+                if self.state.withLock({ $0.segments.last?.length }) != tail.length { return .raceLost }
+                unanswered += 1
+                guard unanswered < 3 else { throw self.unavailable(error) }
+            }
+        }
+    }
+
+    /// Reads what other writers appended since `tail` and whether the frame at its end is this writer's `batch`.
+    private func resolve(batch: UInt64, at tail: Segment) async throws -> Bool {
+        let frames = try await self.refresh()
+        return frames.first { $0.position == tail.length }.map { $0.writer == self.writerID && $0.batch == batch } ?? false
+    }
+
+    /// Plans `requests` against `tail`: conditions that need stored events are answered by reading them first.
+    private func plan(_ requests: [(events: [NewEvent], condition: AppendCondition?)], on tail: Segment) async throws -> GroupPlan {
+        let head = tail.endOffset
+        struct Question: Hashable {
+            var filter: EventFilter
+            var first: Int64
+        }
+        var answers: [Question: Bool] = [:]
+        for case let (_, condition?) in requests {
+            guard let filter = condition.failIfEventsMatch else { continue }
+            let question = Question(filter: filter, first: AppendPlanner.firstOffsetChecked(by: condition))
+            guard question.first < head, answers[question] == nil else { continue }
+            answers[question] = try await self.anyStoredEvent(matching: filter, from: question.first, below: head)
+        }
+        let ids = self.state.withLock { $0.ids }
+        return GroupPlan(requests, head: head, storedOffset: { ids[$0] }, storedEventMatches: { answers[Question(filter: $0, first: $1)] ?? false })
+    }
+
+    private func anyStoredEvent(matching filter: EventFilter, from first: Int64, below head: Int64) async throws -> Bool {
+        var offset = first
+        while offset < head {
+            let page = try await self.read(from: offset, limit: 1, maxBytes: .max, filter: filter, logger: self.logger)
+            if let event = page.events.first { return event.offset < head }
+            guard page.nextOffset > offset else { return false }
+            offset = page.nextOffset
+        }
+        return false
+    }
+
+    /// Reads the frames appended to the tail since this process last looked, following the roll-overs other writers
+    /// made. - Returns: the new frames of the tail segment it started from (those after its known end).
+    @discardableResult
+    func refresh() async throws -> [BlobFrame] {
+        var started: [BlobFrame]?
+        while true {
+            let tail = self.state.withLock { $0.segments[$0.segments.count - 1] }
+            // Sealed first, then read: a sealed segment is final, so the read sees all of it.
+            let sealed = try await self.client.properties(tail.name)?.sealed ?? false
+            let (frames, events) = try await Self.readFrames(self.client, of: tail, from: tail.length, decoding: true)
+            self.advance(tail.name, from: tail.length, frames: frames, events: events)
+            if started == nil { started = frames }
+            guard sealed else { return started ?? [] }
+            let read = self.state.withLock { $0.segments[$0.segments.count - 1] }
+            guard read.name == tail.name, try await self.openNext(after: read, creating: false) else { return started ?? [] }
+        }
+    }
+
+    /// Records frames read or written at `position` of segment `name`, unless the tail moved meanwhile.
+    private func advance(_ name: String, from position: Int64, frames: [BlobFrame], events: [Event]) {
+        guard !frames.isEmpty else { return }
+        self.state.withLock { state in
+            let last = state.segments.count - 1
+            guard state.segments[last].name == name, state.segments[last].length == position else { return }
+            state.segments[last].frames! += frames
+            for event in events { state.ids[event.id] = event.offset }
+        }
+    }
+
+    /// Seals the full tail, reads its last frames, and opens the next segment (creating it unless another writer
+    /// did).
+    private func rollOver(_ tail: Segment) async throws {
+        try await self.client.seal(tail.name)
+        let current = self.state.withLock { $0.segments[$0.segments.count - 1] }
+        guard current.name == tail.name else { return }  // rolled already
+        let (frames, events) = try await Self.readFrames(self.client, of: current, from: current.length, decoding: true)
+        self.advance(current.name, from: current.length, frames: frames, events: events)
+        let sealed = self.state.withLock { $0.segments[$0.segments.count - 1] }
+        try await self.openNext(after: sealed, creating: true)
+    }
+
+    /// Makes the segment after the sealed `segment` the tail, reading what it holds.
+    /// - Returns: false when the successor does not exist yet (and `creating` is false): the next look finds it.
+    @discardableResult
+    private func openNext(after segment: Segment, creating: Bool) async throws -> Bool {
+        let name = Self.segmentName(self.prefix, segment.endOffset)
+        if creating {
+            _ = try await self.client.createAppendBlob(name)
+        } else if try await self.client.properties(name) == nil {
+            return false
+        }
+        let next = Segment(name: name, firstOffset: segment.endOffset, frames: [])
+        let (frames, events) = try await Self.readFrames(self.client, of: next, from: 0, decoding: true)
+        self.state.withLock { state in
+            let last = state.segments.count - 1
+            guard state.segments[last].name == segment.name else { return }
+            state.segments[last].sealed = true
+            var opened = next
+            opened.frames = frames
+            state.segments.append(opened)
+            for event in events { state.ids[event.id] = event.offset }
+            // The window: the tail and the segment before it.
+            let oldest = state.segments[state.segments.count - 2].firstOffset
+            state.ids = state.ids.filter { $0.value >= oldest }
+        }
+        self.logger.debug("Rolled blob segment", metadata: ["topic": "\(self.topic)", "segment": "\(name)"])
+        return true
+    }
+
+    /// The frames of a segment that is not the tail, read once and kept.
+    private func frames(of segment: Segment, at index: Int) async throws -> [BlobFrame] {
+        if let frames = segment.frames { return frames }
+        let (frames, _) = try await Self.readFrames(self.client, of: segment, from: 0, decoding: false)
+        self.state.withLock { state in
+            if index < state.segments.count, state.segments[index].name == segment.name, state.segments[index].frames == nil {
+                state.segments[index].frames = frames
+            }
+        }
+        return frames
+    }
+
+    /// The error a client sees for a failure of the Blob service: what failed, never a secret.
+    func unavailable(_ error: any Error) -> EventStoreError {
+        if let error = error as? EventStoreError { return error }
+        if let error = error as? BlobServiceError, error.isAuthenticationFailure {
+            return EventStoreError(.storageUnavailable, "the Blob service refused the credentials of topic '\(self.topic)' (\(error.status) \(error.code)); nothing was written")
+        }
+        return EventStoreError(.storageUnavailable, "the Blob storage of topic '\(self.topic)' failed (\(error)); nothing was written")
+    }
+}

@@ -1,0 +1,191 @@
+@testable import AzureBlobStorage
+import EventStoreCore
+import EventStoreTesting
+import Foundation
+import Logging
+import NIOPosix
+import Synchronization
+import Testing
+
+/// The blob log against the fake Blob service: the event-log conformance suite with one writer and with two (two
+/// "processes" racing on one topic), roll-over, and the faults of a real service.
+@Suite("Blob event log against the fake Blob service")
+struct BlobEventLogTests {
+    static func open(_ server: FakeBlobServer, prefix: String = "orders", options: BlobEventLog.Options = .init(pollInterval: .milliseconds(200))) async throws -> BlobEventLog {
+        let client = try server.client()
+        _ = try await client.createContainer()
+        return try await BlobEventLog.open(client: client, prefix: prefix, topic: "orders", options: options, logger: quietLogger)
+    }
+
+    static func event(_ type: String = "Placed", id: UUID = UUID()) -> NewEvent {
+        NewEvent(id: id, type: type, data: RawJSON(validatedBytes: Array(#"{"n":1}"#.utf8)), timestamp: Date())
+    }
+
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformance(_ check: EventLogConformance.Check) async throws {
+        try await FakeBlobServer.with { server in
+            try await EventLogConformance {
+                let log = try await Self.open(server)
+                return (log, { try await Self.open(server) })
+            }.run(check)
+        }
+    }
+
+    /// Every append goes to one of two logs of the same topic in turn, as if two servers wrote it.
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformanceWithTwoWriters(_ check: EventLogConformance.Check) async throws {
+        try await FakeBlobServer.with { server in
+            try await EventLogConformance {
+                let pair = TwoWriters(try await Self.open(server), try await Self.open(server))
+                return (pair, { TwoWriters(try await Self.open(server), try await Self.open(server)) })
+            }.run(check)
+        }
+    }
+
+    @Test func segmentsRollOverUnderRacingWriters() async throws {
+        try await FakeBlobServer.with { server in
+            try await server.faults(#"{"block_limit": 3}"#)
+            let (first, second) = (try await Self.open(server), try await Self.open(server))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Four publishers, two per writer, each publishing one batch after the other: many frames.
+                for publisher in 0..<4 {
+                    group.addTask {
+                        for index in 0..<15 {
+                            let log = publisher % 2 == 0 ? first : second
+                            _ = try await log.append([Self.event("E\(publisher)-\(index)"), Self.event()], condition: nil, logger: quietLogger)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await first.refresh()
+            let events = try await Self.readAll(first)
+            #expect(events.map(\.offset) == Array(0..<120))
+            #expect(Set(events.map(\.id)).count == 120)
+            // Each batch stays whole and in order.
+            for index in stride(from: 0, to: 120, by: 2) { #expect(events[index].type.hasPrefix("E") && events[index + 1].type == "Placed") }
+            let listing = try await server.client().list(prefix: "orders/seg-")
+            #expect(listing.blobs.count > 5, "\(listing.blobs.count) segments")
+            #expect(listing.blobs.dropLast().allSatisfy { $0.sealed }, "every full segment is sealed")
+            let reopened = try await Self.open(server)
+            #expect(try await reopened.head(logger: quietLogger) == 120)
+            #expect(try await Self.readAll(reopened).map(\.id) == events.map(\.id))
+        }
+    }
+
+    @Test func idempotencyHoldsAcrossWritersAndRestarts() async throws {
+        try await FakeBlobServer.with { server in
+            let (first, second) = (try await Self.open(server), try await Self.open(server))
+            let event = Self.event()
+            let stored = try await first.append([event], condition: nil, logger: quietLogger)
+            let again = try await second.append([event, Self.event()], condition: nil, logger: quietLogger)
+            #expect(again.entries.map(\.offset) == [stored.entries[0].offset, 1])
+            #expect(again.entries.map(\.duplicate) == [true, false])
+            let restarted = try await Self.open(server)
+            #expect(try await restarted.append([event], condition: nil, logger: quietLogger).entries[0].duplicate)
+            #expect(try await restarted.head(logger: quietLogger) == 2)
+        }
+    }
+
+    @Test func anotherWritersAppendsWakeThisProcessWithinTwoSeconds() async throws {
+        try await FakeBlobServer.with { server in
+            let (writer, watcher) = (try await Self.open(server), try await Self.open(server))
+            let seen = Mutex<Int64>(0)
+            watcher.observeExternalAppends { head in seen.withLock { $0 = max($0, head) } }
+            let started = ContinuousClock.now
+            _ = try await writer.append([Self.event(), Self.event()], condition: nil, logger: quietLogger)
+            try await eventually("the watcher sees head 2", timeout: .seconds(5)) { seen.withLock { $0 } == 2 }
+            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(try await watcher.read(from: 0, limit: 10, filter: .all, logger: quietLogger).events.count == 2)
+            try await watcher.close(logger: quietLogger)
+        }
+    }
+
+    @Test func faultsOfTheServiceLoseNothingAndStoreNothingTwice() async throws {
+        try await FakeBlobServer.with { server in
+            let log = try await Self.open(server)
+            try await server.faults(#"{"drop_after_commit": 2}"#)
+            for _ in 0..<3 { _ = try await log.append([Self.event()], condition: nil, logger: quietLogger) }
+            try await server.faults(#"{"force_412": 3, "server_busy": 2, "retry_after": 0}"#)
+            for _ in 0..<3 { _ = try await log.append([Self.event()], condition: nil, logger: quietLogger) }
+            let events = try await Self.readAll(try await Self.open(server))
+            #expect(events.map(\.offset) == Array(0..<6), "each append stored once, in order")
+        }
+    }
+
+    @Test func aWrongKeyIsAClearUnavailableError() async throws {
+        try await FakeBlobServer.with { server in
+            let adapter = BlobStorageAdapter(threadPool: BlobTestThreads.pool)
+            let wrong = Data((0..<64).map { UInt8($0) }).base64EncodedString()
+            let configuration = TopicConfiguration(
+                name: try TopicName("orders"),
+                adapter: .azureBlob,
+                connection: server.connectionString(key: wrong),
+                options: ["container": "events", "createContainerIfNotExist": "true"]
+            )
+            let error = await expectError(.storageUnavailable) { _ = try await adapter.openLog(for: configuration, logger: quietLogger) }
+            #expect(error?.message.contains("refused the credentials") == true, "\(String(describing: error))")
+            #expect(error?.message.contains(wrong) == false)
+        }
+    }
+
+    @Test func aBatchLargerThanAFrameIsRefusedAndTheOthersStored() async throws {
+        try await FakeBlobServer.with { server in
+            let log = try await Self.open(server)
+            let big = String(repeating: "x", count: 1 << 20)
+            let huge = (0..<5).map { _ in NewEvent(id: UUID(), type: "Big", data: RawJSON(validatedBytes: Array("\"\(big)\"".utf8)), timestamp: Date()) }
+            await expectError(.payloadTooLarge) { _ = try await log.append(huge, condition: nil, logger: quietLogger) }
+            // Three publishes of 1.5 MiB each at once: they cannot share one frame, and are stored whole.
+            let parts = try await withThrowingTaskGroup(of: AppendResult.self) { group in
+                for _ in 0..<3 { group.addTask { try await log.append(Array(huge.prefix(1).map { NewEvent(id: UUID(), type: $0.type, data: $0.data, timestamp: $0.timestamp) }) + [Self.event()], condition: nil, logger: quietLogger) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(parts.count == 3)
+            #expect(try await log.head(logger: quietLogger) == 6)
+        }
+    }
+
+    static func readAll(_ log: any EventLog) async throws -> [Event] {
+        var events: [Event] = []
+        var offset: Int64 = 0
+        while true {
+            let page = try await log.read(from: offset, limit: 1000, filter: .all, logger: quietLogger)
+            events += page.events
+            guard page.nextOffset < page.head else { return events }
+            offset = page.nextOffset
+        }
+    }
+}
+
+/// Two logs of one topic, written in turn: each append goes to the next; reads and heads come from a log that has
+/// caught up with the other's appends first.
+final class TwoWriters: EventLog {
+    let logs: [BlobEventLog]
+    private let turn = Atomic(0)
+
+    init(_ first: BlobEventLog, _ second: BlobEventLog) {
+        self.logs = [first, second]
+    }
+
+    private var next: BlobEventLog { self.logs[self.turn.add(1, ordering: .relaxed).oldValue % 2] }
+
+    func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
+        try await self.next.append(events, condition: condition, logger: logger)
+    }
+
+    func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        let log = self.next
+        try await log.refresh()
+        return try await log.read(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, logger: logger)
+    }
+
+    func head(logger: Logger) async throws -> Int64 {
+        let log = self.next
+        try await log.refresh()
+        return try await log.head(logger: logger)
+    }
+
+    func close(logger: Logger) async throws {
+        for log in self.logs { try await log.close(logger: logger) }
+    }
+}
