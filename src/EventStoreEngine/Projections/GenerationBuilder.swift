@@ -85,7 +85,8 @@ struct GenerationBuilder {
     /// - Throws: `invalidArgument` naming the first event whose fold failed.
     private mutating func fold(_ events: [Event]) async throws {
         var runs: ([Event], [Event]) = (events, [])
-        if self.partitioned && events.count > 1 {
+        if self.partitioned {
+            // Every event to its key's part, a page of one as well: a part holds its keys for the whole build.
             runs.0 = []
             for event in events {
                 guard let partition = self.fold.partition(of: event) else {
@@ -95,8 +96,6 @@ struct GenerationBuilder {
                 }
                 if partition.hashValue & 1 == 0 { runs.0.append(event) } else { runs.1.append(event) }
             }
-        } else if self.partitioned, let event = events.first, self.fold.partition(of: event) == nil {
-            self.unpartition()
         }
         if !self.holdsEverything {
             try await self.fetch(runs.0, into: self.parts[0])
@@ -105,6 +104,8 @@ struct GenerationBuilder {
         let (kind, second, secondRun) = (self.fold, self.parts[1], runs.1)
         let other = secondRun.isEmpty ? nil : Task { FoldedEvents(secondRun, with: kind, into: &second.model).failure }
         let failures = [FoldedEvents(runs.0, with: kind, into: &self.parts[0].model).failure, await other?.value].compactMap { $0 }
+        // What was fetched for this page is not kept: memory stays bounded by the changes held.
+        for part in self.parts { part.model.forgetFetched() }
         if let failure = failures.min(by: { $0.offset < $1.offset }) {
             throw EventStoreError(.invalidArgument, failure.reason)
         }

@@ -11,16 +11,11 @@ public struct ProjectionModel: Sendable {
 
     /// - Parameter fetched: the stored values of the keys the batch reads (absent keys left out).
     public init(fetched: [ProjectionKey: RawJSON]) {
-        self.init(fetched: fetched, changes: [:], changeBytes: 0)
+        self.fetched = fetched
+        self.changes = [:]
+        self.changeBytes = 0
     }
 
-    /// Goes on from changes that earlier batches made and that are not stored yet (a rebuild holds them until it
-    /// writes), `changeBytes` their size.
-    public init(fetched: [ProjectionKey: RawJSON], changes: [ProjectionKey: RawJSON?], changeBytes: Int) {
-        self.fetched = fetched
-        self.changes = changes
-        self.changeBytes = changeBytes
-    }
 
     /// The entry's value: as this batch left it, else as stored. Only keys the kind declared it reads
     /// (``ProjectionKind/keysRead(by:)``) or that this batch wrote are known; others read as absent.
@@ -40,6 +35,11 @@ public struct ProjectionModel: Sendable {
     /// Adds stored values fetched later (keys the batch has not changed).
     public mutating func addFetched(_ values: [ProjectionKey: RawJSON]) {
         self.fetched.merge(values) { $1 }
+    }
+
+    /// Drops the stored values fetched so far, keeping the changes (a rebuild fetches per page).
+    public mutating func forgetFetched() {
+        self.fetched.removeAll()
     }
 
     /// Folds one event with `body`: what it changed is kept when it returns, undone when it throws, so a failed fold
