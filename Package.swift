@@ -34,6 +34,7 @@ let package = Package(
             name: "EventStoreEngine",
             dependencies: [
                 "EventStoreCore",
+                "AsyncLocking",
                 "EventJSON",
                 "EventWire",
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +47,7 @@ let package = Package(
         .target(name: "EventJSON", path: "src/EventJSON"),
         .target(name: "POSIXFiles", path: "src/Support/POSIXFiles"),
         .target(name: "IPAddresses", path: "src/Support/IPAddresses"),
+        .target(name: "AsyncLocking", path: "src/Support/AsyncLocking"),
         // The JSON wire form of events, shared by the REST API and webhook callbacks.
         .target(name: "EventWire", dependencies: ["EventStoreCore", "EventJSON"], path: "src/EventWire"),
         // Outbound adapters.
@@ -128,6 +130,7 @@ let package = Package(
             dependencies: [
                 "EventStoreCore",
                 "AppendGroups",
+                "AsyncLocking",
                 "EventJSON",
                 "EventRecords",
                 "CCurl",

@@ -43,9 +43,14 @@ struct AppendQueueTests {
         let queue = AppendQueue(topic: "orders", maxDepth: 10)
         let queued = Task { try await queue.append([Self.event], condition: nil) {} }
         try await eventually("the append waits") { queue.depth == 1 }
-        let closed = Task { await queue.close() }
-        try await Task.sleep(for: .milliseconds(50))
+        let finished = Count()
+        let closed = Task {
+            await queue.close()
+            finished.value.add(1, ordering: .relaxed)
+        }
+        try await eventually("close refuses new appends") { !queue.isAccepting }
         await expectError(.storageUnavailable) { try await queue.append([Self.event], condition: nil) {} }
+        #expect(finished.value.load(ordering: .relaxed) == 0, "close waits for the queued append")
         Self.write(queue, groups: Mutex([]))
         await closed.value
         #expect(try await queued.value.entries.count == 1, "the append queued before close was written")
@@ -60,7 +65,7 @@ struct AppendQueueTests {
     }
 }
 
-/// How many writers were started.
+/// A count shared with tasks.
 final class Count: Sendable {
     let value = Atomic(0)
 }

@@ -90,6 +90,19 @@ struct GroupPlanTests {
         #expect(plan.written.map(\.offset) == [20, 21, 22])
     }
 
+    @Test func aStorageErrorCanFailOnlyItsAppend() throws {
+        let plan = try GroupPlan(
+            [([Self.event()], nil), ([Self.event()], AppendCondition(failIfEventsMatch: EventFilter(types: ["X"]))), ([Self.event()], nil)],
+            head: 3,
+            storedOffset: { _ in nil },
+            storedEventMatches: { _, _ in throw StorageDown() },
+            errors: .append
+        )
+        #expect(plan.answers[1].failure?.code == .storageUnavailable)
+        #expect(plan.written.map(\.offset) == [3, 4], "the others are planned")
+        #expect(try plan.answers[2].get().entries[0].offset == 4)
+    }
+
     @Test func aStorageErrorFailsTheWholeGroup() {
         #expect(throws: StorageDown.self) {
             try GroupPlan(

@@ -47,6 +47,11 @@ public final class AppendQueue: Sendable {
         self.depthGauge = Gauge(label: "eventstore_append_queue_depth", dimensions: [("topic", topic)])
     }
 
+    /// Whether appends are taken (the queue is neither closed nor refusing).
+    public var isAccepting: Bool {
+        self.state.withLock { $0.refusal == nil }
+    }
+
     /// How many appends wait for the writer now.
     public var depth: Int {
         self.state.withLock { $0.pending.count }

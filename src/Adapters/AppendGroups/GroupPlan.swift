@@ -21,17 +21,27 @@ public struct GroupPlan: Sendable {
     /// The head once ``written`` is stored.
     public private(set) var nextHead: Int64
 
+    /// What a storage error while checking a condition fails.
+    public enum ErrorScope: Sendable {
+        /// The whole group: the error is thrown (a database transaction it aborted can store nothing more).
+        case group
+        /// Only the append whose condition was being checked (`storageUnavailable`); the others are planned.
+        case append
+    }
+
     /// Plans `appends` in order.
     /// - Parameters:
     ///   - head: the offset the next stored event gets.
     ///   - storedOffset: the offset of an event the topic stores with this id, if any.
     ///   - storedEventMatches: whether a stored event at the offset given or later (below `head`) matches the filter.
-    /// - Throws: what `storedEventMatches` throws (a storage error: the whole group fails with it).
+    ///   - errors: what an error of `storedEventMatches` fails.
+    /// - Throws: what `storedEventMatches` throws, when `errors` is `.group`.
     public init(
         _ appends: [(events: [NewEvent], condition: AppendCondition?)],
         head: Int64,
         storedOffset: (UUID) -> Int64?,
-        storedEventMatches: (EventFilter, Int64) throws -> Bool
+        storedEventMatches: (EventFilter, Int64) throws -> Bool,
+        errors: ErrorScope = .group
     ) rethrows {
         self.head = head
         self.nextHead = head
@@ -49,7 +59,15 @@ public struct GroupPlan: Sendable {
                 matched = self.written.contains { $0.offset >= first && filter.matches($0) }
                 if !matched, first < head {
                     // Every stored event from `first` on counts, however far back.
-                    matched = try storedEventMatches(filter, first)
+                    do {
+                        matched = try storedEventMatches(filter, first)
+                    } catch {
+                        guard errors == .append else { throw error }
+                        self.answers.append(.failure(
+                            error as? EventStoreError ?? EventStoreError(.storageUnavailable, "checking the condition failed; nothing was written: \(error)")
+                        ))
+                        continue
+                    }
                 }
             }
             do {

@@ -38,7 +38,6 @@ final class BlobContainerClient: Sendable {
 
     struct Properties: Sendable {
         var length: Int64
-        var etag: String
         var sealed: Bool
     }
 
@@ -113,48 +112,25 @@ final class BlobContainerClient: Sendable {
         guard response.status == 200 else { return nil }
         return Properties(
             length: response.header("content-length").flatMap { Int64($0) } ?? 0,
-            etag: response.header("etag") ?? "",
             sealed: response.header("x-ms-blob-sealed") == "true"
         )
     }
 
     /// The bytes of `range` (fewer at the blob's end; none past it).
+    /// - Throws: `BlobServiceError` for an answer that is not the range asked for.
     func read(_ name: String, range: Range<Int64>) async throws -> [UInt8] {
         guard !range.isEmpty else { return [] }
         let response = try await self.send(
             "GET",
             blob: name,
             headers: [("x-ms-range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")],
-            accepting: [200, 206, 416]
+            accepting: [206, 416]
         )
-        return response.status == 416 ? [] : response.body
-    }
-
-    /// A whole (block) blob and its ETag, or nil when it does not exist.
-    func get(_ name: String) async throws -> (bytes: [UInt8], etag: String)? {
-        let response = try await self.send("GET", blob: name, accepting: [200, 404])
-        guard response.status == 200 else { return nil }
-        return (response.body, response.header("etag") ?? "")
-    }
-
-    /// Writes a block blob whole: only if its ETag is `ifMatch`, or only if none exists (`ifMatch` nil).
-    /// - Returns: the new ETag.
-    /// - Throws: `BlobServiceError` 412 or 409 when the condition does not hold.
-    func put(_ name: String, _ bytes: [UInt8], ifMatch: String?) async throws -> String {
-        let condition = ifMatch.map { ("If-Match", $0) } ?? ("If-None-Match", "*")
-        let response = try await self.send(
-            "PUT",
-            blob: name,
-            headers: [("Content-Type", "application/octet-stream"), condition, ("x-ms-blob-type", "BlockBlob")],
-            body: bytes,
-            accepting: [201]
-        )
-        return response.header("etag") ?? ""
-    }
-
-    /// Deletes a blob. - Returns: false when there was none.
-    func delete(_ name: String) async throws -> Bool {
-        try await self.send("DELETE", blob: name, accepting: [202, 404]).status == 202
+        guard response.status == 206 else { return [] }
+        guard response.body.count <= range.count, response.header("content-range")?.hasPrefix("bytes \(range.lowerBound)-") ?? true else {
+            throw BlobServiceError(status: response.status, code: "", message: "the service answered another range than bytes \(range.lowerBound)-\(range.upperBound - 1)")
+        }
+        return response.body
     }
 
     /// One page of the blobs whose names start with `prefix`, in name order.

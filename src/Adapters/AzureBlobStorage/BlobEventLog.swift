@@ -1,4 +1,5 @@
 public import AppendGroups
+import AsyncLocking
 public import EventStoreCore
 public import Logging
 import Synchronization
@@ -27,8 +28,9 @@ import Foundation
 /// **Reading** finds the segment by name, then the frame by an index of frame boundaries (built by reading the
 /// segment once, kept in memory), and reads ranges of frames: never the whole topic.
 ///
-/// **Other writers' appends** are seen when this process appends (a 412), and by polling the tail segment's length
-/// every `pollInterval` while the engine observes the log.
+/// **Other writers' appends** are seen when this process appends (a 412), and by polling the tail segment every
+/// `pollInterval` while the engine observes the log. The writer and the poller take turns (an `AsyncLock`), so the
+/// tail this process knows only ever grows by frames read in order.
 ///
 /// **Idempotency** by event id holds against the events of the segment being written and the one before it (read
 /// when the log opens), and every event appended since, by any writer.
@@ -45,6 +47,7 @@ public final class BlobEventLog: EventLog {
         /// answered 503.
         public var maxAttempts: Int
 
+        /// The defaults: 64 MiB segments, the queue depth of the other adapters, a poll a second, 64 attempts.
         public init(
             segmentBytes: Int64 = 64 << 20,
             maxQueuedAppends: Int = AppendQueue.defaultMaxDepth,
@@ -64,7 +67,6 @@ public final class BlobEventLog: EventLog {
         var firstOffset: Int64
         /// Its frames, once read (nil until a read or the writer needs them).
         var frames: [BlobFrame]?
-        var sealed = false
 
         var length: Int64 { self.frames?.last?.endPosition ?? 0 }
         var endOffset: Int64 { self.frames?.last?.endOffset ?? self.firstOffset }
@@ -89,6 +91,8 @@ public final class BlobEventLog: EventLog {
     private let queue: AppendQueue
     private let batches = Atomic<UInt64>(0)
     private let poller = Mutex<Task<Void, Never>?>(nil)
+    /// Held by whoever changes the tail: the writer, for a whole group; the poller, for one look.
+    private let tailLock = AsyncLock()
     private let logger: Logger
 
     private init(client: BlobContainerClient, prefix: String, topic: String, options: Options, readOnly: Bool, state: State, logger: Logger) {
@@ -113,19 +117,26 @@ public final class BlobEventLog: EventLog {
         logger: Logger
     ) async throws -> BlobEventLog {
         var segments = try await Self.listSegments(client, prefix: prefix)
+        var state = State(segments: segments)
         if segments.isEmpty {
             if !readOnly { _ = try await client.createAppendBlob(Self.segmentName(prefix, 0)) }
-            segments = [Segment(name: Self.segmentName(prefix, 0), firstOffset: 0, frames: [])]
+            state.segments = [Segment(name: Self.segmentName(prefix, 0), firstOffset: 0, frames: [])]
+            segments = readOnly ? [] : state.segments
         }
-        var state = State(segments: segments)
         for index in segments.indices.suffix(2) {
-            let (frames, events) = try await Self.readFrames(client, of: segments[index], from: 0, decoding: true)
+            let (frames, events) = try await Self.readFrames(client, of: segments[index], from: 0, offset: segments[index].firstOffset, decoding: true)
             state.segments[index].frames = frames
+            if index + 1 < segments.count, state.segments[index].endOffset != segments[index + 1].firstOffset {
+                throw EventStoreError(.storageCorrupted, "blob segment '\(segments[index].name)' ends at offset \(state.segments[index].endOffset), not where the next begins")
+            }
             for event in events { state.ids[event.id] = event.offset }
         }
-        logger.debug("Opened blob topic", metadata: ["topic": "\(topic)", "segments": "\(segments.count)", "head": "\(state.head)"])
+        logger.debug("Opened blob topic", metadata: ["topic": "\(topic)", "segments": "\(state.segments.count)", "head": "\(state.head)"])
         return BlobEventLog(client: client, prefix: prefix, topic: topic, options: options, readOnly: readOnly, state: state, logger: logger)
     }
+
+    /// The highest first offset a segment may have: far below `Int64.max`, so offsets never overflow.
+    static let maxOffset: Int64 = 1 << 62
 
     static func segmentName(_ prefix: String, _ firstOffset: Int64) -> String {
         let digits = String(firstOffset)
@@ -133,27 +144,37 @@ public final class BlobEventLog: EventLog {
     }
 
     /// The topic's segments, in offset order, from a listing (other blobs under the prefix are ignored).
+    /// - Throws: `storageCorrupted` for a listing that does not end, or a segment numbered past ``maxOffset``.
     private static func listSegments(_ client: BlobContainerClient, prefix: String) async throws -> [Segment] {
         var segments: [Segment] = []
+        var markers: Set<String> = []
         var marker: String?
         repeat {
             let page = try await client.list(prefix: "\(prefix)/seg-", marker: marker)
             for blob in page.blobs {
                 let digits = blob.name.dropFirst(prefix.count + 5).dropLast(4)
-                guard blob.name.hasSuffix(".log"), digits.count == 20, digits.allSatisfy(\.isASCII), let first = Int64(digits) else { continue }
-                segments.append(Segment(name: blob.name, firstOffset: first, frames: nil, sealed: blob.sealed))
+                guard blob.name.hasSuffix(".log"), digits.count == 20, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let first = Int64(digits) else {
+                    continue
+                }
+                guard first <= Self.maxOffset else { throw EventStoreError(.storageCorrupted, "blob segment '\(blob.name)' is numbered past \(Self.maxOffset)") }
+                segments.append(Segment(name: blob.name, firstOffset: first, frames: nil))
             }
             marker = page.nextMarker
+            if let marker, !markers.insert(marker).inserted || markers.count > 100_000 {
+                throw EventStoreError(.storageCorrupted, "the listing of '\(prefix)/' does not end (a marker came twice)")
+            }
         } while marker != nil
         return segments.sorted { $0.firstOffset < $1.firstOffset }
     }
 
-    /// The frames of `segment` from byte `position` to its end (and their events, when `decoding`).
-    /// - Throws: `storageCorrupted` for bytes that are not frames.
+    /// The frames of `segment` from byte `position` to its end (and their events, when `decoding`); the first must
+    /// begin at event `offset`, and each where the one before it ended.
+    /// - Throws: `storageCorrupted` for bytes that are not such frames.
     private static func readFrames(
         _ client: BlobContainerClient,
         of segment: Segment,
         from position: Int64,
+        offset: Int64,
         decoding: Bool
     ) async throws -> (frames: [BlobFrame], events: [Event]) {
         let chunk: Int64 = 8 << 20
@@ -162,14 +183,19 @@ public final class BlobEventLog: EventLog {
         var pending: [UInt8] = []
         var pendingStart = position
         var next = position
+        var expected = offset
         while true {
             let bytes = try await client.read(segment.name, range: next..<(next + chunk))
             next += Int64(bytes.count)
             pending += bytes
             do {
                 let (found, consumed) = try BlobFrame.frames(in: pending[...], at: pendingStart)
-                if decoding {
-                    for frame in found {
+                for frame in found {
+                    guard frame.firstOffset == expected else {
+                        throw BlobFrameError(position: frame.position, reason: "the frame begins at offset \(frame.firstOffset), not \(expected)")
+                    }
+                    expected = frame.endOffset
+                    if decoding {
                         let start = Int(frame.position - pendingStart)
                         events += try BlobFrame.events(of: frame, in: pending[start..<(start + frame.length)])
                     }
@@ -204,8 +230,9 @@ public final class BlobEventLog: EventLog {
         guard let index = segments.lastIndex(where: { $0.firstOffset <= start }) else {
             return EventPage(events: [], nextOffset: head, head: head)
         }
-        let frames = try await self.frames(of: segments[index], at: index)
-        guard let first = frames.firstIndex(where: { $0.endOffset > start }) else {
+        let frames = try await self.frames(of: segments, at: index)
+        let first = Self.firstFrame(in: frames, endingAfter: start)
+        guard first < frames.count else {
             // Past this segment's end (it was sealed there): continue in the next.
             let next = index + 1 < segments.count ? segments[index + 1].firstOffset : head
             return EventPage(events: [], nextOffset: max(next, start + 1), head: head)
@@ -245,12 +272,27 @@ public final class BlobEventLog: EventLog {
         return EventPage(events: events, nextOffset: nextOffset, head: head)
     }
 
+    /// The index of the first frame that ends after `offset` (frames are in offset order).
+    private static func firstFrame(in frames: [BlobFrame], endingAfter offset: Int64) -> Int {
+        var (low, high) = (0, frames.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if frames[middle].endOffset > offset { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     public func head(logger: Logger) async throws -> Int64 {
         self.state.withLock { $0.head }
     }
 
     public func close(logger: Logger) async throws {
-        self.poller.withLock { $0?.cancel() }
+        let poller = self.poller.withLock { poller in
+            defer { poller = nil }
+            poller?.cancel()
+            return poller
+        }
+        await poller?.value
         await self.queue.close()
     }
 
@@ -261,7 +303,7 @@ public final class BlobEventLog: EventLog {
         do {
             _ = try await self.client.properties(tail)
         } catch {
-            throw self.unavailable(error)
+            throw self.unavailable(error, outcome: nil)
         }
     }
 
@@ -313,42 +355,52 @@ public final class BlobEventLog: EventLog {
         }
     }
 
+    /// A question a condition asks of the stored events, and how far it was answered.
+    private struct Question: Hashable {
+        var filter: EventFilter
+        var first: Int64
+    }
+
     /// Stores `appends` as one frame at the tail, planning them again after every race lost, then answers them.
     private func commit(_ appends: [AppendQueue.Append]) async {
         let requests = appends.map { (events: $0.events, condition: $0.condition) }
-        var attempts = 0
-        do {
-            while true {
-                attempts += 1
-                guard attempts <= self.options.maxAttempts else {
-                    throw EventStoreError(.storageUnavailable, "topic '\(self.topic)' lost \(self.options.maxAttempts) races to other writers in a row; nothing was written")
+        var answered: [Question: (upTo: Int64, matched: Bool)] = [:]
+        // Whether a frame of this group may have been stored although no answer said so.
+        var outcomeUnknown = false
+        await self.tailLock.withLock {
+            do {
+                var attempts = 0
+                while true {
+                    attempts += 1
+                    guard attempts <= self.options.maxAttempts else {
+                        throw EventStoreError(.storageUnavailable, "topic '\(self.topic)' lost \(self.options.maxAttempts) races to other writers in a row")
+                    }
+                    let tail = self.state.withLock { $0.segments[$0.segments.count - 1] }
+                    let plan = try await self.plan(requests, on: tail, answered: &answered)
+                    // A refusal (or nothing to write) is not checked by an append: look at the tail first, in case
+                    // another writer moved it since this process last did.
+                    if plan.written.isEmpty || plan.answers.contains(where: { (try? $0.get()) == nil }) {
+                        try await self.refreshTail()
+                        let now = self.state.withLock { $0.segments[$0.segments.count - 1] }
+                        if now.name != tail.name || now.length != tail.length { continue }
+                    }
+                    guard !plan.written.isEmpty else {
+                        for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
+                        return
+                    }
+                    let batch = self.batches.add(1, ordering: .relaxed).newValue
+                    switch try await self.append(plan.written, batch: batch, to: tail, outcomeUnknown: &outcomeUnknown) {
+                    case .stored:
+                        for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
+                        return
+                    case .raceLost, .segmentFull:
+                        continue
+                    }
                 }
-                let tail = self.state.withLock { $0.segments[$0.segments.count - 1] }
-                let plan = try await self.plan(requests, on: tail)
-                // A refusal (or nothing to write) is not checked by an append: look at the tail first, in case another
-                // writer moved it since this process last did.
-                if plan.written.isEmpty || plan.answers.contains(where: { (try? $0.get()) == nil }) {
-                    try await self.refresh()
-                    let moved = self.state.withLock { $0.segments[$0.segments.count - 1] }
-                    if moved.name != tail.name || moved.length != tail.length { continue }
-                }
-                guard !plan.written.isEmpty else {
-                    for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
-                    return
-                }
-                let batch = self.batches.add(1, ordering: .relaxed).newValue
-                let frame = BlobFrame.encode(plan.written, writer: self.writerID, batch: batch)
-                switch try await self.append(frame, batch: batch, to: tail) {
-                case .stored:
-                    for (append, answer) in zip(appends, plan.answers) { append.answer(answer.mapError { $0 }) }
-                    return
-                case .raceLost, .segmentFull:
-                    continue
-                }
+            } catch {
+                let failure = self.unavailable(error, outcome: outcomeUnknown ? "the events may or may not be stored: publish them again with the same ids" : "nothing was written")
+                for append in appends { append.answer(.failure(failure)) }
             }
-        } catch {
-            let failure = error as? EventStoreError ?? self.unavailable(error)
-            for append in appends { append.answer(.failure(failure)) }
         }
     }
 
@@ -358,62 +410,83 @@ public final class BlobEventLog: EventLog {
         case segmentFull
     }
 
-    /// Appends one frame at the tail's end and learns what became of it.
-    private func append(_ frame: [UInt8], batch: UInt64, to tail: Segment) async throws -> AppendOutcome {
+    /// Appends the frame of `events` at the tail's end and learns what became of it.
+    /// - Parameter outcomeUnknown: set when an append went unanswered and was not resolved yet.
+    private func append(_ events: [Event], batch: UInt64, to tail: Segment, outcomeUnknown: inout Bool) async throws -> AppendOutcome {
+        let bytes = BlobFrame.encode(events, writer: self.writerID, batch: batch)
+        let frame = BlobFrame(
+            position: tail.length,
+            length: bytes.count,
+            firstOffset: events[0].offset,
+            count: events.count,
+            writer: self.writerID,
+            batch: batch
+        )
         var unanswered = 0
         while true {
             do {
-                try await self.client.appendBlock(tail.name, frame, at: tail.length, maxSize: self.options.segmentBytes)
-                let parsed = try BlobFrame.frames(in: frame[...], at: tail.length).frames
-                let events = try BlobFrame.events(of: parsed[0], in: frame[...])
-                self.advance(tail.name, from: tail.length, frames: parsed, events: events)
+                try await self.client.appendBlock(tail.name, bytes, at: tail.length, maxSize: self.options.segmentBytes)
+                outcomeUnknown = false
+                self.advance(tail.name, from: tail.length, frames: [frame], events: events)
                 return .stored
             } catch let error as BlobServiceError where error.code == "AppendPositionConditionNotMet" {
                 // Another writer appended first, or libcurl resent this append after its answer was lost.
-                return try await self.resolve(batch: batch, at: tail) ? .stored : .raceLost
+                return try await self.resolve(frame, in: tail, outcomeUnknown: &outcomeUnknown) ? .stored : .raceLost
             } catch let error as BlobServiceError
                 where ["MaxBlobSizeConditionNotMet", "BlockCountExceedsLimit", "BlobIsSealed"].contains(error.code)
             {
+                guard tail.length > 0 || error.code == "BlobIsSealed" else {
+                    throw EventStoreError(.payloadTooLarge, "a frame of \(bytes.count) bytes does not fit an empty segment of topic '\(self.topic)'")
+                }
                 try await self.rollOver(tail)
                 return .segmentFull
-            } catch let error as BlobTransportError {
-                // No answer: whether the frame is stored is read back.
-                if try await self.resolve(batch: batch, at: tail) { return .stored }
+            } catch where error is BlobTransportError || ((error as? BlobServiceError)?.status ?? 0) >= 500 {
+                // No answer (or a failure the service may have acted on): whether the frame is stored is read back.
+                outcomeUnknown = true
+                if try await self.resolve(frame, in: tail, outcomeUnknown: &outcomeUnknown) { return .stored }
                 if self.state.withLock({ $0.segments.last?.length }) != tail.length { return .raceLost }
                 unanswered += 1
-                guard unanswered < 3 else { throw self.unavailable(error) }
+                guard unanswered < 3 else { throw self.unavailable(error, outcome: "the events may or may not be stored: publish them again with the same ids") }
             }
         }
     }
 
-    /// Reads what other writers appended since `tail` and whether the frame at its end is this writer's `batch`.
-    private func resolve(batch: UInt64, at tail: Segment) async throws -> Bool {
-        let frames = try await self.refresh()
-        return frames.first { $0.position == tail.length }.map { $0.writer == self.writerID && $0.batch == batch } ?? false
+    /// Whether `frame` is stored where it was meant to go: the frame at its position is this writer's batch. Reads
+    /// what other writers appended meanwhile.
+    private func resolve(_ frame: BlobFrame, in tail: Segment, outcomeUnknown: inout Bool) async throws -> Bool {
+        let header = try await self.client.read(tail.name, range: frame.position..<(frame.position + Int64(BlobFrame.headerLength)))
+        let ours = BlobFrame.identity(ofHeader: header).map { $0.writer == self.writerID && $0.batch == frame.batch } ?? false
+        if !header.isEmpty { outcomeUnknown = false }  // something else (or this) is stored there: known now
+        try await self.refreshTail()
+        return ours
     }
 
-    /// Plans `requests` against `tail`: conditions that need stored events are answered by reading them first.
-    private func plan(_ requests: [(events: [NewEvent], condition: AppendCondition?)], on tail: Segment) async throws -> GroupPlan {
+    /// Plans `requests` against `tail`: conditions that need stored events are answered by reading them first, from
+    /// where an earlier attempt's answer left off.
+    private func plan(
+        _ requests: [(events: [NewEvent], condition: AppendCondition?)],
+        on tail: Segment,
+        answered: inout [Question: (upTo: Int64, matched: Bool)]
+    ) async throws -> GroupPlan {
         let head = tail.endOffset
-        struct Question: Hashable {
-            var filter: EventFilter
-            var first: Int64
-        }
-        var answers: [Question: Bool] = [:]
+        guard head <= Self.maxOffset else { throw EventStoreError(.storageFull, "topic '\(self.topic)' has reached offset \(Self.maxOffset)") }
         for case let (_, condition?) in requests {
             guard let filter = condition.failIfEventsMatch else { continue }
             let question = Question(filter: filter, first: AppendPlanner.firstOffsetChecked(by: condition))
-            guard question.first < head, answers[question] == nil else { continue }
-            answers[question] = try await self.anyStoredEvent(matching: filter, from: question.first, below: head)
+            guard question.first < head else { continue }
+            let known = answered[question] ?? (upTo: question.first, matched: false)
+            guard !known.matched, known.upTo < head else { continue }
+            answered[question] = (head, try await self.anyStoredEvent(matching: filter, from: known.upTo, below: head))
         }
         let ids = self.state.withLock { $0.ids }
-        return GroupPlan(requests, head: head, storedOffset: { ids[$0] }, storedEventMatches: { answers[Question(filter: $0, first: $1)] ?? false })
+        let matches = answered
+        return GroupPlan(requests, head: head, storedOffset: { ids[$0] }, storedEventMatches: { matches[Question(filter: $0, first: $1)]?.matched ?? false })
     }
 
     private func anyStoredEvent(matching filter: EventFilter, from first: Int64, below head: Int64) async throws -> Bool {
         var offset = first
         while offset < head {
-            let page = try await self.read(from: offset, limit: 1, maxBytes: .max, filter: filter, logger: self.logger)
+            let page = try await self.read(from: offset, limit: 1000, maxBytes: .max, filter: filter, logger: self.logger)
             if let event = page.events.first { return event.offset < head }
             guard page.nextOffset > offset else { return false }
             offset = page.nextOffset
@@ -421,25 +494,27 @@ public final class BlobEventLog: EventLog {
         return false
     }
 
+    /// Takes a turn to read what other writers appended (the poller's look, and the tests').
+    func refresh() async throws {
+        try await self.tailLock.withLock { try await self.refreshTail() }
+    }
+
     /// Reads the frames appended to the tail since this process last looked, following the roll-overs other writers
-    /// made. - Returns: the new frames of the tail segment it started from (those after its known end).
-    @discardableResult
-    func refresh() async throws -> [BlobFrame] {
-        var started: [BlobFrame]?
+    /// made. Called holding the tail lock.
+    private func refreshTail() async throws {
         while true {
             let tail = self.state.withLock { $0.segments[$0.segments.count - 1] }
             // Sealed first, then read: a sealed segment is final, so the read sees all of it.
             let sealed = try await self.client.properties(tail.name)?.sealed ?? false
-            let (frames, events) = try await Self.readFrames(self.client, of: tail, from: tail.length, decoding: true)
+            let (frames, events) = try await Self.readFrames(self.client, of: tail, from: tail.length, offset: tail.endOffset, decoding: true)
             self.advance(tail.name, from: tail.length, frames: frames, events: events)
-            if started == nil { started = frames }
-            guard sealed else { return started ?? [] }
+            guard sealed else { return }
             let read = self.state.withLock { $0.segments[$0.segments.count - 1] }
-            guard read.name == tail.name, try await self.openNext(after: read, creating: false) else { return started ?? [] }
+            guard try await self.openNext(after: read, creating: false) else { return }
         }
     }
 
-    /// Records frames read or written at `position` of segment `name`, unless the tail moved meanwhile.
+    /// Records frames read or written at `position` of the tail segment `name`. Called holding the tail lock.
     private func advance(_ name: String, from position: Int64, frames: [BlobFrame], events: [Event]) {
         guard !frames.isEmpty else { return }
         self.state.withLock { state in
@@ -451,21 +526,25 @@ public final class BlobEventLog: EventLog {
     }
 
     /// Seals the full tail, reads its last frames, and opens the next segment (creating it unless another writer
-    /// did).
+    /// did). Called holding the tail lock.
     private func rollOver(_ tail: Segment) async throws {
         try await self.client.seal(tail.name)
         let current = self.state.withLock { $0.segments[$0.segments.count - 1] }
-        guard current.name == tail.name else { return }  // rolled already
-        let (frames, events) = try await Self.readFrames(self.client, of: current, from: current.length, decoding: true)
+        guard current.name == tail.name else { return }  // the tail moved on already
+        let (frames, events) = try await Self.readFrames(self.client, of: current, from: current.length, offset: current.endOffset, decoding: true)
         self.advance(current.name, from: current.length, frames: frames, events: events)
         let sealed = self.state.withLock { $0.segments[$0.segments.count - 1] }
         try await self.openNext(after: sealed, creating: true)
     }
 
-    /// Makes the segment after the sealed `segment` the tail, reading what it holds.
+    /// Makes the segment after the sealed `segment` the tail, reading what it holds. Called holding the tail lock.
     /// - Returns: false when the successor does not exist yet (and `creating` is false): the next look finds it.
+    /// - Throws: `storageCorrupted` for a sealed segment that holds no event (its successor would have its name).
     @discardableResult
     private func openNext(after segment: Segment, creating: Bool) async throws -> Bool {
+        guard segment.endOffset > segment.firstOffset else {
+            throw EventStoreError(.storageCorrupted, "blob segment '\(segment.name)' is sealed without an event")
+        }
         let name = Self.segmentName(self.prefix, segment.endOffset)
         if creating {
             _ = try await self.client.createAppendBlob(name)
@@ -473,11 +552,10 @@ public final class BlobEventLog: EventLog {
             return false
         }
         let next = Segment(name: name, firstOffset: segment.endOffset, frames: [])
-        let (frames, events) = try await Self.readFrames(self.client, of: next, from: 0, decoding: true)
+        let (frames, events) = try await Self.readFrames(self.client, of: next, from: 0, offset: next.firstOffset, decoding: true)
         self.state.withLock { state in
             let last = state.segments.count - 1
             guard state.segments[last].name == segment.name else { return }
-            state.segments[last].sealed = true
             var opened = next
             opened.frames = frames
             state.segments.append(opened)
@@ -490,10 +568,14 @@ public final class BlobEventLog: EventLog {
         return true
     }
 
-    /// The frames of a segment that is not the tail, read once and kept.
-    private func frames(of segment: Segment, at index: Int) async throws -> [BlobFrame] {
+    /// The frames of the segment at `index` of `segments`, read once and kept; checked to end where the next begins.
+    private func frames(of segments: [Segment], at index: Int) async throws -> [BlobFrame] {
+        let segment = segments[index]
         if let frames = segment.frames { return frames }
-        let (frames, _) = try await Self.readFrames(self.client, of: segment, from: 0, decoding: false)
+        let (frames, _) = try await Self.readFrames(self.client, of: segment, from: 0, offset: segment.firstOffset, decoding: false)
+        if index + 1 < segments.count, (frames.last?.endOffset ?? segment.firstOffset) != segments[index + 1].firstOffset {
+            throw EventStoreError(.storageCorrupted, "blob segment '\(segment.name)' does not end where the next begins")
+        }
         self.state.withLock { state in
             if index < state.segments.count, state.segments[index].name == segment.name, state.segments[index].frames == nil {
                 state.segments[index].frames = frames
@@ -502,12 +584,14 @@ public final class BlobEventLog: EventLog {
         return frames
     }
 
-    /// The error a client sees for a failure of the Blob service: what failed, never a secret.
-    func unavailable(_ error: any Error) -> EventStoreError {
+    /// The error a client sees for a failure of the Blob service: what failed and (for appends) what became of the
+    /// events, never a secret.
+    func unavailable(_ error: any Error, outcome: String?) -> EventStoreError {
         if let error = error as? EventStoreError { return error }
+        let outcome = outcome.map { "; \($0)" } ?? ""
         if let error = error as? BlobServiceError, error.isAuthenticationFailure {
-            return EventStoreError(.storageUnavailable, "the Blob service refused the credentials of topic '\(self.topic)' (\(error.status) \(error.code)); nothing was written")
+            return EventStoreError(.storageUnavailable, "the Blob service refused the credentials of topic '\(self.topic)' (\(error.status) \(error.code))\(outcome)")
         }
-        return EventStoreError(.storageUnavailable, "the Blob storage of topic '\(self.topic)' failed (\(error)); nothing was written")
+        return EventStoreError(.storageUnavailable, "the Blob storage of topic '\(self.topic)' failed (\(error))\(outcome)")
     }
 }

@@ -26,6 +26,8 @@ import Foundation
 struct BlobFrame: Sendable, Equatable {
     static let headerLength = 48
     static let maxBytes = 4 << 20
+    /// No event record is shorter (its fixed fields alone take more).
+    static let minimumRecordLength = 100
     static let version: UInt8 = 1
     private static let magic: [UInt8] = Array("EVF".utf8)
 
@@ -86,6 +88,12 @@ struct BlobFrame: Sendable, Equatable {
                 throw BlobFrameError(position: position + Int64(index - bytes.startIndex), reason: "a frame length of \(length) bytes")
             }
             guard bytes.endIndex - index >= length else { break }
+            let firstOffset = Int64(bitPattern: Self.load(UInt64.self, at: index + 12, in: bytes))
+            let count = Int(Self.load(UInt32.self, at: index + 20, in: bytes))
+            guard firstOffset >= 0, firstOffset <= BlobEventLog.maxOffset, count >= 1, count <= (length - Self.headerLength) / Self.minimumRecordLength
+            else {
+                throw BlobFrameError(position: position + Int64(index - bytes.startIndex), reason: "a frame of \(count) events from offset \(firstOffset)")
+            }
             let stored = Self.load(UInt32.self, at: index + 8, in: bytes)
             let computed = bytes.withUnsafeBytes { buffer in
                 CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[(index - bytes.startIndex + 12)..<(index - bytes.startIndex + length)]))
@@ -97,8 +105,8 @@ struct BlobFrame: Sendable, Equatable {
                 BlobFrame(
                     position: position + Int64(index - bytes.startIndex),
                     length: length,
-                    firstOffset: Int64(bitPattern: Self.load(UInt64.self, at: index + 12, in: bytes)),
-                    count: Int(Self.load(UInt32.self, at: index + 20, in: bytes)),
+                    firstOffset: firstOffset,
+                    count: count,
                     writer: UUID(uuid: uuid),
                     batch: Self.load(UInt64.self, at: index + 40, in: bytes)
                 )
@@ -106,6 +114,14 @@ struct BlobFrame: Sendable, Equatable {
             index += length
         }
         return (frames, index - bytes.startIndex)
+    }
+
+    /// The writer and batch a frame's header names, or nil when `header` is not the start of a frame.
+    static func identity(ofHeader header: [UInt8]) -> (writer: UUID, batch: UInt64)? {
+        guard header.count >= Self.headerLength, header[0..<3].elementsEqual(Self.magic), header[3] == Self.version else { return nil }
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { target in target.copyBytes(from: header[24..<40]) }
+        return (UUID(uuid: uuid), Self.load(UInt64.self, at: 40, in: header[...]))
     }
 
     /// The events of the frame whose bytes are `bytes` (header included), checked against it.

@@ -7,11 +7,12 @@ public import NIOPosix
 ///
 /// `connection`: an Azure Storage connection string or a SAS URL (see ``BlobAccount``). Options (strings):
 /// `container` (required unless a SAS URL names one), `prefix` (the topic's blobs are `<prefix>/seg-...`; default
-/// the topic's name), `createContainerIfNotExist` (`true`/`false`, default false), `segmentBytes` (1 MiB to 190 GiB,
+/// the topic's name), `createContainerIfNotExist` (`true`/`false`, default false), `segmentBytes` (8 MiB to 190 GiB,
 /// default 64 MiB). The endpoint must pass the ``BlobEndpointPolicy``.
 public final class BlobStorageAdapter: StorageAdapter {
     public static let knownOptions: Set<String> = ["container", "prefix", "createContainerIfNotExist", "segmentBytes"]
-    static let segmentBytesRange: ClosedRange<Int64> = (1 << 20)...(190 << 30)
+    /// At least two frames fit a segment.
+    static let segmentBytesRange: ClosedRange<Int64> = Int64(2 * BlobFrame.maxBytes)...(190 << 30)
 
     private let transport: CurlTransport
     private let policy: BlobEndpointPolicy
@@ -79,7 +80,7 @@ public final class BlobStorageAdapter: StorageAdapter {
         var options = self.defaults
         if let text = configuration.options["segmentBytes"] {
             guard let bytes = Int64(text), Self.segmentBytesRange.contains(bytes) else {
-                throw EventStoreError(.unsupportedConfiguration, "options.segmentBytes must be an integer from 1048576 (1 MiB) to 204010946560 (190 GiB)")
+                throw EventStoreError(.unsupportedConfiguration, "options.segmentBytes must be an integer from 8388608 (8 MiB) to 204010946560 (190 GiB)")
             }
             options.segmentBytes = bytes
         }

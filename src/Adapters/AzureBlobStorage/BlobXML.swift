@@ -6,6 +6,12 @@ enum BlobXML {
     /// The most bytes of XML parsed.
     static let maxBytes = 16 << 20
 
+    /// libxml2 is initialised once, before any thread parses (versions before 2.12 require it).
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
     /// One element: its name, its text (the concatenated text of its direct children), and its child elements.
     struct Element: Sendable {
         var name: String
@@ -19,6 +25,7 @@ enum BlobXML {
 
     /// The document's root element, or nil when the bytes are not well-formed XML.
     static func parse(_ bytes: [UInt8]) -> Element? {
+        _ = Self.initialized
         guard !bytes.isEmpty, bytes.count <= Self.maxBytes else { return nil }
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
         let document = bytes.withUnsafeBufferPointer { buffer in

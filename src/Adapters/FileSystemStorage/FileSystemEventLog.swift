@@ -179,7 +179,8 @@ public final class FileSystemEventLog: EventLog {
                 storedEventMatches: { filter, first in
                     // Every stored event from `first` counts, however far back: no scan bound here.
                     !(try self.files.read(segments: segments, from: first, limit: 1, filter: filter, maxExamined: .max).events.isEmpty)
-                }
+                },
+                errors: .append
             )
         } catch {
             for append in group { append.answer(.failure(error)) }

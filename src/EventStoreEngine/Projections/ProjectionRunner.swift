@@ -1,3 +1,4 @@
+import AsyncLocking
 import EventStoreCore
 import Logging
 import Synchronization

@@ -1,3 +1,4 @@
+import AsyncLocking
 public import EventStoreCore
 public import Logging
 public import ServiceLifecycle

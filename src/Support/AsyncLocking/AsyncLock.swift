@@ -1,8 +1,9 @@
 import Synchronization
 
 /// A lock held across suspension points, waited for in arrival order: the topic service's control-plane changes
-/// take turns with it, and so do a projection's batch writes and its swap to a rebuilt generation.
-final class AsyncLock: Sendable {
+/// take turns with it, a projection's batch writes and its swap to a rebuilt generation, and a blob topic's writer
+/// and its tail poller.
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,7 +11,10 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<Value>(_ body: () async throws -> Value) async rethrows -> Value {
+    public init() {}
+
+    /// Runs `body` holding the lock.
+    public func withLock<Value>(_ body: () async throws -> Value) async rethrows -> Value {
         await self.acquire()
         defer { self.release() }
         return try await body()
