@@ -67,3 +67,44 @@ struct BlobAccountTests {
         #expect(throws: BlobAccountError.self) { try BlobAccount(connection: connection) }
     }
 }
+
+@Suite("Blob endpoint policy")
+struct BlobEndpointPolicyTests {
+    static func account(_ endpoint: String) throws -> BlobAccount {
+        try BlobAccount(connection: "AccountName=abc;AccountKey=\(BlobAccount.developmentKey);BlobEndpoint=\(endpoint)")
+    }
+
+    @Test(arguments: [
+        "http://169.254.169.254/abc", "http://[fe80::1]/abc", "http://[::ffff:169.254.169.254]/abc", "http://100.100.100.200/abc",
+        "http://metadata.google.internal/abc", "http://METADATA.google.internal./abc",
+    ])
+    func metadataEndpointsAreAlwaysRefused(_ endpoint: String) throws {
+        #expect(BlobEndpointPolicy.unrestricted.refusal(try Self.account(endpoint)) != nil)
+        #expect(try BlobEndpointPolicy(allow: ["169.254.0.0/16", "metadata.google.internal", "fe80::/10"]).refusal(try Self.account(endpoint)) != nil)
+    }
+
+    @Test func anAllowListAdmitsOnlyWhatItNames() throws {
+        let policy = try BlobEndpointPolicy(allow: ["127.0.0.1", "blob.example.com:443", "10.0.0.0/8"])
+        #expect(policy.refusal(try Self.account("http://127.0.0.1:10000/abc")) == nil)
+        #expect(policy.refusal(try Self.account("https://blob.example.com/")) == nil)
+        #expect(policy.refusal(try Self.account("http://blob.example.com/")) != nil, "port 80 is not 443")
+        #expect(policy.refusal(try Self.account("http://10.2.3.4/abc")) == nil)
+        #expect(policy.refusal(try Self.account("http://127.0.0.2/abc")) != nil)
+        #expect(policy.refusal(try BlobAccount(connection: "AccountName=myaccount;AccountKey=\(BlobAccount.developmentKey)")) != nil)
+        for rule in ["", "a b", "*.example.com", "host:0", "host:70000", "[::1"] {
+            #expect(throws: BlobEndpointPolicyError.self) { try BlobEndpointPolicy(allow: [rule]) }
+        }
+    }
+
+    /// A name or form the policy cannot read still meets the check on the address libcurl connects to.
+    @Test func connectionsToRefusedAddressesAreRefusedAfterResolution() async throws {
+        let transport = CurlTransport(threadPool: BlobTestThreads.pool, timeout: .seconds(10), connectTimeout: .seconds(5))
+        for endpoint in ["http://2852039166:9/abc", "http://0xA9FEA9FE:9/abc"] {
+            let account = try Self.account(endpoint)
+            #expect(BlobEndpointPolicy.unrestricted.refusal(account) == nil, "not a form the policy reads")
+            let client = BlobContainerClient(account: account, container: "events", transport: transport)
+            let error = await #expect(throws: BlobTransportError.self) { _ = try await client.list(prefix: "") }
+            #expect(error?.kind == .refused, "\(String(describing: error))")
+        }
+    }
+}

@@ -58,12 +58,23 @@ public struct BlobEndpointPolicy: Sendable {
         return .host(host.lowercased(), port: port)
     }
 
+    /// Whether `address` is one no endpoint may reach, whatever names it: link-local, a metadata service's, or one
+    /// of those mapped into IPv6 (`::ffff:169.254.169.254`). Checked again on every connection libcurl opens, after
+    /// name resolution.
+    static func isAlwaysRefused(_ address: IPAddress) -> Bool {
+        let bytes = address.bytes
+        if bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return Self.isAlwaysRefused(IPAddress(bytes: Array(bytes[12...])))
+        }
+        return Self.refusedRanges.contains { $0.contains(address) }
+    }
+
     /// Why `account`'s endpoint may not be used; nil when it may.
     func refusal(_ account: BlobAccount) -> String? {
         let host = account.host.lowercased()
         let port = account.port ?? (account.scheme == "https" ? 443 : 80)
         let address = IPAddress(host)
-        if let address, Self.refusedRanges.contains(where: { $0.contains(address) }) {
+        if let address, Self.isAlwaysRefused(address) {
             return "the Blob endpoint is a link-local or metadata address, which is never allowed"
         }
         if Self.refusedNames.contains(host.hasSuffix(".") ? String(host.dropLast()) : host) {

@@ -1,6 +1,15 @@
 import CCurl
+import IPAddresses
 import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One HTTP request to the Blob service.
 struct BlobHTTPRequest: Sendable {
@@ -26,6 +35,8 @@ struct BlobTransportError: Error, Sendable, CustomStringConvertible {
     enum Kind: Sendable {
         case timedOut
         case unreachable
+        /// The endpoint resolved to an address no endpoint may reach (see `BlobEndpointPolicy`).
+        case refused
         case other
     }
 
@@ -88,6 +99,8 @@ final class CurlTransport: Sendable {
             eventstore_curl_set_pointer(easy, CURLOPT_WRITEDATA, context),
             eventstore_curl_set_callback(easy, CURLOPT_HEADERFUNCTION, collectHeader),
             eventstore_curl_set_pointer(easy, CURLOPT_HEADERDATA, context),
+            eventstore_curl_set_opensocket(easy, openSocket),
+            eventstore_curl_set_pointer(easy, CURLOPT_OPENSOCKETDATA, context),
         ]
         switch request.method {
         case "GET": break
@@ -110,6 +123,9 @@ final class CurlTransport: Sendable {
         withExtendedLifetime(collector) {}
         guard code == CURLE_OK else {
             if collector.tooLarge { throw BlobTransportError(kind: .other, description: "the response was larger than \(Self.maxResponseBytes) bytes") }
+            if collector.refusedAddress {
+                throw BlobTransportError(kind: .refused, description: "the Blob endpoint resolved to a link-local or metadata address, which is never allowed")
+            }
             let message = String(cString: curl_easy_strerror(code))
             let kind: BlobTransportError.Kind =
                 switch code {
@@ -144,6 +160,27 @@ private final class ResponseCollector {
     var headers: [String: String] = [:]
     var body: [UInt8] = []
     var tooLarge = false
+    /// The endpoint resolved to an address that is always refused.
+    var refusedAddress = false
+}
+
+/// Opens the sockets libcurl connects with, refusing the addresses no endpoint may reach, whatever name or form
+/// (`169.254.169.254`, `2852039166`, `[::ffff:169.254.169.254]`) led to them.
+private let openSocket: curl_opensocket_callback = { context, _, address in
+    guard let address else { return CURL_SOCKET_BAD }
+    let family = address.pointee.family
+    let base = UnsafeRawPointer(address) + MemoryLayout<curl_sockaddr>.offset(of: \.addr)!
+    let bytes: [UInt8]? =
+        switch family {
+        case AF_INET: withUnsafeBytes(of: base.loadUnaligned(as: sockaddr_in.self).sin_addr) { Array($0) }
+        case AF_INET6: withUnsafeBytes(of: base.loadUnaligned(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+        default: nil
+        }
+    if let bytes, BlobEndpointPolicy.isAlwaysRefused(IPAddress(bytes: bytes)) {
+        if let context { Unmanaged<ResponseCollector>.fromOpaque(context).takeUnretainedValue().refusedAddress = true }
+        return CURL_SOCKET_BAD
+    }
+    return socket(family, address.pointee.socktype, address.pointee.protocol)
 }
 
 private let collectBody: eventstore_curl_data_callback = { data, size, count, context in

@@ -18,6 +18,9 @@ typedef size_t (*eventstore_curl_data_callback)(char *, size_t, size_t, void *);
 static inline CURLcode eventstore_curl_set_callback(CURL *handle, CURLoption option, eventstore_curl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
 }
+static inline CURLcode eventstore_curl_set_opensocket(CURL *handle, curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
 static inline CURLcode eventstore_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
