@@ -78,6 +78,20 @@ struct BlobEventLogTests {
         }
     }
 
+    /// Reading a topic of many segments keeps the frame indexes of the last two and of at most 16 others.
+    @Test func frameIndexesOfOldSegmentsAreBounded() async throws {
+        try await FakeBlobServer.with { server in
+            try await server.faults(#"{"block_limit": 2}"#)
+            let writer = try await Self.open(server)
+            for index in 0..<50 { _ = try await writer.append([Self.event("E\(index)")], condition: nil, logger: quietLogger) }
+            let reader = try await Self.open(server)
+            #expect(reader.indexedSegments == 2, "the tail and the one before it")
+            #expect(try await Self.readAll(reader).map(\.type) == (0..<50).map { "E\($0)" })
+            #expect(reader.indexedSegments <= 2 + BlobEventLog.keptIndexes)
+            #expect(try await server.client().list(prefix: "orders/seg-").blobs.count == 25)
+        }
+    }
+
     @Test func idempotencyHoldsAcrossWritersAndRestarts() async throws {
         try await FakeBlobServer.with { server in
             let (first, second) = (try await Self.open(server), try await Self.open(server))

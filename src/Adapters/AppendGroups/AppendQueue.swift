@@ -12,7 +12,9 @@ import Synchronization
 public final class AppendQueue: Sendable {
     /// One append waiting for the writer.
     public struct Append: Sendable {
+        /// The batch, in submission order.
         public let events: [NewEvent]
+        /// The client's condition, if any.
         public let condition: AppendCondition?
         fileprivate let continuation: CheckedContinuation<AppendResult, any Error>
 

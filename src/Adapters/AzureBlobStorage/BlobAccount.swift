@@ -19,14 +19,18 @@ public struct BlobAccount: Sendable, CustomStringConvertible {
         case sharedAccessSignature(String)
     }
 
+    /// The account's name (3 to 24 lowercase letters and digits).
     public let name: String
     /// `http` or `https`.
     public let scheme: String
+    /// The endpoint's host: a name, or an address (IPv6 without brackets).
     public let host: String
+    /// The endpoint's port, when the connection names one.
     public let port: Int?
     /// The endpoint's path: empty for host-style endpoints, `/{account}` (or what a `BlobEndpoint` names) for
     /// path-style ones. Without a trailing slash.
     public let basePath: String
+    /// How requests are authorized; never shown.
     public let credential: Credential
     /// The container a SAS URL names, if any.
     public let container: String?

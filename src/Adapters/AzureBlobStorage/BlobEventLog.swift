@@ -77,6 +77,8 @@ public final class BlobEventLog: EventLog {
         var segments: [Segment]
         /// The ids of the idempotency window, with their offsets.
         var ids: [UUID: Int64] = [:]
+        /// The segments before the last two whose frames are kept, oldest first (at most ``keptIndexes``).
+        var indexed: [String] = []
         var head: Int64 { self.segments.last?.endOffset ?? 0 }
     }
 
@@ -134,6 +136,9 @@ public final class BlobEventLog: EventLog {
         logger.debug("Opened blob topic", metadata: ["topic": "\(topic)", "segments": "\(state.segments.count)", "head": "\(state.head)"])
         return BlobEventLog(client: client, prefix: prefix, topic: topic, options: options, readOnly: readOnly, state: state, logger: logger)
     }
+
+    /// How many older segments' frame indexes a log keeps (the last two are always kept).
+    static let keptIndexes = 16
 
     /// The highest first offset a segment may have: far below `Int64.max`, so offsets never overflow.
     static let maxOffset: Int64 = 1 << 62
@@ -280,6 +285,11 @@ public final class BlobEventLog: EventLog {
             if frames[middle].endOffset > offset { high = middle } else { low = middle + 1 }
         }
         return low
+    }
+
+    /// How many segments' frame indexes the log holds now.
+    var indexedSegments: Int {
+        self.state.withLock { $0.segments.count { $0.frames != nil } }
     }
 
     public func head(logger: Logger) async throws -> Int64 {
@@ -577,8 +587,16 @@ public final class BlobEventLog: EventLog {
             throw EventStoreError(.storageCorrupted, "blob segment '\(segment.name)' does not end where the next begins")
         }
         self.state.withLock { state in
-            if index < state.segments.count, state.segments[index].name == segment.name, state.segments[index].frames == nil {
-                state.segments[index].frames = frames
+            guard index < state.segments.count, state.segments[index].name == segment.name, state.segments[index].frames == nil else { return }
+            state.segments[index].frames = frames
+            // Older segments' indexes are kept for the most recently read ones only: memory stays bounded.
+            guard index < state.segments.count - 2 else { return }
+            state.indexed.append(segment.name)
+            if state.indexed.count > Self.keptIndexes {
+                let evicted = state.indexed.removeFirst()
+                if let position = state.segments.firstIndex(where: { $0.name == evicted }), position < state.segments.count - 2 {
+                    state.segments[position].frames = nil
+                }
             }
         }
         return frames

@@ -64,13 +64,8 @@ struct BlobFrame: Sendable, Equatable {
     /// them is larger.
     static func largestLength(of events: [NewEvent]) -> Int {
         var writer = JSONWriter(capacity: 1024)
-        var length = Self.headerLength
-        for event in events {
-            writer = JSONWriter(capacity: 1024)
-            EventRecord.encode(event.recorded(at: .max), into: &writer)
-            length += writer.bytes.count
-        }
-        return length
+        for event in events { EventRecord.encode(event.recorded(at: .max), into: &writer) }
+        return Self.headerLength + writer.bytes.count
     }
 
     /// The frames at the start of `bytes`, which begin at segment position `position`: as many as are whole.

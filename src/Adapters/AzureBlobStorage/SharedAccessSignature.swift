@@ -15,6 +15,7 @@ public enum SharedAccessSignature {
         public var permissions: String
         /// ISO 8601 UTC times (`2026-11-30T12:00:00Z`).
         public var start: String?
+        /// When the token stops working, in the same form.
         public var expiry: String
         /// An address or range (`168.1.5.60-168.1.5.70`) requests must come from.
         public var ip: String?
@@ -23,6 +24,7 @@ public enum SharedAccessSignature {
         /// The `sv` the token is signed for.
         public var version: String
 
+        /// Terms without a start, address range or protocol unless given.
         public init(permissions: String, start: String? = nil, expiry: String, ip: String? = nil, protocols: String? = nil, version: String) {
             self.permissions = permissions
             self.start = start

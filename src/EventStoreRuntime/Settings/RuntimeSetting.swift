@@ -39,7 +39,7 @@ public enum RuntimeSetting {
     )
     public static let maxQueuedAppends = Setting<Int>(
         "max-queued-appends", key: "limits.maxQueuedAppends", scope: .runtime, default: AppendQueue.defaultMaxDepth,
-        help: "Most publishes waiting for one fs or postgres topic's writer at once; one more gets 429 with Retry-After."
+        help: "Most publishes waiting for one topic's writer at once (fs, postgres and blob topics); one more gets 429 with Retry-After."
     )
     public static let logLevel = Setting<String>(
         "log-level", key: "logLevel", scope: .runtime, default: "info",

@@ -22,7 +22,7 @@ public struct RuntimeSettings: Sendable {
     public var blobAllow: [String]
     /// The most bytes of event payload one memory topic holds.
     public var memoryTopicMaxBytes: Int
-    /// The most appends waiting for one topic's writer (fs and postgres topics).
+    /// The most appends waiting for one topic's writer (fs, postgres and blob topics).
     public var maxQueuedAppends: Int
     public var logLevel: Logger.Level
     public var readLimits: ReadLimits
