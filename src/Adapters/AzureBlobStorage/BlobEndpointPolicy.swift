@@ -37,22 +37,7 @@ public struct BlobEndpointPolicy: Sendable {
     }
 
     private static func rule(_ text: String) -> Rule? {
-        let rule = text.trimmingSpace
-        var host = Substring(rule)
-        var port: Int?
-        if rule.hasPrefix("["), let close = rule.firstIndex(of: "]") {
-            host = rule[rule.index(after: rule.startIndex)..<close]
-            let rest = rule[rule.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let number = Int(rest.dropFirst()), (1...65535).contains(number) else { return nil }
-                port = number
-            }
-        } else if rule.filter({ $0 == ":" }).count == 1, let colon = rule.lastIndex(of: ":") {
-            guard let number = Int(rule[rule.index(after: colon)...]), (1...65535).contains(number) else { return nil }
-            host = rule[..<colon]
-            port = number
-        }
-        guard !host.isEmpty else { return nil }
+        guard let (host, port) = HostPortRule.split(text.trimmingSpace) else { return nil }
         if let range = IPAddressRange(String(host)) { return .addresses(range, port: port) }
         guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else { return nil }
         return .host(host.lowercased(), port: port)

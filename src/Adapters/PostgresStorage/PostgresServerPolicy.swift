@@ -65,21 +65,7 @@ public struct PostgresServerPolicy: Sendable {
         if rule.hasPrefix("/") {
             return .socketDirectory(Self.directory(rule))
         }
-        var host = Substring(rule)
-        var port: Int?
-        if rule.hasPrefix("["), let close = rule.firstIndex(of: "]") {
-            host = rule[rule.index(after: rule.startIndex)..<close]
-            let rest = rule[rule.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let number = Int(rest.dropFirst()), (1...65535).contains(number) else { return nil }
-                port = number
-            }
-        } else if rule.filter({ $0 == ":" }).count == 1, let colon = rule.lastIndex(of: ":") {
-            guard let number = Int(rule[rule.index(after: colon)...]), (1...65535).contains(number) else { return nil }
-            host = rule[..<colon]
-            port = number
-        }
-        guard !host.isEmpty else { return nil }
+        guard let (host, port) = HostPortRule.split(rule) else { return nil }
         if let range = IPAddressRange(String(host)) { return .addresses(range, port: port) }
         guard !host.contains("/"), !host.contains("*"), !host.contains(" ") else { return nil }
         return .host(Self.hostName(host), port: port)
