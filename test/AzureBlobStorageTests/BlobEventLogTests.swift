@@ -31,6 +31,28 @@ struct BlobEventLogTests {
         }
     }
 
+    /// The same suite against a real account or Azurite, when `EVENTSTORE_TEST_BLOB_CONNECTION` gives its connection
+    /// string (container `eventstore-tests`, created if missing; a fresh prefix per check). Skipped without it.
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformanceOnAnAccountOfYourOwn(_ check: EventLogConformance.Check) async throws {
+        guard let connection = ProcessInfo.processInfo.environment["EVENTSTORE_TEST_BLOB_CONNECTION"] else {
+            if check == .emptyLogHasHeadZero {
+                print("note: set EVENTSTORE_TEST_BLOB_CONNECTION to a connection string to run the blob conformance suite on Azure or Azurite")
+            }
+            return
+        }
+        let transport = CurlTransport(threadPool: BlobTestThreads.pool, timeout: .seconds(30), connectTimeout: .seconds(5))
+        let client = BlobContainerClient(account: try BlobAccount(connection: connection), container: "eventstore-tests", transport: transport)
+        _ = try await client.createContainer()
+        let prefix = "conformance-\(UUID().uuidString.lowercased())"
+        try await EventLogConformance {
+            let open: @Sendable () async throws -> any EventLog = {
+                try await BlobEventLog.open(client: client, prefix: prefix, topic: "orders", options: .init(), logger: quietLogger)
+            }
+            return (try await open(), open)
+        }.run(check)
+    }
+
     /// Every append goes to one of two logs of the same topic in turn, as if two servers wrote it.
     @Test(arguments: EventLogConformance.Check.allCases)
     func conformanceWithTwoWriters(_ check: EventLogConformance.Check) async throws {
