@@ -170,7 +170,7 @@ struct BlobEventLogTests {
                 name: try TopicName("orders"),
                 adapter: .azureBlob,
                 connection: server.connectionString(key: wrong),
-                options: ["container": "events", "createContainerIfNotExist": "true"]
+                options: ["container": server.container, "createContainerIfNotExist": "true"]
             )
             let error = await expectError(.storageUnavailable) { _ = try await adapter.openLog(for: configuration, logger: quietLogger) }
             #expect(error?.message.contains("refused the credentials") == true, "\(String(describing: error))")

@@ -12,10 +12,11 @@ or If-Match); Append Block (?comp=appendblock; x-ms-blob-condition-appendpos, x-
 x-ms-range; 416 past the end); head; delete; list (?restype=container&comp=list; prefix, marker, maxresults; the
 marker is opaque). Errors carry x-ms-error-code and Azure's XML error body.
 
-Faults, set with POST /__faults (JSON, not signed; the harness's own door): "drop_after_commit": N (the next N
-appends are committed, then the connection is closed with no answer), "server_busy": N (the next N requests get 503
-ServerBusy with Retry-After), "retry_after": seconds, "force_412": N (the next N appends get 412 without effect),
-"block_limit": N. GET /__stats answers the counts of verified and refused requests.
+Faults, set per container with POST /__faults (JSON, not signed; the harness's own door), so tests sharing one
+service each keep to their own container: "container": name, "drop_after_commit": N (the next N appends are
+committed, then the connection is closed with no answer), "server_busy": N (the next N requests get 503 ServerBusy
+with Retry-After), "retry_after": seconds, "force_412": N (the next N appends get 412 without effect),
+"block_limit": N. GET /__stats?container=name answers that container's counts of verified and refused requests.
 """
 import argparse
 import base64
@@ -55,16 +56,26 @@ class State:
     def __init__(self, account, key, block_limit):
         self.account = account
         self.key = key
-        self.block_limit = block_limit
+        self.default_block_limit = block_limit
         self.lock = threading.Lock()
         self.containers = {}
-        self.faults = {"drop_after_commit": 0, "server_busy": 0, "retry_after": 1, "force_412": 0}
-        self.stats = {"verified": 0, "refused": 0}
+        self.faults = {}
+        self.stats = {}
 
-    def take_fault(self, name):
+    def faults_of(self, container):
+        """Called holding the lock."""
+        return self.faults.setdefault(container, {"drop_after_commit": 0, "server_busy": 0, "retry_after": 1, "force_412": 0,
+                                                  "block_limit": self.default_block_limit})
+
+    def stats_of(self, container):
+        """Called holding the lock."""
+        return self.stats.setdefault(container, {"verified": 0, "refused": 0})
+
+    def take_fault(self, container, name):
         with self.lock:
-            if self.faults.get(name, 0) > 0:
-                self.faults[name] -= 1
+            faults = self.faults_of(container)
+            if faults[name] > 0:
+                faults[name] -= 1
                 return True
             return False
 
@@ -148,15 +159,17 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         if not split.path.startswith("/%s/" % self.state.account) and split.path != "/%s" % self.state.account:
             return self.error(400, "InvalidUri", "the account is not %s" % self.state.account)
+        container, blob = self.container_and_blob()
         if not self.authorized(query):
             with self.state.lock:
-                self.state.stats["refused"] += 1
+                self.state.stats_of(container)["refused"] += 1
             return self.error(403, "AuthenticationFailed", "Server failed to authenticate the request.")
         with self.state.lock:
-            self.state.stats["verified"] += 1
-        if self.state.take_fault("server_busy"):
-            return self.error(503, "ServerBusy", "The server is busy.", {"Retry-After": str(self.state.faults["retry_after"])})
-        container, blob = self.container_and_blob()
+            self.state.stats_of(container)["verified"] += 1
+        if self.state.take_fault(container, "server_busy"):
+            with self.state.lock:
+                retry_after = self.state.faults_of(container)["retry_after"]
+            return self.error(503, "ServerBusy", "The server is busy.", {"Retry-After": str(retry_after)})
         with self.state.lock:
             if blob is None:
                 return self.container_operation(container, query)
@@ -164,15 +177,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def control(self, path):
         if path == "/__faults" and self.command == "POST":
+            faults = json.loads(self.body() or b"{}")
+            container = faults.pop("container", "")
             with self.state.lock:
-                faults = json.loads(self.body() or b"{}")
-                if "block_limit" in faults:
-                    self.state.block_limit = int(faults.pop("block_limit"))
-                self.state.faults.update(faults)
+                self.state.faults_of(container).update(faults)
             return self.answer(204)
         if path == "/__stats":
+            container = dict(parse_qsl(urlsplit(self.path).query)).get("container", "")
             with self.state.lock:
-                return self.answer(200, {"Content-Type": "application/json"}, json.dumps(self.state.stats).encode())
+                return self.answer(200, {"Content-Type": "application/json"}, json.dumps(self.state.stats_of(container)).encode())
         return self.answer(404)
 
     def container_operation(self, container, query):
@@ -213,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "PUT" and comp is None:
             return self.put_blob(blobs, name, blob, body)
         if self.command == "PUT" and comp == "appendblock":
-            return self.append_block(blob, body)
+            return self.append_block(blob, body, self.state.faults_of(container))
         if self.command == "PUT" and comp == "seal":
             if blob is None:
                 return self.error(404, "BlobNotFound", "The specified blob does not exist.")
@@ -246,7 +259,8 @@ class Handler(BaseHTTPRequestHandler):
         blobs[name] = created
         return self.answer(201, {"ETag": created.etag})
 
-    def append_block(self, blob, body):
+    def append_block(self, blob, body, faults):
+        """Called holding the lock."""
         if blob is None:
             return self.error(404, "BlobNotFound", "The specified blob does not exist.")
         if blob.kind != "AppendBlob":
@@ -258,22 +272,22 @@ class Handler(BaseHTTPRequestHandler):
         if len(body) == 0:
             return self.error(400, "InvalidHeaderValue", "an empty block")
         position = self.headers.get("x-ms-blob-condition-appendpos")
-        if self.state.faults["force_412"] > 0:
-            self.state.faults["force_412"] -= 1
+        if faults["force_412"] > 0:
+            faults["force_412"] -= 1
             return self.error(412, "AppendPositionConditionNotMet", "The append position condition specified was not met.")
         if position is not None and int(position) != len(blob.data):
             return self.error(412, "AppendPositionConditionNotMet", "The append position condition specified was not met.")
         maxsize = self.headers.get("x-ms-blob-condition-maxsize")
         if maxsize is not None and len(blob.data) + len(body) > int(maxsize):
             return self.error(412, "MaxBlobSizeConditionNotMet", "The max blob size condition specified was not met.")
-        if blob.blocks >= self.state.block_limit:
+        if blob.blocks >= faults["block_limit"]:
             return self.error(409, "BlockCountExceedsLimit", "The committed block count cannot exceed the maximum limit.")
         offset = len(blob.data)
         blob.data += body
         blob.blocks += 1
         blob.touch()
-        if self.state.faults["drop_after_commit"] > 0:
-            self.state.faults["drop_after_commit"] -= 1
+        if faults["drop_after_commit"] > 0:
+            faults["drop_after_commit"] -= 1
             self.close_connection = True
             self.connection.shutdown(2)
             return None
@@ -306,6 +320,11 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = handle_any
 
 
+class Server(ThreadingHTTPServer):
+    # One service answers every test of a test process at once: a deep listen queue.
+    request_queue_size = 1024
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--account", default="devstoreaccount1")
@@ -313,7 +332,7 @@ def main():
     parser.add_argument("--block-limit", type=int, default=50000)
     options = parser.parse_args()
     Handler.state = State(options.account, options.key, options.block_limit)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print("listening %d" % server.server_address[1], flush=True)
     try:

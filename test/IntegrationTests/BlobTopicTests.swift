@@ -7,7 +7,7 @@ import Testing
 @Suite("Blob topics, live servers and the fake Blob service")
 struct BlobTopicTests {
     static func topic(_ service: FakeBlobService, key: String = FakeBlobService.key, name: String = "orders") -> String {
-        #"{"name": "\#(name)", "adapter": "blob", "connection": "\#(service.connectionString(key: key))", "options": {"container": "events", "createContainerIfNotExist": "true"}}"#
+        #"{"name": "\#(name)", "adapter": "blob", "connection": "\#(service.connectionString(key: key))", "options": {"container": "\#(service.container)", "createContainerIfNotExist": "true"}}"#
     }
 
     @Test func publishReadAndConditionsOnABlobTopic() async throws {
