@@ -140,7 +140,7 @@ public struct EventLogConformance: Sendable {
         let total = results.reduce(0) { $0 + $1.entries.count }
         let offsets = results.flatMap { $0.entries.map(\.offset) }.sorted()
         #expect(offsets == Array(0..<Int64(total)), "offsets must be gap-free and unique")
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.map(\.offset) == Array(0..<Int64(total)))
         let idsByOffset = Dictionary(uniqueKeysWithValues: results.flatMap(\.entries).map { ($0.offset, $0.id) })
         #expect(stored.allSatisfy { idsByOffset[$0.offset] == $0.id }, "every acknowledged id is stored at its acknowledged offset")
@@ -153,7 +153,7 @@ public struct EventLogConformance: Sendable {
             try await log.append(batch, condition: AppendCondition(expectedNextOffset: 0), logger: self.logger)
         }
         #expect(try await log.head(logger: self.logger) == 1)
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.map(\.type) == ["first"])
         // The rejected ids were not recorded either: they can be stored afterwards.
         let retry = try await log.append(batch, condition: nil, logger: self.logger)
@@ -230,7 +230,7 @@ public struct EventLogConformance: Sendable {
                 #expect(error.head == 3)
             }
         }
-        #expect(try await self.readAll(log).map(\.type) == ["a", "b", "c"])
+        #expect(try await readAllEvents(log).map(\.type) == ["a", "b", "c"])
     }
 
     private func failIfEventsMatchCondition(_ log: any EventLog) async throws {
@@ -296,7 +296,7 @@ public struct EventLogConformance: Sendable {
         let mixed = try await log.append([original, fresh], condition: nil, logger: self.logger)
         #expect(mixed.entries.map(\.offset) == [0, 2])
         #expect(mixed.entries.map(\.duplicate) == [true, false])
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.map(\.type) == ["Created", "Other", "Fresh"])
         #expect(stored.map(\.id) == [original.id, stored[1].id, fresh.id])
     }
@@ -313,7 +313,7 @@ public struct EventLogConformance: Sendable {
             AppendCondition(failIfEventsMatch: claim, after: 1)
         }
         #expect(dcbWinners == 1, "fail_if_events_match: \(dcbWinners) winners")
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.map(\.offset) == [0, 1, 2])
         #expect(stored.filter { claim.matches($0) }.count == 1)
     }
@@ -351,7 +351,7 @@ public struct EventLogConformance: Sendable {
         }
         #expect(results.filter { $0.storedAny }.count == 1)
         #expect(Set(results.flatMap { $0.entries.map(\.offset) }) == [0])
-        #expect(try await self.readAll(log).map(\.id) == [event.id])
+        #expect(try await readAllEvents(log).map(\.id) == [event.id])
     }
 
     private func largePayloads(_ log: any EventLog) async throws {
@@ -361,7 +361,7 @@ public struct EventLogConformance: Sendable {
         let event = Self.event("Large", data: data)
         _ = try await log.append([event], condition: nil, logger: self.logger)
         _ = try await log.append([Self.event("Small")], condition: nil, logger: self.logger)
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.count == 2)
         #expect(stored.first?.data == data)
         #expect(stored.last?.type == "Small")
@@ -378,7 +378,7 @@ public struct EventLogConformance: Sendable {
             timestamp: Date()
         )
         _ = try await log.append([event], condition: nil, logger: self.logger)
-        let stored = try #require(try await self.readAll(log).first)
+        let stored = try #require(try await readAllEvents(log).first)
         #expect(stored.type == event.type)
         #expect(stored.key == event.key)
         #expect(stored.tags == event.tags)
@@ -403,7 +403,7 @@ public struct EventLogConformance: Sendable {
             NewEvent(id: UUID(), type: "Bare", timestamp: timestamp),
         ]
         _ = try await log.append(events, condition: nil, logger: self.logger)
-        let stored = try await self.readAll(log)
+        let stored = try await readAllEvents(log)
         #expect(stored.count == 2)
         for (event, recorded) in zip(events, stored) {
             #expect(recorded.id == event.id)
@@ -430,7 +430,7 @@ public struct EventLogConformance: Sendable {
         _ = try await log.append([event], condition: nil, logger: self.logger)
         _ = try await log.append([Self.event("After")], condition: nil, logger: self.logger)
         func expectBothStored(_ log: any EventLog) async throws {
-            let stored = try await self.readAll(log)
+            let stored = try await readAllEvents(log)
             #expect(stored.map(\.type) == ["Pretty", "After"])
             #expect(stored.map(\.offset) == [0, 1])
             #expect(stored.first.map { String(decoding: $0.data.bytes, as: UTF8.self) } == compact)
@@ -451,7 +451,7 @@ public struct EventLogConformance: Sendable {
         let padding = String(repeating: "x", count: 990)
         let events = (0..<10).map { Self.event($0 % 2 == 0 ? "Even" : "Odd", data: RawJSON(validatedBytes: Array("\"\(padding)\"".utf8))) }
         _ = try await log.append(events, condition: nil, logger: self.logger)
-        let size = try #require(try await self.readAll(log).first).payloadSize
+        let size = try #require(try await readAllEvents(log).first).payloadSize
         #expect(size > 990 && size < 1100)
 
         let page = try await log.read(from: 0, limit: 100, maxBytes: size * 3 + size / 2, filter: .all, logger: self.logger)
@@ -483,17 +483,6 @@ public struct EventLogConformance: Sendable {
     }
 
     // MARK: Helpers
-
-    private func readAll(_ log: any EventLog) async throws -> [Event] {
-        var events: [Event] = []
-        var next: Int64 = 0
-        while true {
-            let page = try await log.read(from: next, limit: 1000, filter: .all, logger: self.logger)
-            events += page.events
-            guard page.nextOffset < page.head else { return events }
-            next = page.nextOffset
-        }
-    }
 
     private static func event(
         _ type: String,

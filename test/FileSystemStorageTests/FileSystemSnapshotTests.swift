@@ -18,29 +18,18 @@ struct FileSystemSnapshotTests {
         )
     }
 
-    func readAll(_ log: any EventLog) async throws -> [Event] {
-        var events: [Event] = []
-        var next: Int64 = 0
-        while true {
-            let page = try await log.read(from: next, limit: 7, filter: .all, logger: quiet)
-            events += page.events
-            guard page.nextOffset < page.head else { return events }
-            next = page.nextOffset
-        }
-    }
-
     @Test func aSnapshotReadsUpToTheDurableHeadWhileTheWriterHoldsTheTopic() async throws {
         let directory = temporaryDirectory()
         let log = try await openLog(directory, segmentBytes: 4096)
         for index in 0..<40 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
         let first = try await self.snapshot(directory, segmentBytes: 4096)
         #expect(try await first.head(logger: quiet) == 40)
-        #expect(try await self.readAll(first).map(\.type) == (0..<40).map { "E\($0)" })
+        #expect(try await readAllEvents(first, pageSize: 7).map(\.type) == (0..<40).map { "E\($0)" })
         // The writer goes on: the snapshot keeps its head; a new one sees the new head.
         for index in 40..<50 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
-        #expect(try await self.readAll(first).count == 40)
+        #expect(try await readAllEvents(first, pageSize: 7).count == 40)
         let second = try await self.snapshot(directory, segmentBytes: 4096)
-        #expect(try await self.readAll(second).map(\.offset) == Array(0..<50))
+        #expect(try await readAllEvents(second, pageSize: 7).map(\.offset) == Array(0..<50))
         await expectError(.storageUnavailable) { _ = try await second.append([event("X")], condition: nil, logger: quiet) }
         try await log.close(logger: quiet)
     }
@@ -56,7 +45,7 @@ struct FileSystemSnapshotTests {
         try file.write(contentsOf: Data((stray + "\n" + stray.prefix(30)).utf8))
         try file.close()
         let snapshot = try await self.snapshot(directory)
-        #expect(try await self.readAll(snapshot).map(\.type) == ["E0", "E1", "E2", "E3", "E4"])
+        #expect(try await readAllEvents(snapshot, pageSize: 7).map(\.type) == ["E0", "E1", "E2", "E3", "E4"])
         #expect(try String(contentsOfFile: segmentFile(directory), encoding: .utf8).hasSuffix(String(stray.prefix(30))), "nothing was repaired")
         try await log.close(logger: quiet)
     }
@@ -79,7 +68,7 @@ struct FileSystemSnapshotTests {
         try FileManager.default.removeItem(atPath: directory + "/durable-head")
         await expectError(.storageUnavailable) { _ = try await self.snapshot(directory) }
         try await log.close(logger: quiet)
-        #expect(try await self.readAll(try await self.snapshot(directory)).count == 3)
+        #expect(try await readAllEvents(try await self.snapshot(directory), pageSize: 7).count == 3)
         // Reopened by a writer, the file is back.
         let again = try await openLog(directory)
         #expect(FileManager.default.fileExists(atPath: directory + "/durable-head"))

@@ -1,4 +1,5 @@
 import CCurl
+import EventStoreCore
 import IPAddresses
 import NIOPosix
 import Synchronization
@@ -64,8 +65,8 @@ final class CurlTransport: Sendable {
     init(threadPool: NIOThreadPool, timeout: Duration, connectTimeout: Duration) {
         _ = Self.initialized
         self.threadPool = threadPool
-        self.timeoutMilliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        self.connectTimeoutMilliseconds = Int(connectTimeout.components.seconds * 1000 + connectTimeout.components.attoseconds / 1_000_000_000_000_000)
+        self.timeoutMilliseconds = Int(timeout.inSeconds * 1000)
+        self.connectTimeoutMilliseconds = Int(connectTimeout.inSeconds * 1000)
     }
 
     func send(_ request: BlobHTTPRequest) async throws -> BlobHTTPResponse {
