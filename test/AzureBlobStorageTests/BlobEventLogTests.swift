@@ -84,7 +84,7 @@ struct BlobEventLogTests {
                 try await group.waitForAll()
             }
             try await first.refresh()
-            let events = try await Self.readAll(first)
+            let events = try await readAllEvents(first)
             #expect(events.map(\.offset) == Array(0..<120))
             #expect(Set(events.map(\.id)).count == 120)
             // Each batch stays whole and in order.
@@ -94,7 +94,7 @@ struct BlobEventLogTests {
             #expect(listing.blobs.dropLast().allSatisfy { $0.sealed }, "every full segment is sealed")
             let reopened = try await Self.open(server)
             #expect(try await reopened.head(logger: quietLogger) == 120)
-            #expect(try await Self.readAll(reopened).map(\.id) == events.map(\.id))
+            #expect(try await readAllEvents(reopened).map(\.id) == events.map(\.id))
             try await first.close(logger: quietLogger)
             try await second.close(logger: quietLogger)
         }
@@ -108,7 +108,7 @@ struct BlobEventLogTests {
             for index in 0..<50 { _ = try await writer.append([Self.event("E\(index)")], condition: nil, logger: quietLogger) }
             let reader = try await Self.open(server)
             #expect(reader.indexedSegments == 2, "the tail and the one before it")
-            #expect(try await Self.readAll(reader).map(\.type) == (0..<50).map { "E\($0)" })
+            #expect(try await readAllEvents(reader).map(\.type) == (0..<50).map { "E\($0)" })
             #expect(reader.indexedSegments <= 2 + BlobEventLog.keptIndexes)
             #expect(try await server.client().list(prefix: "orders/seg-").blobs.count == 25)
         }
@@ -155,7 +155,7 @@ struct BlobEventLogTests {
                 let event = Self.event()
                 answered.append((event.id, try await log.append([event], condition: nil, logger: quietLogger).entries[0].offset))
             }
-            let events = try await Self.readAll(try await Self.open(server))
+            let events = try await readAllEvents(try await Self.open(server))
             #expect(events.map(\.offset) == Array(0..<6), "each append stored once, in order")
             #expect(events.map(\.id) == answered.map(\.0), "each answer names what is stored")
             #expect(answered.map(\.1) == Array(0..<6))
@@ -194,14 +194,43 @@ struct BlobEventLogTests {
         }
     }
 
-    static func readAll(_ log: any EventLog) async throws -> [Event] {
-        var events: [Event] = []
-        var offset: Int64 = 0
-        while true {
-            let page = try await log.read(from: offset, limit: 1000, filter: .all, logger: quietLogger)
-            events += page.events
-            guard page.nextOffset < page.head else { return events }
-            offset = page.nextOffset
+    /// Bytes that are not the frames they should be are `storageCorrupted`, never skipped: garbage, a frame that
+    /// begins at another offset than the one before it ended, a segment that does not begin where the one before ended.
+    @Test func corruptSegmentsAreReportedNeverSkipped() async throws {
+        try await FakeBlobServer.with { server in
+            let client = try server.client()
+            _ = try await client.createContainer()
+            func event(at offset: Int64) -> Event { Event(id: UUID(), offset: offset, type: "E", data: .null, timestamp: Date()) }
+            // Garbage where a frame should start.
+            _ = try await client.createAppendBlob(BlobEventLog.segmentName("garbage", 0))
+            try await client.appendBlock(BlobEventLog.segmentName("garbage", 0), Array("not a frame at all, but long enough to be read as one".utf8), at: 0, maxSize: 1 << 20)
+            await expectError(.storageCorrupted) { _ = try await BlobEventLog.open(client: client, prefix: "garbage", topic: "t", options: .init(), logger: quietLogger) }
+            // A frame of offset 5 where offset 0 should be.
+            _ = try await client.createAppendBlob(BlobEventLog.segmentName("gap", 0))
+            try await client.appendBlock(BlobEventLog.segmentName("gap", 0), BlobFrame.encode([event(at: 5)], writer: UUID(), batch: 1), at: 0, maxSize: 1 << 20)
+            let gap = await expectError(.storageCorrupted) { _ = try await BlobEventLog.open(client: client, prefix: "gap", topic: "t", options: .init(), logger: quietLogger) }
+            #expect(gap?.message.contains("not 0") == true, "\(String(describing: gap))")
+            // Two segments that do not meet: the first ends at 1, the second is named 7.
+            for (first, offset) in [(Int64(0), Int64(0)), (7, 7)] {
+                let name = BlobEventLog.segmentName("apart", first)
+                _ = try await client.createAppendBlob(name)
+                try await client.appendBlock(name, BlobFrame.encode([event(at: offset)], writer: UUID(), batch: 1), at: 0, maxSize: 1 << 20)
+            }
+            await expectError(.storageCorrupted) { _ = try await BlobEventLog.open(client: client, prefix: "apart", topic: "t", options: .init(), logger: quietLogger) }
+        }
+    }
+
+    /// A segment that refuses even its first frame (the service's block limit at zero here) is a clear 503; no empty
+    /// segment is sealed and nothing is stored.
+    @Test func aSegmentThatRefusesItsFirstFrameIsUnavailable() async throws {
+        try await FakeBlobServer.with { server in
+            let log = try await Self.open(server)
+            try await server.faults(#"{"block_limit": 0}"#)
+            let error = await expectError(.storageUnavailable) { _ = try await log.append([Self.event()], condition: nil, logger: quietLogger) }
+            #expect(error?.message.contains("refuses its first frame") == true, "\(String(describing: error))")
+            let listing = try await server.client().list(prefix: "orders/seg-")
+            #expect(listing.blobs.map(\.sealed) == [false])
+            #expect(try await log.head(logger: quietLogger) == 0)
         }
     }
 }

@@ -200,6 +200,62 @@ struct BadInputTests {
             detail: "cannot be used"
         ),
         Case(
+            name: "topic: blob segmentBytes below two frames",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "segmentBytes": "1048576"}}"#,
+            status: 422,
+            detail: "options.segmentBytes must be"
+        ),
+        Case(
+            name: "topic: blob segmentBytes Int64.max",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "segmentBytes": "9223372036854775807"}}"#,
+            status: 422,
+            detail: "options.segmentBytes must be"
+        ),
+        Case(
+            name: "topic: blob segmentBytes past Int64",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "segmentBytes": "99999999999999999999999"}}"#,
+            status: 422,
+            detail: "options.segmentBytes must be"
+        ),
+        Case(
+            name: "topic: blob prefix with NUL",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "prefix": "a\u0000b"}}"#,
+            status: 422,
+            detail: "may not contain NUL characters"
+        ),
+        Case(
+            name: "topic: blob prefix with a line break",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "prefix": "a\nb"}}"#,
+            status: 422,
+            detail: "options.prefix must be"
+        ),
+        Case(
+            name: "topic: blob prefix of 600 characters",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "prefix": "pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp"}}"#,
+            status: 422,
+            detail: "options.prefix must be"
+        ),
+        Case(
+            name: "topic: blob prefix with a leading slash",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "prefix": "/orders"}}"#,
+            status: 422,
+            detail: "options.prefix must be"
+        ),
+        Case(
+            name: "topic: blob createContainerIfNotExist not a boolean",
+            path: "/topics",
+            body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true", "options": {"container": "events", "createContainerIfNotExist": "yes"}}"#,
+            status: 422,
+            detail: "must be \"true\" or \"false\""
+        ),
+        Case(
             name: "topic: blob without container",
             path: "/topics",
             body: #"{"name": "t", "adapter": "blob", "connection": "UseDevelopmentStorage=true"}"#,

@@ -1,5 +1,6 @@
 import EventStoreTesting
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// Blob topics through the API of live servers, stored in the fake Blob service (which checks every signature with
@@ -26,6 +27,23 @@ struct BlobTopicTests {
                 let page = try await server.get("/topics/orders/events?from=0&type=Paid")
                 #expect((page.json["events"] as? [[String: Any]])?.map { $0["offset"] as? Int } == [1])
                 #expect(try await server.get("/health").status == 200)
+            }
+        }
+    }
+
+    /// A batch whose frame would pass 4 MiB is 413 problem+json (with a body limit raised above it), and stores
+    /// nothing.
+    @Test func aBatchLargerThanAFrameIs413() async throws {
+        try await FakeBlobService.with { service in
+            try await ServerProcess.with(arguments: ["--blob-allow", "127.0.0.1", "--max-body-bytes", "8388608"]) { server in
+                #expect(try await server.post("/topics", json: Self.topic(service)).status == 201)
+                let big = String(repeating: "x", count: 1 << 20)
+                let events = (0..<5).map { _ in #"{"type": "Big", "data": "\#(big)"}"# }.joined(separator: ",")
+                let refused = try await server.post("/topics/orders/events", json: #"{"events": [\#(events)]}"#)
+                #expect(refused.status == 413)
+                #expect(refused.json["type"] as? String == "urn:eventstore:problem:payload-too-large")
+                #expect(refused.headers.first(name: "content-type")?.hasPrefix("application/problem+json") == true)
+                #expect(try await server.get("/topics/orders").json["head"] as? Int == 0)
             }
         }
     }

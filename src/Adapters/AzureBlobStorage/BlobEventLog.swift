@@ -446,7 +446,8 @@ public final class BlobEventLog: EventLog {
                 where ["MaxBlobSizeConditionNotMet", "BlockCountExceedsLimit", "BlobIsSealed"].contains(error.code)
             {
                 guard tail.length > 0 || error.code == "BlobIsSealed" else {
-                    throw EventStoreError(.payloadTooLarge, "a frame of \(bytes.count) bytes does not fit an empty segment of topic '\(self.topic)'")
+                    // Sealing an empty segment would name its successor as itself: refuse instead.
+                    throw EventStoreError(.storageUnavailable, "segment '\(tail.name)' of topic '\(self.topic)' refuses its first frame (\(error.code)); nothing was written")
                 }
                 try await self.rollOver(tail)
                 return .segmentFull
