@@ -98,15 +98,30 @@ struct BlobTopicTests {
         }
     }
 
-    @Test func projectionsOfABlobTopicAreKept() async throws {
+    /// A blob topic's read models live in its container: the next server serves what the last one applied, and
+    /// `eventstore-replay` rebuilds one beside a running server, which goes on from the rebuilt generation.
+    @Test func projectionsOfABlobTopicAreKeptInTheContainer() async throws {
         try await FakeBlobService.with { service in
-            try await ServerProcess.with(arguments: ["--blob-allow", "127.0.0.1"]) { server in
+            try await withTemporaryDirectory { directory in
                 let topic = Self.topic(service).dropLast() + #", "projections": [{"name": "state", "kind": "state-by-key"}]}"#
-                #expect(try await server.post("/topics", json: String(topic)).status == 201)
-                #expect(try await server.post("/topics/orders/events", json: #"{"events": [{"type": "A", "key": "k", "data": {"a": 1}}, {"type": "B", "key": "k", "data": {"b": 2}}]}"#).status == 201)
-                let entry = try await server.get("/topics/orders/projections/state/entries/k?min_checkpoint=2&wait=10")
-                #expect(entry.status == 200, "\(entry.body)")
-                #expect((entry.json["value"] as? [String: Int]) == ["a": 1, "b": 2])
+                try await ServerProcess.with(dataDirectory: directory, arguments: ["--blob-allow", "127.0.0.1"]) { server in
+                    #expect(try await server.post("/topics", json: String(topic)).status == 201)
+                    let events = #"{"events": [{"type": "A", "key": "k", "data": {"a": 1}}, {"type": "B", "key": "k", "data": {"b": 2}}]}"#
+                    #expect(try await server.post("/topics/orders/events", json: events).status == 201)
+                    let entry = try await server.get("/topics/orders/projections/state/entries/k?min_checkpoint=2&wait=10")
+                    #expect(entry.status == 200, "\(entry.body)")
+                    #expect((entry.json["value"] as? [String: Int]) == ["a": 1, "b": 2])
+                }
+                try await ServerProcess.with(dataDirectory: directory, arguments: ["--blob-allow", "127.0.0.1"]) { server in
+                    let replay = try await ReplayProcess.run(["--data-dir", directory, "--blob-allow", "127.0.0.1", "--topic", "orders", "--projection", "state"])
+                    #expect(replay.status == 0, "\(replay.output)")
+                    #expect(try await server.post("/topics/orders/events", json: #"{"type": "C", "key": "k", "data": {"c": 3}}"#).status == 201)
+                    let state = try await server.get("/topics/orders/projections/state?min_checkpoint=3&wait=10")
+                    #expect(state.status == 200, "\(state.body)")
+                    #expect(state.json["generation"] as? Int == 2, "the server serves the generation the replay built: \(state.body)")
+                    let entries = state.json["entries"] as? [[String: Any]]
+                    #expect(entries?.first?["value"] as? [String: Int] == ["a": 1, "b": 2, "c": 3])
+                }
             }
         }
     }

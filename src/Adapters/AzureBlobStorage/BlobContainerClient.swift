@@ -133,6 +133,44 @@ final class BlobContainerClient: Sendable {
         return response.body
     }
 
+    /// A condition on the blob a write replaces.
+    enum WriteCondition: Sendable {
+        /// Only if no blob has the name (`If-None-Match: *`).
+        case absent
+        /// Only if the blob is the version of this ETag (`If-Match`).
+        case version(String)
+    }
+
+    /// The whole blob and its ETag, or nil when it does not exist.
+    func get(_ name: String) async throws -> (body: [UInt8], etag: String)? {
+        let response = try await self.send("GET", blob: name, accepting: [200, 404])
+        guard response.status == 200 else { return nil }
+        return (response.body, response.header("etag") ?? "")
+    }
+
+    /// Writes a block blob of `body` in one request, if `condition` holds.
+    /// - Returns: the new version's ETag.
+    /// - Throws: `BlobServiceError` 412 (`ConditionNotMet`) or 409 (`BlobAlreadyExists`) when it does not.
+    func putBlockBlob(_ name: String, _ body: [UInt8], if condition: WriteCondition) async throws -> String {
+        let guardHeader = switch condition {
+        case .absent: ("If-None-Match", "*")
+        case .version(let etag): ("If-Match", etag)
+        }
+        let response = try await self.send(
+            "PUT",
+            blob: name,
+            headers: [("Content-Type", "application/json"), ("x-ms-blob-type", "BlockBlob"), guardHeader],
+            body: body,
+            accepting: [201]
+        )
+        return response.header("etag") ?? ""
+    }
+
+    /// Deletes a blob; deleting one that does not exist is not an error.
+    func delete(_ name: String) async throws {
+        _ = try await self.send("DELETE", blob: name, accepting: [202, 404])
+    }
+
     /// One page of the blobs whose names start with `prefix`, in name order.
     func list(prefix: String, marker: String? = nil, maxResults: Int = 5000) async throws -> Listing {
         var query = [("restype", "container"), ("comp", "list"), ("prefix", prefix), ("maxresults", String(maxResults))]

@@ -50,13 +50,13 @@ struct BlobFrame: Sendable, Equatable {
         var bytes = records.bytes
         bytes.replaceSubrange(0..<3, with: Self.magic)
         bytes[3] = Self.version
-        Self.store(UInt32(bytes.count), at: 4, in: &bytes)
-        Self.store(UInt64(bitPattern: events.first?.offset ?? 0), at: 12, in: &bytes)
-        Self.store(UInt32(events.count), at: 20, in: &bytes)
+        LittleEndian.store(UInt32(bytes.count), at: 4, in: &bytes)
+        LittleEndian.store(UInt64(bitPattern: events.first?.offset ?? 0), at: 12, in: &bytes)
+        LittleEndian.store(UInt32(events.count), at: 20, in: &bytes)
         withUnsafeBytes(of: writer.uuid) { bytes.replaceSubrange(24..<40, with: $0) }
-        Self.store(batch, at: 40, in: &bytes)
+        LittleEndian.store(batch, at: 40, in: &bytes)
         let checksum = bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[12...])) }
-        Self.store(checksum, at: 8, in: &bytes)
+        LittleEndian.store(checksum, at: 8, in: &bytes)
         return bytes
     }
 
@@ -78,18 +78,18 @@ struct BlobFrame: Sendable, Equatable {
             guard bytes[index..<index + 3].elementsEqual(Self.magic), bytes[index + 3] == Self.version else {
                 throw BlobFrameError(position: position + Int64(index - bytes.startIndex), reason: "no frame starts here")
             }
-            let length = Int(Self.load(UInt32.self, at: index + 4, in: bytes))
+            let length = Int(LittleEndian.load(UInt32.self, at: index + 4, in: bytes))
             guard length >= Self.headerLength, length <= Self.maxBytes else {
                 throw BlobFrameError(position: position + Int64(index - bytes.startIndex), reason: "a frame length of \(length) bytes")
             }
             guard bytes.endIndex - index >= length else { break }
-            let firstOffset = Int64(bitPattern: Self.load(UInt64.self, at: index + 12, in: bytes))
-            let count = Int(Self.load(UInt32.self, at: index + 20, in: bytes))
+            let firstOffset = Int64(bitPattern: LittleEndian.load(UInt64.self, at: index + 12, in: bytes))
+            let count = Int(LittleEndian.load(UInt32.self, at: index + 20, in: bytes))
             guard firstOffset >= 0, firstOffset <= BlobEventLog.maxOffset, count >= 1, count <= (length - Self.headerLength) / Self.minimumRecordLength
             else {
                 throw BlobFrameError(position: position + Int64(index - bytes.startIndex), reason: "a frame of \(count) events from offset \(firstOffset)")
             }
-            let stored = Self.load(UInt32.self, at: index + 8, in: bytes)
+            let stored = LittleEndian.load(UInt32.self, at: index + 8, in: bytes)
             let computed = bytes.withUnsafeBytes { buffer in
                 CRC32C.update(0, UnsafeRawBufferPointer(rebasing: buffer[(index - bytes.startIndex + 12)..<(index - bytes.startIndex + length)]))
             }
@@ -103,7 +103,7 @@ struct BlobFrame: Sendable, Equatable {
                     firstOffset: firstOffset,
                     count: count,
                     writer: UUID(uuid: uuid),
-                    batch: Self.load(UInt64.self, at: index + 40, in: bytes)
+                    batch: LittleEndian.load(UInt64.self, at: index + 40, in: bytes)
                 )
             )
             index += length
@@ -116,7 +116,7 @@ struct BlobFrame: Sendable, Equatable {
         guard header.count >= Self.headerLength, header[0..<3].elementsEqual(Self.magic), header[3] == Self.version else { return nil }
         var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &uuid) { target in target.copyBytes(from: header[24..<40]) }
-        return (UUID(uuid: uuid), Self.load(UInt64.self, at: 40, in: header[...]))
+        return (UUID(uuid: uuid), LittleEndian.load(UInt64.self, at: 40, in: header[...]))
     }
 
     /// The events of the frame whose bytes are `bytes` (header included), checked against it.
@@ -139,16 +139,6 @@ struct BlobFrame: Sendable, Equatable {
         }
         guard events.count == frame.count else { throw BlobFrameError(position: frame.position, reason: "\(events.count) records for \(frame.count) events") }
         return events
-    }
-
-    private static func store<T: FixedWidthInteger>(_ value: T, at index: Int, in bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(index..<index + MemoryLayout<T>.size, with: $0) }
-    }
-
-    private static func load<T: FixedWidthInteger>(_ type: T.Type, at index: Int, in bytes: ArraySlice<UInt8>) -> T {
-        var value: T = 0
-        for (shift, byte) in bytes[index..<index + MemoryLayout<T>.size].enumerated() { value |= T(byte) << (shift * 8) }
-        return value
     }
 }
 

@@ -17,21 +17,25 @@ public final class BlobStorageAdapter: StorageAdapter {
     private let transport: CurlTransport
     private let policy: BlobEndpointPolicy
     private let defaults: BlobEventLog.Options
+    private let projectionOptions: BlobProjectionStore.Options
 
     /// - Parameters:
     ///   - threadPool: runs every libcurl call (they block).
     ///   - policy: which endpoints topics may name.
     ///   - defaults: the logs' tunables (`segmentBytes` unless a topic sets it).
+    ///   - projectionOptions: the projection stores' tunables.
     ///   - timeout: the most one request to the Blob service may take.
     public init(
         threadPool: NIOThreadPool,
         policy: BlobEndpointPolicy = .unrestricted,
         defaults: BlobEventLog.Options = .init(),
+        projectionOptions: BlobProjectionStore.Options = .init(),
         timeout: Duration = .seconds(30)
     ) {
         self.transport = CurlTransport(threadPool: threadPool, timeout: timeout, connectTimeout: .seconds(5))
         self.policy = policy
         self.defaults = defaults
+        self.projectionOptions = projectionOptions
     }
 
     public var kind: AdapterKind { .azureBlob }
@@ -121,6 +125,13 @@ public final class BlobStorageAdapter: StorageAdapter {
         } catch {
             throw EventStoreError(.storageUnavailable, "the Blob service at \(place.account.endpoint) cannot be used: \(error)")
         }
+    }
+
+    /// The topic's projections, in its container under `<prefix>/projections/` (see ``BlobProjectionStore``).
+    public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
+        let place = try self.place(of: configuration)
+        let client = BlobContainerClient(account: place.account, container: place.container, transport: self.transport)
+        return BlobProjectionStore(client: client, prefix: place.prefix, options: self.projectionOptions)
     }
 
     /// Masks `AccountKey`, `SharedAccessSignature` and a SAS URL's `sig`.

@@ -11,27 +11,9 @@ public import Foundation
 /// Projection read models in memory: for memory topics, and for topics whose adapter keeps no store of its own
 /// (rebuilt from the log at each start). Every call holds one lock, so each batch is atomic.
 public final class MemoryProjectionStore: ProjectionStore {
-    private struct Generation {
-        var checkpoint: Int64 = 0
-        var entries: [ProjectionKey: RawJSON] = [:]
-        /// The keys in order, made when a page is read after the key set changed.
-        var sortedKeys: [ProjectionKey]?
-
-        mutating func apply(_ batch: ProjectionBatch) {
-            for (key, value) in batch.changes {
-                if let value {
-                    if self.entries.updateValue(value, forKey: key) == nil { self.sortedKeys = nil }
-                } else if self.entries.removeValue(forKey: key) != nil {
-                    self.sortedKeys = nil
-                }
-            }
-            self.checkpoint = batch.to
-        }
-    }
-
     private struct Projection {
         var served: Int64
-        var generations: [Int64: Generation]
+        var generations: [Int64: ProjectionEntryTable]
     }
 
     private struct Stored {
@@ -67,9 +49,9 @@ public final class MemoryProjectionStore: ProjectionStore {
             let number = (stored.lastGeneration[projection] ?? 0) + 1
             stored.lastGeneration[projection] = number
             if stored.projections[projection] == nil {
-                stored.projections[projection] = Projection(served: number, generations: [number: Generation()])
+                stored.projections[projection] = Projection(served: number, generations: [number: ProjectionEntryTable()])
             } else {
-                stored.projections[projection]?.generations[number] = Generation()
+                stored.projections[projection]?.generations[number] = ProjectionEntryTable()
             }
             return ProjectionGeneration(generation: number, checkpoint: 0)
         }
@@ -81,7 +63,7 @@ public final class MemoryProjectionStore: ProjectionStore {
                 throw EventStoreError(.generationFenced, "generation \(batch.generation) of projection '\(batch.projection)' is not at \(batch.from)")
             }
             // Changed in place: the cost follows the batch, not the model.
-            stored.projections[batch.projection]?.generations[batch.generation]?.apply(batch)
+            stored.projections[batch.projection]?.generations[batch.generation]?.apply(batch.changes, checkpoint: batch.to)
         }
     }
 
@@ -92,12 +74,7 @@ public final class MemoryProjectionStore: ProjectionStore {
         logger: Logger
     ) async throws -> [ProjectionKey: RawJSON] {
         self.stored.withLock { stored in
-            guard let entries = stored.projections[projection]?.generations[generation]?.entries else { return [:] }
-            var values: [ProjectionKey: RawJSON] = [:]
-            for key in keys {
-                if let value = entries[key] { values[key] = value }
-            }
-            return values
+            stored.projections[projection]?.generations[generation]?.values(of: keys) ?? [:]
         }
     }
 
@@ -110,32 +87,16 @@ public final class MemoryProjectionStore: ProjectionStore {
         logger: Logger
     ) async throws -> ProjectionEntriesPage {
         try self.stored.withLock { stored throws(EventStoreError) in
-            guard let model = stored.projections[projection], let generation = model.generations[model.served] else {
+            guard let served = stored.projections[projection]?.served,
+                let page = stored.projections[projection]?.generations[served]?.page(after: after, prefix: prefix, limit: limit, maxBytes: maxBytes),
+                let checkpoint = stored.projections[projection]?.generations[served]?.checkpoint
+            else {
                 throw EventStoreError(.projectionNotFound, "projection '\(projection)' has no read model yet")
             }
-            let keys = generation.sortedKeys ?? generation.entries.keys.sorted()
-            if generation.sortedKeys == nil {
-                stored.projections[projection]?.generations[model.served]?.sortedKeys = keys
-            }
-            let start = ProjectionKey.pageStart(after: after, prefix: prefix)
-            var index = Self.firstIndex(in: keys) { start.inclusive ? start.key <= $0 : start.key < $0 }
-            var entries: [ProjectionEntry] = []
-            var bytes = 0
-            var endedAtBudget = false
-            while index < keys.count, entries.count < limit, keys[index].hasPrefix(prefix) {
-                let value = generation.entries[keys[index]] ?? .null
-                bytes += value.bytes.count
-                if bytes > maxBytes, !entries.isEmpty {
-                    endedAtBudget = true
-                    break
-                }
-                entries.append(ProjectionEntry(key: keys[index], value: value))
-                index += 1
-            }
             return ProjectionEntriesPage(
-                entries: entries,
-                generation: ProjectionGeneration(generation: model.served, checkpoint: generation.checkpoint),
-                endedAtBudget: endedAtBudget
+                entries: page.entries,
+                generation: ProjectionGeneration(generation: served, checkpoint: checkpoint),
+                endedAtBudget: page.endedAtBudget
             )
         }
     }
@@ -195,15 +156,4 @@ public final class MemoryProjectionStore: ProjectionStore {
     }
 
     public func close(logger: Logger) async throws {}
-
-    /// The first index of sorted `keys` at which `isPast` holds (it holds for every later index too).
-    private static func firstIndex(in keys: [ProjectionKey], where isPast: (ProjectionKey) -> Bool) -> Int {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if isPast(keys[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
-    }
 }
