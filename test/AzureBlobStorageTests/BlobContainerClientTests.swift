@@ -117,6 +117,26 @@ struct BlobContainerClientTests {
         }
     }
 
+    /// A service that answers another range than the one asked, or a listing that names a marker twice, is caught,
+    /// not believed.
+    @Test func aWrongRangeOrAListingThatNeverEndsIsAnError() async throws {
+        try await FakeBlobServer.with { server in
+            let client = try server.client()
+            _ = try await client.createContainer()
+            _ = try await client.createAppendBlob("ranged.log")
+            try await client.appendBlock("ranged.log", Array(0..<32), at: 0, maxSize: 1024)
+            try await server.faults(#"{"wrong_range": 1}"#)
+            let wrong = await #expect(throws: BlobServiceError.self) { try await client.read("ranged.log", range: 10..<20) }
+            #expect(wrong?.message.contains("another range") == true, "\(String(describing: wrong))")
+            #expect(try await client.read("ranged.log", range: 10..<20) == Array(10..<20))
+
+            try await server.faults(#"{"repeat_marker": 3}"#)
+            await #expect(throws: BlobListingError.self) { try await client.listAll(prefix: "ranged") }
+            try await server.faults(#"{"repeat_marker": 0}"#)
+            #expect(try await client.listAll(prefix: "ranged").map(\.name) == ["ranged.log"])
+        }
+    }
+
     @Test func aDroppedAnswerLeavesTheOutcomeToBeReadBack() async throws {
         try await FakeBlobServer.with { server in
             let client = try server.client()

@@ -162,6 +162,36 @@ struct BlobEventLogTests {
         }
     }
 
+    /// A service busy past the retry budget: the publish is 503 saying the events may or may not be stored, and
+    /// publishing them again with the same ids stores them once.
+    @Test func aServiceBusyPastTheBudgetLeavesTheOutcomeOpen() async throws {
+        try await FakeBlobServer.with { server in
+            let client = try server.client(retryBudget: .milliseconds(300))
+            _ = try await client.createContainer()
+            let log = try await BlobEventLog.open(client: client, prefix: "orders", topic: "orders", options: .init(pollInterval: .seconds(60)), logger: quietLogger)
+            let event = Self.event()
+            try await server.faults(#"{"server_busy": 1000, "retry_after": 0}"#)
+            let error = await expectError(.storageUnavailable) { _ = try await log.append([event], condition: nil, logger: quietLogger) }
+            #expect(error?.message.contains("may or may not be stored") == true, "\(String(describing: error))")
+            try await server.faults(#"{"server_busy": 0}"#)
+            #expect(try await log.append([event], condition: nil, logger: quietLogger).entries.map(\.offset) == [0])
+            #expect(try await log.append([event], condition: nil, logger: quietLogger).entries.map(\.duplicate) == [true])
+            #expect(try await readAllEvents(try await Self.open(server)).map(\.id) == [event.id])
+            try await log.close(logger: quietLogger)
+        }
+    }
+
+    /// A listing of segments that never ends (the service names a marker twice) is `storageCorrupted`, not a hang.
+    @Test func aListingThatNeverEndsIsReported() async throws {
+        try await FakeBlobServer.with { server in
+            let log = try await Self.open(server)
+            _ = try await log.append([Self.event()], condition: nil, logger: quietLogger)
+            try await server.faults(#"{"repeat_marker": 5}"#)
+            let error = await expectError(.storageCorrupted) { _ = try await Self.open(server) }
+            #expect(error?.message.contains("does not end") == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func aWrongKeyIsAClearUnavailableError() async throws {
         try await FakeBlobServer.with { server in
             let adapter = BlobStorageAdapter(threadPool: BlobTestThreads.pool)

@@ -16,7 +16,9 @@ Faults, set per container with POST /__faults (JSON, not signed; the harness's o
 service each keep to their own container: "container": name, "drop_after_commit": N (the next N appends are
 committed, then the connection is closed with no answer), "server_busy": N (the next N requests get 503 ServerBusy
 with Retry-After), "retry_after": seconds, "force_412": N (the next N appends get 412 without effect),
-"block_limit": N. GET /__stats?container=name answers that container's counts of verified and refused requests.
+"block_limit": N, "repeat_marker": N (the next N listings name the marker they were given, or a first one, as
+their next: a listing that never ends), "wrong_range": N (the next N ranged reads answer bytes from 0 whatever
+range was asked). GET /__stats?container=name answers that container's counts of verified and refused requests.
 """
 import argparse
 import base64
@@ -65,7 +67,7 @@ class State:
     def faults_of(self, container):
         """Called holding the lock."""
         return self.faults.setdefault(container, {"drop_after_commit": 0, "server_busy": 0, "retry_after": 1, "force_412": 0,
-                                                  "block_limit": self.default_block_limit})
+                                                  "block_limit": self.default_block_limit, "repeat_marker": 0, "wrong_range": 0})
 
     def stats_of(self, container):
         """Called holding the lock."""
@@ -197,10 +199,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and query.get("restype") == "container" and query.get("comp") == "list":
             if container not in self.state.containers:
                 return self.error(404, "ContainerNotFound", "The specified container does not exist.")
-            return self.listing(self.state.containers[container], query)
+            return self.listing(self.state.containers[container], query, self.state.faults_of(container))
         return self.error(400, "UnsupportedHttpVerb", "not in the fake's subset")
 
-    def listing(self, blobs, query):
+    def listing(self, blobs, query, faults):
+        """Called holding the lock."""
         prefix = query.get("prefix", "")
         maximum = max(1, min(int(query.get("maxresults", "5000")), 5000))
         after = base64.urlsafe_b64decode(query["marker"]).decode() if query.get("marker") else None
@@ -212,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
                "<Sealed>true</Sealed>" if blobs[name].sealed else "")
             for name in page)
         marker = base64.urlsafe_b64encode(page[-1].encode()).decode() if more else ""
+        if faults["repeat_marker"] > 0:
+            faults["repeat_marker"] -= 1
+            marker = query.get("marker") or base64.urlsafe_b64encode(b"\x00").decode()
         body = ('<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="http://127.0.0.1/" ContainerName="c">'
                 "<Prefix>%s</Prefix><MaxResults>%d</MaxResults><Blobs>%s</Blobs><NextMarker>%s</NextMarker></EnumerationResults>"
                 % (escape(prefix), maximum, items, marker)).encode()
@@ -237,7 +243,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(404, {"x-ms-error-code": "BlobNotFound"})
             return self.error(404, "BlobNotFound", "The specified blob does not exist.")
         if self.command in ("GET", "HEAD"):
-            return self.get_blob(blob)
+            return self.get_blob(blob, self.state.faults_of(container))
         if self.command == "DELETE":
             del blobs[name]
             return self.answer(202)
@@ -294,7 +300,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer(201, {"ETag": blob.etag, "x-ms-blob-append-offset": str(offset),
                                  "x-ms-blob-committed-block-count": str(blob.blocks)})
 
-    def get_blob(self, blob):
+    def get_blob(self, blob, faults):
+        """Called holding the lock."""
         headers = {"ETag": blob.etag, "x-ms-blob-type": blob.kind, "Content-Type": "application/octet-stream"}
         if blob.sealed:
             headers["x-ms-blob-sealed"] = "true"
@@ -310,6 +317,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(200, headers, bytes(blob.data))
         start, _, end = wanted.removeprefix("bytes=").partition("-")
         start = int(start)
+        if faults["wrong_range"] > 0:
+            faults["wrong_range"] -= 1
+            start = 0
         end = min(int(end) if end else len(blob.data) - 1, len(blob.data) - 1)
         if start >= len(blob.data):
             return self.error(416, "InvalidRange", "The range specified is invalid for the current size of the resource.",

@@ -191,6 +191,23 @@ final class BlobContainerClient: Sendable {
         return Listing(blobs: blobs, nextMarker: next?.isEmpty == false ? next : nil)
     }
 
+    /// Every blob whose name starts with `prefix`, in name order, listed page after page.
+    /// - Throws: `BlobListingError` for a listing that does not end (a marker that comes twice).
+    func listAll(prefix: String) async throws -> [ListedBlob] {
+        var blobs: [ListedBlob] = []
+        var markers: Set<String> = []
+        var marker: String?
+        repeat {
+            let page = try await self.list(prefix: prefix, marker: marker)
+            blobs += page.blobs
+            marker = page.nextMarker
+            if let marker, !markers.insert(marker).inserted {
+                throw BlobListingError(prefix: prefix)
+            }
+        } while marker != nil
+        return blobs
+    }
+
     // MARK: Requests
 
     /// Sends a request, retrying throttled and busy answers within the budget.
@@ -255,4 +272,11 @@ extension BlobServiceError {
         self.code = code
         self.message = message
     }
+}
+
+/// A listing whose pages never end: the service named a marker it had named before.
+struct BlobListingError: Error, Sendable, CustomStringConvertible {
+    var prefix: String
+
+    var description: String { "the listing of '\(self.prefix)' does not end (a marker came twice)" }
 }

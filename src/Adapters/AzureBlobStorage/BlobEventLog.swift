@@ -152,23 +152,20 @@ public final class BlobEventLog: EventLog {
     /// - Throws: `storageCorrupted` for a listing that does not end, or a segment numbered past ``maxOffset``.
     private static func listSegments(_ client: BlobContainerClient, prefix: String) async throws -> [Segment] {
         var segments: [Segment] = []
-        var markers: Set<String> = []
-        var marker: String?
-        repeat {
-            let page = try await client.list(prefix: "\(prefix)/seg-", marker: marker)
-            for blob in page.blobs {
-                let digits = blob.name.dropFirst(prefix.count + 5).dropLast(4)
-                guard blob.name.hasSuffix(".log"), digits.count == 20, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let first = Int64(digits) else {
-                    continue
-                }
-                guard first <= Self.maxOffset else { throw EventStoreError(.storageCorrupted, "blob segment '\(blob.name)' is numbered past \(Self.maxOffset)") }
-                segments.append(Segment(name: blob.name, firstOffset: first, frames: nil))
+        let blobs: [BlobContainerClient.ListedBlob]
+        do {
+            blobs = try await client.listAll(prefix: "\(prefix)/seg-")
+        } catch let error as BlobListingError {
+            throw EventStoreError(.storageCorrupted, "\(error)")
+        }
+        for blob in blobs {
+            let digits = blob.name.dropFirst(prefix.count + 5).dropLast(4)
+            guard blob.name.hasSuffix(".log"), digits.count == 20, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let first = Int64(digits) else {
+                continue
             }
-            marker = page.nextMarker
-            if let marker, !markers.insert(marker).inserted || markers.count > 100_000 {
-                throw EventStoreError(.storageCorrupted, "the listing of '\(prefix)/' does not end (a marker came twice)")
-            }
-        } while marker != nil
+            guard first <= Self.maxOffset else { throw EventStoreError(.storageCorrupted, "blob segment '\(blob.name)' is numbered past \(Self.maxOffset)") }
+            segments.append(Segment(name: blob.name, firstOffset: first, frames: nil))
+        }
         return segments.sorted { $0.firstOffset < $1.firstOffset }
     }
 

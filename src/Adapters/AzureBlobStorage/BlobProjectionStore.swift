@@ -453,14 +453,7 @@ public final class BlobProjectionStore: ProjectionStore {
     /// The projection's logs the manifest does not name: made by a process that died before naming them.
     private func unnamedLogs(of known: Known) async throws -> [String] {
         let named = Set(known.manifest.generations.map(\.log))
-        var logs: [String] = []
-        var marker: String?
-        repeat {
-            let page = try await self.client.list(prefix: "\(self.root)/\(known.projection)/gen-", marker: marker)
-            logs += page.blobs.map(\.name).filter { !named.contains($0) }
-            marker = page.nextMarker
-        } while marker != nil
-        return logs
+        return try await self.client.listAll(prefix: "\(self.root)/\(known.projection)/gen-").map(\.name).filter { !named.contains($0) }
     }
 
     // MARK: Errors and locking
@@ -492,6 +485,8 @@ public final class BlobProjectionStore: ProjectionStore {
             EventStoreError(.storageUnavailable, "projection '\(projection)': the Blob service refused the credentials (\(error.status) \(error.code))")
         case let error as BlobFrameError:
             EventStoreError(.storageCorrupted, "projection '\(projection)': a log of its read model is damaged: \(error)")
+        case let error as BlobListingError:
+            EventStoreError(.storageCorrupted, "projection '\(projection)': \(error)")
         default:
             EventStoreError(.storageUnavailable, "projection '\(projection)': the Blob service cannot be used: \(error)")
         }
