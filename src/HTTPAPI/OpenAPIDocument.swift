@@ -36,6 +36,7 @@ enum OpenAPIDocument {
               security: [{}, {bearerAuth: []}]
               summary: Service status, version, uptime, and each topic's adapter and state
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 "200":
                   description: Every topic's storage is usable
                   content:
@@ -71,6 +72,7 @@ enum OpenAPIDocument {
               security: [{}, {bearerAuth: []}]
               summary: Metrics in the Prometheus text format
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
                 "200":
                   description: Prometheus text exposition format 0.0.4
                   content:
@@ -88,7 +90,7 @@ enum OpenAPIDocument {
                   description: The OpenAPI 3.1 document
                   content:
                     application/yaml:
-                      schema: { type: string }
+                      schema: { type: object, description: The OpenAPI document (YAML) }
           /topics:
             get:
               tags: [topics]
@@ -96,6 +98,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: Every attached topic, by name
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The topics, secrets redacted
                   content:
@@ -121,6 +125,8 @@ enum OpenAPIDocument {
                   application/json:
                     schema: { $ref: "#/components/schemas/TopicConfiguration" }
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "201":
                   description: Created
                   headers:
@@ -150,6 +156,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: A topic's configuration (redacted), state, head and event count
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The topic
                   content:
@@ -163,6 +171,8 @@ enum OpenAPIDocument {
               x-required-role: admin
               summary: Detach a topic; its stored events are kept
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "204":
                   description: Detached
                 "400": { $ref: "#/components/responses/BadRequest" }
@@ -190,6 +200,8 @@ enum OpenAPIDocument {
                         - $ref: "#/components/schemas/EventInput"
                         - $ref: "#/components/schemas/PublishBatch"
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "201":
                   description: Stored
                   content:
@@ -250,6 +262,8 @@ enum OpenAPIDocument {
                     for one to be appended, and answer as soon as it is (an empty page when the time runs out)
                   schema: { type: integer, minimum: 0, maximum: 30 }
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: A page of events
                   content:
@@ -272,6 +286,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: The event at one offset
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The event
                   content:
@@ -304,6 +320,8 @@ enum OpenAPIDocument {
                   application/json:
                     schema: { $ref: "#/components/schemas/SubscribeRequest" }
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "201":
                   description: Subscribed; the answer carries the signing secret, shown only here
                   headers:
@@ -330,6 +348,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: The topic's subscriptions, oldest first
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: Subscriptions with their progress
                   content:
@@ -356,6 +376,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: One subscription's settings and progress
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The subscription
                   content:
@@ -369,6 +391,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: Stop a subscription at once and forget it
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "204":
                   description: Stopped; an in-flight callback is abandoned
                 "400": { $ref: "#/components/responses/BadRequest" }
@@ -387,6 +411,8 @@ enum OpenAPIDocument {
                   application/json:
                     schema: { $ref: "#/components/schemas/ProjectionDefinition" }
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "201":
                   description: Declared; its worker catches up in the background
                   headers:
@@ -408,6 +434,8 @@ enum OpenAPIDocument {
               x-required-role: reader
               summary: The topic's projections, each with its state, checkpoint and lag
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The projections, by name
                   content:
@@ -448,6 +476,8 @@ enum OpenAPIDocument {
                   in: query
                   schema: { type: integer, minimum: 1, maximum: 1000, default: 100 }
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The projection at its checkpoint
                   content:
@@ -463,6 +493,8 @@ enum OpenAPIDocument {
               x-required-role: admin
               summary: Remove a projection and its read model
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "204":
                   description: Removed
                 "400": { $ref: "#/components/responses/BadRequest" }
@@ -486,6 +518,8 @@ enum OpenAPIDocument {
                 - $ref: "#/components/parameters/MinCheckpoint"
                 - $ref: "#/components/parameters/Wait"
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "200":
                   description: The entry at the projection's checkpoint
                   content:
@@ -520,6 +554,8 @@ enum OpenAPIDocument {
                 The old generation is served (and kept current) meanwhile; the summary's `rebuild` shows the new
                 generation's progress. A failed projection gets a new worker once its rebuild is swapped in.
               responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
                 "202":
                   description: The rebuild started
                   content:
@@ -565,6 +601,19 @@ enum OpenAPIDocument {
               description: Seconds to wait for `min_checkpoint` before answering 504 (0 by default)
               schema: { type: integer, minimum: 0, maximum: 30 }
           responses:
+            Unauthorized:
+              description: Access control is on (--tokens-file) and the request has no valid bearer token
+              headers:
+                WWW-Authenticate:
+                  schema: { type: string }
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
+            Forbidden:
+              description: The token's role or topic patterns do not allow this request
+              content:
+                application/problem+json:
+                  schema: { $ref: "#/components/schemas/Problem" }
             CheckpointTimeout:
               description: The projection's checkpoint did not reach `min_checkpoint` within `wait` (wait-timed-out)
               content:
