@@ -43,15 +43,16 @@ public enum EventStoreApplication {
         let registry = runtime.registry
         let topics = runtime.topics
         let reader = runtime.reader
+        let sender = WebhookSender(
+            policy: try DestinationPolicy(allow: settings.callbackAllow, deny: settings.callbackDeny),
+            threadPool: runtime.storageThreads,
+            maxConnectionsPerHost: settings.deliveryPolicy.maxSubscriptions,
+            userAgent: "eventstore/\(EventStoreVersion.current)"
+        )
         let subscriptions = SubscriptionService(
             registry: registry,
             reader: reader,
-            sender: WebhookSender(
-                policy: try DestinationPolicy(allow: settings.callbackAllow, deny: settings.callbackDeny),
-                threadPool: runtime.storageThreads,
-                maxConnectionsPerHost: settings.deliveryPolicy.maxSubscriptions,
-                userAgent: "eventstore/\(EventStoreVersion.current)"
-            ),
+            sender: sender,
             policy: settings.deliveryPolicy,
             logger: logger
         )
@@ -82,7 +83,7 @@ public enum EventStoreApplication {
                 serverName: nil,
                 availableConnectionsDelegate: .maximum(settings.maxConnections, logger: logger)
             ),
-            services: runtime.services + [subscriptions],
+            services: runtime.services + [WebhookClientService(sender: sender), subscriptions],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
                 logger.notice("eventstore-api listening", metadata: ["host": "\(settings.host)", "port": "\(port)"])

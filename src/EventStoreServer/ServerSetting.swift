@@ -25,6 +25,10 @@ public enum ServerSetting {
         "idle-timeout", key: "http.idleTimeoutSeconds", scope: .server, default: 60,
         help: "Seconds a connection may sit waiting for the client (headers, body, next request) before it is closed; a request being served is not idle."
     )
+    public static let shutdownTimeout = Setting<Double>(
+        "shutdown-timeout", key: "shutdownTimeoutSeconds", scope: .server, default: 25,
+        help: "Seconds SIGTERM or SIGINT waits for in-flight requests and storage to finish (long polls end at once) before the rest is cancelled; the process then exits 0."
+    )
     public static let maxConnections = Setting<Int>(
         "max-connections", key: "http.maxConnections", scope: .server, default: 4096, help: "Most connections open at once; more wait to be accepted."
     )
@@ -103,7 +107,7 @@ public enum ServerSetting {
     /// Every setting `eventstore-api` takes: the runtime's, then the server's, in the order `--help` lists them.
     public static let all: [SettingDefinition] = RuntimeSetting.all + [
         host.definition, port.definition, tokensFile.definition, allowUnauthenticated.definition, privateHealth.definition,
-        privateMetrics.definition, tlsCertificate.definition, tlsKey.definition, idleTimeout.definition, maxConnections.definition,
+        privateMetrics.definition, tlsCertificate.definition, tlsKey.definition, idleTimeout.definition, shutdownTimeout.definition, maxConnections.definition,
         maxLongPolls.definition, maxBodyBytes.definition, maxBatchSize.definition, maxTypeLength.definition, maxKeyLength.definition,
         maxTagLength.definition, maxTagsPerEvent.definition, maxMetadataEntries.definition, maxMetadataKeyLength.definition,
         maxMetadataValueLength.definition, webhookAllow.definition, webhookDeny.definition, webhookTimeout.definition,

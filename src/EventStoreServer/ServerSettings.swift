@@ -23,6 +23,8 @@ public struct ServerSettings: Sendable {
     /// A connection on which the server waits for the client (headers, body, next request) and gets nothing for
     /// this long is closed. A request being served (a long poll) is not idle.
     public var idleTimeout: Duration
+    /// How long a graceful shutdown may take before what is left is cancelled.
+    public var shutdownTimeout: Duration
     /// The most connections open at once; more wait to be accepted.
     public var maxConnections: Int
     public var httpLimits: HTTPLimits
@@ -53,6 +55,7 @@ public struct ServerSettings: Sendable {
             throw SettingsError("--tls-cert and --tls-key go together: give both for HTTPS, or neither")
         }
         self.idleTimeout = try reader.duration(ServerSetting.idleTimeout, minimum: 0.001)
+        self.shutdownTimeout = try reader.duration(ServerSetting.shutdownTimeout, minimum: 0.001)
         self.maxConnections = try reader.value(ServerSetting.maxConnections, in: positive)
         self.httpLimits = HTTPLimits(maxBodyBytes: try reader.value(ServerSetting.maxBodyBytes, in: positive))
         self.eventLimits = EventLimits(

@@ -5,6 +5,8 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 /// `eventstore-api`: serves the REST API (the default subcommand), or makes tokens.
 @main
@@ -55,7 +57,19 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger,
             renderMetrics: { registry.emitToBuffer() }
         )
-        try await application.runService()
+        // SIGTERM or SIGINT: a graceful shutdown (stop accepting, end long polls, finish in-flight requests, close
+        // storage); what is still running after --shutdown-timeout is cancelled.
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: application)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+        } catch is CancellationError {
+            logger.warning("eventstore-api stopped after --shutdown-timeout (\(settings.shutdownTimeout)): what was still running was cancelled")
+        }
         logger.notice("eventstore-api stopped")
     }
 }

@@ -160,6 +160,88 @@ struct ControlPlaneTests {
         }
     }
 
+    /// SIGTERM under load: every publish answered 201 before or during the shutdown is stored at the offset it was
+    /// given, every answer that came is whole, waiting reads (a long poll, a projection read) are answered at once
+    /// rather than after their 30 s, and the server exits 0.
+    @Test func sigtermUnderLoadKeepsEveryAcknowledgedPublishAndEndsWaits() async throws {
+        try await withTemporaryDirectory { directory in
+            var acknowledged: [String: Int] = [:]
+            try await ServerProcess.with(dataDirectory: directory) { server in
+                try await FileSystemTopicTests.createTopic(server)
+                #expect(try await server.post("/topics/orders/projections", json: #"{"name": "stats", "kind": "stats"}"#).status == 201)
+                let poll = Task { try await server.get("/topics/orders/events?from=1000000&wait=30") }
+                let projection = Task { try await server.get("/topics/orders/projections/stats?min_checkpoint=1000000&wait=30") }
+                let publishers = (0..<8).map { worker in
+                    Task { () -> [(String, Int)] in
+                        var answered: [(String, Int)] = []
+                        for index in 0..<100_000 {
+                            let id = UUID().uuidString.lowercased()
+                            let reply: ServerProcess.Reply
+                            do {
+                                // The test's HTTP client retries connecting until the timeout: keep it short.
+                                let body = #"{"id": "\#(id)", "type": "W\#(worker)", "data": {"i": \#(index)}}"#
+                                reply = try await server.request(.POST, "/topics/orders/events", json: body, timeout: .seconds(5))
+                            } catch {
+                                break  // the listener closed or the connection ended: no answer, nothing promised
+                            }
+                            if reply.status == 201 {
+                                let offset = try #require(reply.json["first_offset"] as? Int, "a whole answer: \(reply.body)")
+                                answered.append((id, offset))
+                            } else {
+                                #expect(reply.status == 503 || reply.status == 429, "\(reply.status) \(reply.body)")
+                            }
+                        }
+                        return answered
+                    }
+                }
+                try await eventually("publishing is under way") { try await server.get("/topics/orders").json["head"] as? Int ?? 0 > 200 }
+                let started = ContinuousClock.now
+                #expect(try await server.stop() == 0)
+                #expect(ContinuousClock.now - started < .seconds(20), "the shutdown did not wait for the 30 s waits")
+                let polled = try await poll.value
+                #expect(polled.status == 200 && (polled.json["events"] as? [Any])?.isEmpty == true, "\(polled.status) \(polled.body)")
+                let waited = try await projection.value
+                #expect(waited.status == 504, "\(waited.body)")
+                #expect(waited.body.contains("shutting down"), "\(waited.body)")
+                for publisher in publishers {
+                    for (id, offset) in try await publisher.value { acknowledged[id] = offset }
+                }
+            }
+            #expect(acknowledged.count > 200)
+            try await ServerProcess.with(dataDirectory: directory) { restarted in
+                var stored: [String: Int] = [:]
+                var from = 0
+                while true {
+                    let page = try await restarted.get("/topics/orders/events?from=\(from)&limit=10000")
+                    let events = page.json["events"] as? [[String: Any]] ?? []
+                    for event in events { stored[event["id"] as? String ?? ""] = event["offset"] as? Int }
+                    guard let next = page.json["next_offset"] as? Int, !events.isEmpty else { break }
+                    from = next
+                }
+                let lost = acknowledged.filter { stored[$0.key] != $0.value }
+                #expect(lost.isEmpty, "\(lost.count) of \(acknowledged.count) acknowledged publishes are not stored at their offset")
+            }
+        }
+    }
+
+    /// A request that never finishes (its body stops half-way) holds the shutdown no longer than --shutdown-timeout:
+    /// then it is cancelled, and the server still closes its topics and exits 0.
+    @Test func aStuckRequestHoldsTheShutdownOnlyUntilTheTimeout() async throws {
+        try await ServerProcess.with(arguments: ["--shutdown-timeout", "1.5"]) { server in
+            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            let (parts, sender) = AsyncStream.makeStream(of: ByteBuffer.self)
+            sender.yield(ByteBuffer(string: #"{"type": "Nev"#))
+            let stuck = Task { try? await server.request(.POST, "/topics/orders/events", streaming: parts, length: 100) }
+            try await eventually("the server is handling the publish") { try await server.activeRequests("POST") == 1 }
+            let started = ContinuousClock.now
+            #expect(try await server.stop() == 0)
+            #expect(ContinuousClock.now - started < .seconds(15))
+            #expect(server.log.contains("Closed all topics"))
+            sender.finish()
+            _ = await stuck.value
+        }
+    }
+
     @Test func openAPIDocumentIsServed() async throws {
         try await ServerProcess.with { server in
             let document = try await server.get("/openapi.yaml")

@@ -18,6 +18,8 @@ final class PostgresListener: Sendable {
     private let channel: String
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
+    /// Whether the thread was started and has ended, and who waits for it to end.
+    private let thread = Mutex<(started: Bool, ended: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, false, []))
 
     /// - Parameters:
     ///   - connectionString: the server to listen on.
@@ -33,16 +35,36 @@ final class PostgresListener: Sendable {
     ///   - onPayload: called on the listening thread for each notification.
     ///   - onResync: called on the listening thread each time listening starts, after connecting or reconnecting.
     func start(onPayload: @escaping @Sendable (String) -> Void, onResync: @escaping @Sendable () -> Void) {
+        self.thread.withLock { $0.started = true }
         let thread = Thread { [self] in
             self.listen(onPayload: onPayload, onResync: onResync)
+            let waiters = self.thread.withLock { thread in
+                thread.ended = true
+                defer { thread.waiters = [] }
+                return thread.waiters
+            }
+            for waiter in waiters { waiter.resume() }
         }
         thread.name = "eventstore-pg-listen"
         thread.start()
     }
 
-    /// Ends the listening thread within a second.
+    /// Asks the listening thread to end; it does within a second.
     func stop() {
         self.stopped.store(true, ordering: .relaxed)
+    }
+
+    /// Ends the listening thread and waits until it has.
+    func finish() async {
+        self.stop()
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            let running = self.thread.withLock { thread in
+                guard thread.started, !thread.ended else { return false }
+                thread.waiters.append(waiter)
+                return true
+            }
+            if !running { waiter.resume() }
+        }
     }
 
     private func listen(onPayload: (String) -> Void, onResync: () -> Void) {

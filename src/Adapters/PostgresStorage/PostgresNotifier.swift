@@ -41,9 +41,14 @@ final class PostgresNotifier: Sendable {
         self.observers.withLock { $0[Self.key(schema, topic)]?[token] = nil }
     }
 
-    /// Ends the listening thread within a second.
+    /// Asks the listening thread to end; it does within a second.
     func stop() {
         self.listener.stop()
+    }
+
+    /// Ends the listening thread and waits until it has.
+    func finish() async {
+        await self.listener.finish()
     }
 
     /// The payload announcing `head` for a topic.

@@ -57,6 +57,15 @@ public final class PostgresStorageAdapter: StorageAdapter {
         self.logger = logger
     }
 
+    /// Ends the notification listeners and closes the pools, once every topic is closed. An adapter dropped without
+    /// it still asks its listeners to end.
+    public func close(logger: Logger) async {
+        for server in self.servers.withLock({ servers in defer { servers = [:] }; return Array(servers.values) }) {
+            await server.notifier.finish()
+            server.pool.close()
+        }
+    }
+
     deinit {
         for server in self.servers.withLock({ Array($0.values) }) {
             server.notifier.stop()

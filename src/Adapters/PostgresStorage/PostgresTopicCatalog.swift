@@ -39,6 +39,12 @@ public final class PostgresTopicCatalog: TopicCatalog {
         )
     }
 
+    /// Ends the notification listener and closes the pool. A catalog dropped without it still asks its listener to end.
+    public func close(logger: Logger) async {
+        await self.listener.finish()
+        self.pool.close()
+    }
+
     deinit {
         self.listener.stop()
         self.pool.close()

@@ -36,7 +36,13 @@ public final class WebhookSender: CallbackSender {
         self.client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
+    /// Closes the HTTP client's connections: what its owner calls at shutdown, once nothing delivers any more.
+    public func shutdown() async throws {
+        try await self.client.shutdown()
+    }
+
     deinit {
+        // A sender dropped without ``shutdown()`` (tests) still closes its client; after it, this does nothing.
         self.client.shutdown { _ in }
     }
 

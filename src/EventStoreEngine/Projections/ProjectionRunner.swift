@@ -312,7 +312,19 @@ final class ProjectionRunner: Sendable {
             state.rebuild = ProjectionInfo.Rebuild(generation: 0, checkpoint: 0)
             state.rebuildError = nil
         }
-        self.tasks.withLock { $0.rebuild = Task { await self.runRebuild(lease) } }
+        let started = self.tasks.withLock { tasks in
+            // Stopped while the lease was taken: no rebuild outlives its runner.
+            guard !tasks.stopped else {
+                tasks.rebuild = nil
+                return false
+            }
+            tasks.rebuild = Task { await self.runRebuild(lease) }
+            return true
+        }
+        if !started {
+            try? await lease.release()
+            throw EventStoreError(.projectionNotFound, "projection '\(self.name)' was removed")
+        }
     }
 
     private func runRebuild(_ lease: RebuildLease) async {

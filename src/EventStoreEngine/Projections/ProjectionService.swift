@@ -1,4 +1,5 @@
 public import EventStoreCore
+import ServiceLifecycle
 public import Logging
 import Synchronization
 
@@ -235,15 +236,17 @@ public final class ProjectionService: ProjectionQueries, Sendable {
         guard let minimum = query.minCheckpoint else { return try await read().1 }
         let deadline = ContinuousClock.now + (query.wait ?? .zero)
         while true {
-            if runner.checkpoint < minimum, minimum > 0 {
-                _ = await runner.checkpointWatch.wait(forHeadBeyond: minimum - 1, until: deadline)
+            if runner.checkpoint < minimum, minimum > 0, !Task.isShuttingDownGracefully {
+                let checkpointWatch = runner.checkpointWatch
+                _ = await cancelWhenGracefulShutdown { await checkpointWatch.wait(forHeadBeyond: minimum - 1, until: deadline) }
             }
             let (generation, answer) = try await read()
             if generation.checkpoint >= minimum { return answer }
-            guard ContinuousClock.now < deadline else {
+            guard ContinuousClock.now < deadline, !Task.isShuttingDownGracefully else {
                 throw EventStoreError(
                     .waitTimedOut,
                     "projection '\(query.name)' has checkpoint \(generation.checkpoint), not yet \(minimum)"
+                        + (Task.isShuttingDownGracefully ? "; the server is shutting down" : "")
                 )
             }
             try await Task.sleep(for: .milliseconds(10))

@@ -1,4 +1,5 @@
 public import EventStoreCore
+import ServiceLifecycle
 public import Logging
 
 /// Handles event queries against the topics' logs.
@@ -32,9 +33,12 @@ public struct EventReader: EventQueries {
         }
         defer { self.waitingReads.leave() }
         let deadline = ContinuousClock.now + wait
-        while page.events.isEmpty, ContinuousClock.now < deadline {
+        // A graceful shutdown ends the wait: the read answers what it found (nothing yet), as when its time is up.
+        while page.events.isEmpty, ContinuousClock.now < deadline, !Task.isShuttingDownGracefully {
             let examined = max(page.nextOffset, query.from)
-            guard await attached.headWatch.wait(forHeadBeyond: examined, until: deadline) else { break }
+            let headWatch = attached.headWatch
+            let woken = await cancelWhenGracefulShutdown { await headWatch.wait(forHeadBeyond: examined, until: deadline) }
+            guard woken, !Task.isShuttingDownGracefully else { break }
             attached = try self.topics.readyTopic(query.topic)  // it may have failed or been detached meanwhile
             page = try await self.read(query, from: examined, in: attached, logger: logger)
         }

@@ -282,7 +282,7 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
         )
     }
 
-    /// Waits for graceful shutdown, then closes every log.
+    /// Waits for graceful shutdown, then closes every log, then the adapters and the catalog.
     public func run() async throws {
         try? await gracefulShutdown()
         await self.exclusively {
@@ -295,6 +295,8 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
                     self.logger.error("Closing topic failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
                 }
             }
+            for adapter in self.adapters.values { await adapter.close(logger: self.logger) }
+            await self.catalog.close(logger: self.logger)
         }
         self.logger.info("Closed all topics")
     }

@@ -32,11 +32,17 @@ public protocol StorageAdapter: Sendable {
     /// service keeps the read models in memory and rebuilds them from the log at each start.
     /// - Throws: `EventStoreError.storageUnavailable` when the store cannot be opened.
     func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)?
+
+    /// Ends what the adapter runs beside its logs (listener threads, connection pools), after every log is closed.
+    func close(logger: Logger) async
 }
 
 extension StorageAdapter {
     /// Nothing to get ready: local storage opens quickly.
     public func prepare(_ configuration: TopicConfiguration, logger: Logger) async throws {}
+
+    /// Nothing runs beside the logs.
+    public func close(logger: Logger) async {}
 
     /// No projection store of its own.
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? { nil }

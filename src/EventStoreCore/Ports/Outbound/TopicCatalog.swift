@@ -20,11 +20,17 @@ public protocol TopicCatalog: Sendable {
     /// Asks to be told whenever another process changes the catalog (or may have while it was not listening), so this
     /// process attaches and detaches topics the same way. A catalog only this process uses need not do anything.
     func observeChanges(_ onChange: @escaping @Sendable () -> Void)
+
+    /// Ends what the catalog runs (a listener thread, connections); it is not used afterwards.
+    func close(logger: Logger) async
 }
 
 extension TopicCatalog {
     /// Only this process changes the catalog: nothing to observe.
     public func observeChanges(_ onChange: @escaping @Sendable () -> Void) {}
+
+    /// Nothing runs beside the catalog.
+    public func close(logger: Logger) async {}
 }
 
 /// What ``TopicCatalog/add(_:logger:)`` found.
