@@ -172,6 +172,76 @@ struct FileSystemEventLogTests {
         #expect(repeated.entries == [.init(id: firstID, offset: 0, duplicate: true)])
     }
 
+    /// Index and id files that do not fit their segments (entries out of order or past the end, a cut id file) are
+    /// rebuilt from the segments and written again as they were; reads and idempotency are unaffected.
+    @Test func inconsistentIndexAndIDFilesAreRebuilt() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 4096)
+        let firstID = UUID()
+        _ = try await log.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        for index in 1..<120 { _ = try await log.append([event("E\(index)")], condition: nil, logger: quiet) }
+        try await log.close(logger: quiet)
+        let sidecars = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".index") || $0.hasSuffix(".ids") }.sorted()
+        #expect(sidecars.count > 8)
+        var originals: [String: Data] = [:]
+        for file in sidecars {
+            let url = URL(fileURLWithPath: "\(directory)/\(file)")
+            originals[file] = try Data(contentsOf: url)
+            if file.hasSuffix(".index") {
+                // The first entry kept (as a check of it alone would want), then entries that go backwards and past the end.
+                var damaged = originals[file]!.prefix(16)
+                for (offset, position) in [(Int64(9_999), Int64(1 << 40)), (3, 2)] {
+                    withUnsafeBytes(of: offset.littleEndian) { damaged.append(contentsOf: $0) }
+                    withUnsafeBytes(of: position.littleEndian) { damaged.append(contentsOf: $0) }
+                }
+                try damaged.write(to: url)
+            } else {
+                try originals[file]!.prefix(8).write(to: url)
+            }
+        }
+
+        let reopened = try await openLog(directory, segmentBytes: 4096)
+        #expect(try await reopened.head(logger: quiet) == 120)
+        for from in [Int64(0), 13, 59, 100] {
+            let page = try await reopened.read(from: from, limit: 20, filter: .all, logger: quiet)
+            #expect(page.events.map(\.offset) == Array(from..<min(from + 20, 120)))
+        }
+        let repeated = try await reopened.append([event("E0", id: firstID)], condition: nil, logger: quiet)
+        #expect(repeated.entries == [.init(id: firstID, offset: 0, duplicate: true)])
+        try await reopened.close(logger: quiet)
+        for file in sidecars {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)")) == originals[file], "\(file) is written again as it was")
+        }
+    }
+
+    /// A filtered read examines at most `maxScannedRecords` records, then answers what it found with `nextOffset` to
+    /// go on from: a reader looking for a rare type is never held for a whole topic's scan.
+    @Test func aFilteredReadStopsAtItsScanBound() async throws {
+        let directory = temporaryDirectory()
+        let log = try await FileSystemEventLog.open(
+            directory: directory,
+            topic: "orders",
+            options: .init(segmentBytes: 4096, maxScannedRecords: 10),
+            threadPool: .singleton,
+            logger: quiet
+        )
+        for _ in 0..<25 { _ = try await log.append([event("A")], condition: nil, logger: quiet) }
+        _ = try await log.append([event("B")], condition: nil, logger: quiet)
+        let filter = EventFilter(types: ["B"])
+        var pages: [(events: [Int64], next: Int64)] = []
+        var from: Int64 = 0
+        while pages.count < 5 {
+            let page = try await log.read(from: from, limit: 100, filter: filter, logger: quiet)
+            pages.append((page.events.map(\.offset), page.nextOffset))
+            #expect(page.head == 26)
+            if !page.events.isEmpty { break }
+            from = page.nextOffset
+        }
+        #expect(pages.map(\.events) == [[], [], [25]])
+        #expect(pages.map(\.next) == [10, 20, 26])
+        try await log.close(logger: quiet)
+    }
+
     @Test func aSealedSegmentOutOfSequenceFailsTheOpen() async throws {
         let directory = try await Self.closedLogWithSealedSegments()
         // Drop the first record of the first segment (a whole line, so every remaining record is intact) and its

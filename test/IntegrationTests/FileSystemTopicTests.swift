@@ -34,6 +34,30 @@ struct FileSystemTopicTests {
 
     /// Publishes from several clients, kills the server with SIGKILL mid-load, restarts it, and checks that every
     /// acknowledged event is there at its offset and that offsets have no gaps.
+    /// Every acknowledged publish was fsync'd first: sequential publishes count one fdatasync each in
+    /// `eventstore_fs_fsyncs_total`, and concurrent ones share them (group commit) but are never answered before one.
+    @Test func everyAcknowledgedPublishWasSynced() async throws {
+        try await ServerProcess.with { server in
+            try await Self.createTopic(server)
+            func fsyncs() async throws -> Int {
+                let line = try await server.get("/metrics").body.split(separator: "\n").first { $0.hasPrefix(#"eventstore_fs_fsyncs_total{topic="orders"}"#) }
+                return line.flatMap { $0.split(separator: " ").last }.flatMap { Int(Double($0) ?? -1) } ?? 0
+            }
+            let before = try await fsyncs()
+            for index in 0..<5 {
+                #expect(try await server.post("/topics/orders/events", json: #"{"type": "S\#(index)"}"#).status == 201)
+                #expect(try await fsyncs() == before + index + 1, "publish \(index) was answered after its own fsync")
+            }
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<64 { group.addTask { try await server.post("/topics/orders/events", json: #"{"type": "C\#(index)"}"#).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 201, count: 64))
+            let grouped = try await fsyncs() - before - 5
+            #expect(grouped >= 1 && grouped <= 64, "\(grouped) fsyncs for 64 concurrent publishes")
+        }
+    }
+
     @Test func aCrashLosesNoAcknowledgedEvent() async throws {
         try await withTemporaryDirectory { directory in
             try await Self.crashUnderLoadAndCheck(directory: directory)

@@ -157,12 +157,17 @@ struct SegmentFiles: Sendable {
             withUnsafeBytes(of: entry.position.littleEndian) { index.append(contentsOf: $0) }
         }
         try PosixFile.writeAtomically(index, to: self.path(of: segment.firstOffset, ".index"), directory: self.directory, permissions: 0o600)
+        try self.writeIDs(ids, of: segment.firstOffset)
+    }
+
+    /// Writes the `.ids` file of the sealed segment that begins at `firstOffset`: its records' ids in order.
+    func writeIDs(_ ids: [UUID], of firstOffset: Int64) throws {
         var idBytes: [UInt8] = []
         idBytes.reserveCapacity(ids.count * 16)
         for id in ids {
             withUnsafeBytes(of: id.uuid) { idBytes.append(contentsOf: $0) }
         }
-        try PosixFile.writeAtomically(idBytes, to: self.path(of: segment.firstOffset, ".ids"), directory: self.directory, permissions: 0o600)
+        try PosixFile.writeAtomically(idBytes, to: self.path(of: firstOffset, ".ids"), directory: self.directory, permissions: 0o600)
     }
 
     // MARK: Recovery
@@ -205,9 +210,11 @@ struct SegmentFiles: Sendable {
                     )
                 }
             }
+            // Entries ascend in both offset and position, from the segment's start to within its records and bytes.
             let consistent =
                 index.first == .init(offset: firstOffset, position: 0)
                 && index.last.map { $0.offset < firstOffset + recordCount && $0.position < size } ?? false
+                && zip(index, index.dropFirst()).allSatisfy { $0.offset < $1.offset && $0.position < $1.position }
             if consistent {
                 return Segment(firstOffset: firstOffset, size: size, recordCount: recordCount, index: index)
             }
@@ -341,12 +348,17 @@ struct SegmentFiles: Sendable {
                 }
                 continue
             }
+            // The id file is missing or does not fit the segment: read the ids from the records, and write it again.
+            var ids: [UUID] = []
             try self.forEachRecord(in: segment, from: segment.firstOffset) { line in
-                if let header = EventRecord.header(line), header.offset - segment.firstOffset >= skip {
-                    window.insert(header.id, at: header.offset)
+                if let header = EventRecord.header(line) {
+                    ids.append(header.id)
+                    if header.offset - segment.firstOffset >= skip { window.insert(header.id, at: header.offset) }
                 }
                 return true
             }
+            self.logger.notice("Rebuilt a segment's id file", metadata: ["topic": "\(self.topic)", "segment": "\(segment.firstOffset)"])
+            if ids.count == Int(segment.recordCount) { try? self.writeIDs(ids, of: segment.firstOffset) }
         }
         return window
     }
