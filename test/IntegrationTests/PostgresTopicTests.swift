@@ -11,6 +11,53 @@ struct PostgresTopicTests {
         try #require(reply.status == 201 || reply.status == 200, "\(reply.body)")
     }
 
+    /// Conditions and idempotency hold across two server processes writing one PostgreSQL topic: one event id
+    /// published through both at once is stored once, two publishes conditioned on the same head have one winner,
+    /// and a DCB condition sees what the other server appended.
+    @Test func conditionsAndIdempotencyHoldAcrossTwoServers() async throws {
+        let database = try await PostgresCluster.shared().createDatabase()
+        try await ServerProcess.with { first in
+            try await ServerProcess.with { second in
+                try await createTopic(first, database: database)
+                try await createTopic(second, database: database)
+                for round in 0..<5 {
+                    let id = UUID().uuidString.lowercased()
+                    let replies = try await withThrowingTaskGroup(of: ServerProcess.Reply.self) { group in
+                        for server in [first, second, first, second] {
+                            group.addTask { try await server.post("/topics/orders/events", json: #"{"id": "\#(id)", "type": "Same\#(round)"}"#) }
+                        }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(replies.filter { $0.status == 201 }.count == 1, "one is stored: \(replies.map(\.status))")
+                    #expect(replies.filter { $0.status == 200 }.count == 3, "the others are duplicates")
+                    let offsets = Set(replies.compactMap { ($0.json["events"] as? [[String: Any]])?.first?["offset"] as? Int })
+                    #expect(offsets == [round], "every answer names the one offset")
+                }
+                #expect(try await second.get("/topics/orders").json["head"] as? Int == 5)
+
+                let conditioned = try await withThrowingTaskGroup(of: ServerProcess.Reply.self) { group in
+                    for server in [first, second] {
+                        group.addTask {
+                            try await server.post("/topics/orders/events", json: #"{"events": [{"type": "Next"}], "condition": {"expected_next_offset": 5}}"#)
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(conditioned.map(\.status).sorted() == [201, 409], "\(conditioned.map(\.body))")
+                #expect(conditioned.first { $0.status == 409 }?.json["head"] as? Int == 6)
+
+                #expect(try await first.post("/topics/orders/events", json: #"{"type": "Enrolled", "key": "c1"}"#).status == 201)
+                let refused = try await second.post(
+                    "/topics/orders/events",
+                    json: #"{"events": [{"type": "Enrolled", "key": "c1"}], "condition": {"fail_if_events_match": {"keys": ["c1"]}, "after": 5}}"#
+                )
+                #expect(refused.status == 409, "\(refused.body)")
+                #expect(refused.json["type"] as? String == "urn:eventstore:problem:condition-failed")
+                #expect(try await first.get("/topics/orders").json["head"] as? Int == 7)
+            }
+        }
+    }
+
     @Test func twoServersShareATopicGapFreeAndWakeEachOther() async throws {
         let database = try await PostgresCluster.shared().createDatabase()
         try await ServerProcess.with { first in

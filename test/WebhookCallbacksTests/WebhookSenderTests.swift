@@ -80,6 +80,22 @@ import Testing
         #expect(try await outcome(answer: answer) == .failed(reason: "the receiver answered 503", retryAfter: .seconds(7)))
     }
 
+    /// A 429 with `Retry-After` as an HTTP date (IMF-fixdate) is passed on as the time left until that date.
+    @Test func retryAfterAsAnHTTPDateOnA429IsPassedOn() async throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let date = formatter.string(from: Date().addingTimeInterval(30))
+        let answer = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: \(date)\r\nContent-Length: 0\r\n\r\n"
+        guard case .failed(let reason, let retryAfter?) = try await outcome(answer: answer) else {
+            Issue.record("no Retry-After was passed on for \(date)")
+            return
+        }
+        #expect(reason == "the receiver answered 429")
+        #expect(retryAfter > .seconds(25) && retryAfter <= .seconds(31), "\(retryAfter) for \(date)")
+    }
+
     @Test func aGoneAnswerEndsAndARedirectIsNotFollowed() async throws {
         #expect(try await outcome(answer: "HTTP/1.1 410 Gone\r\nContent-Length: 0\r\n\r\n") == .gone)
         let redirect = "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n"
