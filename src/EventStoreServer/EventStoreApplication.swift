@@ -19,17 +19,18 @@ import Darwin
 
 /// Wires the hexagon together: adapters behind the engine, the REST API in front, one lifecycle for all.
 public enum EventStoreApplication {
-    /// Loads the topics, then returns the application ready to listen.
+    /// Returns the application; running it attaches the topics, then listens.
     ///
-    /// Startup order: the catalog's topics are attached, then the topics file's, then (when the application runs)
-    /// the HTTP listener opens. At graceful shutdown the listener stops and finishes in-flight requests first, then
+    /// Startup order, under the application's service group (so SIGTERM during a long startup is a graceful
+    /// shutdown too): the catalog's topics are attached, then the topics file's, then the HTTP listener opens. At graceful shutdown the listener stops and finishes in-flight requests first, then
     /// subscriptions stop delivering, then every topic's log is closed.
     /// - Parameters:
     ///   - settings: the server's settings.
     ///   - logger: the root logger.
     ///   - renderMetrics: renders the process's metrics for `GET /metrics`.
     ///   - onServerRunning: called with the bound port once the server listens.
-    /// - Throws: when the catalog or the topics file cannot be read, or a declared topic conflicts.
+    /// - Throws: when the settings cannot be used (the tokens file, TLS); running the application throws when the
+    ///   catalog or the topics file cannot be read, or a declared topic conflicts.
     public static func build(
         settings: ServerSettings,
         logger: Logger,
@@ -39,7 +40,6 @@ public enum EventStoreApplication {
         let access = try await Self.accessPolicy(settings: settings, logger: logger)
         let server = try Self.server(settings: settings)
         let runtime = try EventStoreRuntime(settings: settings.runtime, leaseHolder: EventStoreRuntime.leaseHolder("eventstore-api"), logger: logger)
-        try await runtime.attachTopics()
         let registry = runtime.registry
         let topics = runtime.topics
         let reader = runtime.reader
@@ -75,7 +75,7 @@ public enum EventStoreApplication {
             ),
             middlewares: [MetricsMiddleware()]
         )
-        return Application(
+        var application = Application(
             router: router,
             server: server,
             configuration: .init(
@@ -91,6 +91,8 @@ public enum EventStoreApplication {
             },
             logger: logger
         )
+        application.beforeServerStarts { try await runtime.attachTopics() }
+        return application
     }
 
     /// Who may do what: the tokens file's tokens, or no access control when there is none. Serving an address other
