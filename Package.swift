@@ -190,7 +190,7 @@ let package = Package(
         .target(
             name: "EventStoreRuntime",
             dependencies: [
-                "EventStoreCore", "EventStoreEngine", "AppendGroups", "AzureBlobStorage", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
+                "EventStoreCore", "EventStoreEngine", "AppendGroups", "AsyncLocking", "AzureBlobStorage", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -195,7 +195,8 @@ if command -v shellcheck >/dev/null; then
         check "shellcheck $f" shellcheck -x "$f"
     done
 else
-    echo "note  shellcheck is not installed (apt install shellcheck): shell scripts got bash -n only"
+    missing+=("shellcheck")
+    echo "MISSING shellcheck: apt install shellcheck (shell scripts got bash -n only)"
 fi
 
 echo "static checks: $passed passed, $failed failed, ${#missing[@]} tools missing"

@@ -100,12 +100,14 @@ public struct EventStoreRuntime: Sendable {
         try await self.topics.attachStoredTopics(declared: declared)
     }
 
-    /// The services that own the runtime's resources, in start order: graceful shutdown ends them in reverse, so the
-    /// topics close before the thread pools their logs use.
+    /// The services that own the runtime's resources: the thread pools shut down once the topics (which use them) have
+    /// closed, at a graceful shutdown or a cancellation alike.
     public var services: [any Service] {
         [
-            ThreadPoolService(threadPool: self.storageThreads), ThreadPoolService(threadPool: self.databaseThreads),
-            ThreadPoolService(threadPool: self.projectionThreads), ThreadPoolService(threadPool: self.blobThreads), self.topics,
+            ThreadPoolService(threadPool: self.storageThreads, after: self.topics.closed),
+            ThreadPoolService(threadPool: self.databaseThreads, after: self.topics.closed),
+            ThreadPoolService(threadPool: self.projectionThreads, after: self.topics.closed),
+            ThreadPoolService(threadPool: self.blobThreads, after: self.topics.closed), self.topics,
         ]
     }
 

@@ -180,6 +180,51 @@ struct BlobProjectionStoreTests {
         }
     }
 
+    /// A manifest write stored although its answer was lost (libcurl sends it again and meets 412, or no answer comes)
+    /// is known for this store's own: a new generation and a compaction both survive it, and nothing the manifest
+    /// names is deleted.
+    @Test func aManifestWriteWhoseAnswerIsLostIsRecognised() async throws {
+        try await FakeBlobServer.with { server in
+            let store = try await Self.store(server, options: Self.tiny)
+            try await store.adopt(Self.name, fingerprint: "f", logger: quietLogger)
+            try await server.faults(#"{"drop_put_after_commit": 1}"#)
+            let generation = try? await store.createGeneration(of: Self.name, logger: quietLogger).generation
+            let served = try #require(try await Self.store(server, options: Self.tiny).served(Self.name, logger: quietLogger))
+            #expect(generation == nil || generation == served.generation)
+            for offset in 0..<10 {
+                try await store.apply(Self.batch(served.generation, Int64(offset), Int64(offset + 1), ["k\(offset)": "\"\(String(repeating: "v", count: 100))\""]), logger: quietLogger)
+            }
+            // The next compaction's manifest write loses its answer.
+            try await server.faults(#"{"drop_put_after_commit": 1}"#)
+            for offset in 10..<30 {
+                try await store.apply(Self.batch(served.generation, Int64(offset), Int64(offset + 1), ["k\(offset % 10)": "\(offset)"]), logger: quietLogger)
+            }
+            let page = try await Self.all(try await Self.store(server, options: Self.tiny))
+            #expect(page.generation.checkpoint == 30)
+            #expect(page.entries.count == 10)
+            #expect(page.entries.first?.value == Self.json("20"))
+            let logs = try await Self.blobs(server).filter { $0.contains("/gen-") }
+            #expect(logs.count == 1, "\(logs)")
+        }
+    }
+
+    /// A batch spanning many frames is applied whole, by the writer and by a reader.
+    @Test func aBatchOfManyFramesIsAppliedWhole() async throws {
+        try await FakeBlobServer.with { server in
+            let store = try await Self.store(server, options: Self.tiny)
+            let generation = try await store.createGeneration(of: Self.name, logger: quietLogger).generation
+            let changes = Dictionary(uniqueKeysWithValues: (0..<2000).map { ("key-\($0)", Optional("\"\(String(repeating: "x", count: 50))\"")) })
+            try await store.apply(Self.batch(generation, 0, 2000, changes), logger: quietLogger)
+            let log = try #require(try await Self.blobs(server).first { $0.contains("/gen-") })
+            #expect(try await server.client().properties(log)!.length > 100 * 1024, "the batch took over a hundred 1 KiB frames")
+            for reader in [store, try await Self.store(server, options: Self.tiny)] {
+                let page = try await Self.all(reader)
+                #expect(page.generation.checkpoint == 2000)
+                #expect(page.entries.count == 2000)
+            }
+        }
+    }
+
     @Test func refusedCredentialsAreAClearUnavailableError() async throws {
         try await FakeBlobServer.with { server in
             _ = try await server.client().createContainer()

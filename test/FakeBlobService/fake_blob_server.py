@@ -18,7 +18,8 @@ committed, then the connection is closed with no answer), "server_busy": N (the 
 with Retry-After), "retry_after": seconds, "force_412": N (the next N appends get 412 without effect),
 "block_limit": N, "repeat_marker": N (the next N listings name the marker they were given, or a first one, as
 their next: a listing that never ends), "wrong_range": N (the next N ranged reads answer bytes from 0 whatever
-range was asked). GET /__stats?container=name answers that container's counts of verified and refused requests.
+range was asked), "drop_put_after_commit": N (the next N block blobs put are stored, then the connection is closed with
+no answer). GET /__stats?container=name answers that container's counts of verified and refused requests.
 """
 import argparse
 import base64
@@ -67,7 +68,8 @@ class State:
     def faults_of(self, container):
         """Called holding the lock."""
         return self.faults.setdefault(container, {"drop_after_commit": 0, "server_busy": 0, "retry_after": 1, "force_412": 0,
-                                                  "block_limit": self.default_block_limit, "repeat_marker": 0, "wrong_range": 0})
+                                                  "block_limit": self.default_block_limit, "repeat_marker": 0, "wrong_range": 0,
+                                                  "drop_put_after_commit": 0})
 
     def stats_of(self, container):
         """Called holding the lock."""
@@ -263,6 +265,12 @@ class Handler(BaseHTTPRequestHandler):
         created = Blob(kind)
         created.data = bytearray(body)
         blobs[name] = created
+        faults = self.state.faults_of(self.container_and_blob()[0])
+        if kind == "BlockBlob" and faults["drop_put_after_commit"] > 0:
+            faults["drop_put_after_commit"] -= 1
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
         return self.answer(201, {"ETag": created.etag})
 
     def append_block(self, blob, body, faults):

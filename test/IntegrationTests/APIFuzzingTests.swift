@@ -54,6 +54,8 @@ struct APIFuzzingTests {
                     ])
                     let verdict = Self.verdict(status: status, output: output)
                     #expect(verdict == nil, "topic \(topic ?? "any"): \(verdict ?? "")\n\(output)")
+                    let generated = Self.casesGenerated(output)
+                    #expect(generated >= 25, "topic \(topic ?? "any"): only \(generated) cases were run\n\(output.suffix(3000))")
                 }
                 let exit = try await server.stop()
                 #expect(exit == 0, "the fuzzed server stops cleanly on SIGTERM; its log:\n\(server.log.suffix(4000))")
@@ -72,6 +74,13 @@ struct APIFuzzingTests {
             return nil
         }
         return "schemathesis exited with \(status)"
+    }
+
+    /// How many test cases the run generated, from its summary (`Test cases:` then `N generated, ...`).
+    static func casesGenerated(_ output: String) -> Int {
+        guard let range = output.range(of: "Test cases:") else { return 0 }
+        let digits = output[range.upperBound...].drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int(digits) ?? 0
     }
 
     /// The run's configuration: the token on every request (the `ignored_auth` and `missing_required_header` checks

@@ -171,6 +171,8 @@ struct ControlPlaneTests {
                 #expect(try await server.post("/topics/orders/projections", json: #"{"name": "stats", "kind": "stats"}"#).status == 201)
                 let poll = Task { try await server.get("/topics/orders/events?from=1000000&wait=30") }
                 let projection = Task { try await server.get("/topics/orders/projections/stats?min_checkpoint=1000000&wait=30") }
+                // The two waiting reads, and the request that counts them.
+                try await eventually("both reads are waiting") { try await server.activeRequests("GET") == 3 }
                 let publishers = (0..<8).map { worker in
                     Task { () -> [(String, Int)] in
                         var answered: [(String, Int)] = []
@@ -225,10 +227,13 @@ struct ControlPlaneTests {
     }
 
     /// A request that never finishes (its body stops half-way) holds the shutdown no longer than --shutdown-timeout:
-    /// then it is cancelled, and the server still closes its topics and exits 0.
+    /// then it is cancelled, and the server still closes its topics (an fs log and its SQLite projection store,
+    /// before the thread pools they use) and exits 0.
     @Test func aStuckRequestHoldsTheShutdownOnlyUntilTheTimeout() async throws {
         try await ServerProcess.with(arguments: ["--shutdown-timeout", "1.5"]) { server in
-            _ = try await server.post("/topics", json: #"{"name": "orders", "adapter": "memory"}"#)
+            try await FileSystemTopicTests.createTopic(server)
+            #expect(try await server.post("/topics/orders/projections", json: #"{"name": "stats", "kind": "stats"}"#).status == 201)
+            #expect(try await server.post("/topics/orders/events", json: #"{"type": "Before"}"#).status == 201)
             let (parts, sender) = AsyncStream.makeStream(of: ByteBuffer.self)
             sender.yield(ByteBuffer(string: #"{"type": "Nev"#))
             let stuck = Task { try? await server.request(.POST, "/topics/orders/events", streaming: parts, length: 100) }
@@ -237,6 +242,8 @@ struct ControlPlaneTests {
             #expect(try await server.stop() == 0)
             #expect(ContinuousClock.now - started < .seconds(15))
             #expect(server.log.contains("Closed all topics"))
+            #expect(!server.log.contains("Closing topic failed"), "\(server.log.suffix(3000))")
+            #expect(!server.log.contains("Closing a projection store failed"), "\(server.log.suffix(3000))")
             sender.finish()
             _ = await stuck.value
         }

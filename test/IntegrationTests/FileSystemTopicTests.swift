@@ -32,10 +32,8 @@ struct FileSystemTopicTests {
         }
     }
 
-    /// Publishes from several clients, kills the server with SIGKILL mid-load, restarts it, and checks that every
-    /// acknowledged event is there at its offset and that offsets have no gaps.
-    /// Every acknowledged publish was fsync'd first: sequential publishes count one fdatasync each in
-    /// `eventstore_fs_fsyncs_total`, and concurrent ones share them (group commit) but are never answered before one.
+    /// Every acknowledged publish was fsync'd first: each of sequential publishes is answered only after the fdatasync
+    /// `eventstore_fs_fsyncs_total` counts for it; concurrent ones may share one (group commit), never more than one each.
     @Test func everyAcknowledgedPublishWasSynced() async throws {
         try await ServerProcess.with { server in
             try await Self.createTopic(server)
@@ -58,6 +56,8 @@ struct FileSystemTopicTests {
         }
     }
 
+    /// Publishes from several clients, kills the server with SIGKILL mid-load, restarts it, and checks that every
+    /// acknowledged event is there at its offset and that offsets have no gaps.
     @Test func aCrashLosesNoAcknowledgedEvent() async throws {
         try await withTemporaryDirectory { directory in
             try await Self.crashUnderLoadAndCheck(directory: directory)

@@ -124,16 +124,17 @@ struct WebhookDeliveryTests {
         }
     }
 
-    /// A receiver that takes 8 s per callback holds up only its own subscription: another one on the same host gets
+    /// A receiver that takes 20 s per callback holds up only its own subscription: another one on the same host gets
     /// every event while the slow one still waits for its first answer.
     @Test func aSlowReceiverDelaysNoOtherSubscription() async throws {
-        try await withServerAndReceiver(["--webhook-timeout", "10"]) { server, receiver in
-            receiver.behave("slow") { _, _ in .init(status: .ok, delay: .seconds(8)) }
+        try await withServerAndReceiver(["--webhook-timeout", "30"]) { server, receiver in
+            receiver.behave("slow") { _, _ in .init(status: .ok, delay: .seconds(20)) }
             _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("slow"))", "batch_size": 1}"#)
             _ = try await subscribe(server, #"{"callback_url": "\#(receiver.url("fast"))", "batch_size": 1}"#)
             for index in 0..<3 { try await publish(server, types: ["E\(index)"]) }
-            // Waiting behind the slow one would take 8 s a callback.
-            try await eventually("the fast receiver has every event", timeout: .seconds(6)) { receiver.acknowledgedOffsets("fast") == [0, 1, 2] }
+            // Waiting behind the slow one would take 20 s a callback.
+            try await eventually("the fast receiver has every event", timeout: .seconds(15)) { receiver.acknowledgedOffsets("fast") == [0, 1, 2] }
+            try await eventually("the slow receiver has its first callback") { receiver.received("slow").count == 1 }
             #expect(receiver.received("slow").count == 1, "the slow subscription still waits for its first answer")
         }
     }

@@ -192,7 +192,7 @@ final class BlobContainerClient: Sendable {
     }
 
     /// Every blob whose name starts with `prefix`, in name order, listed page after page.
-    /// - Throws: `BlobListingError` for a listing that does not end (a marker that comes twice).
+    /// - Throws: `BlobListingError` for a listing that does not end (a marker that comes twice, or 100,000 pages).
     func listAll(prefix: String) async throws -> [ListedBlob] {
         var blobs: [ListedBlob] = []
         var markers: Set<String> = []
@@ -201,7 +201,7 @@ final class BlobContainerClient: Sendable {
             let page = try await self.list(prefix: prefix, marker: marker)
             blobs += page.blobs
             marker = page.nextMarker
-            if let marker, !markers.insert(marker).inserted {
+            if let marker, !markers.insert(marker).inserted || markers.count > 100_000 {
                 throw BlobListingError(prefix: prefix)
             }
         } while marker != nil
@@ -278,5 +278,5 @@ extension BlobServiceError {
 struct BlobListingError: Error, Sendable, CustomStringConvertible {
     var prefix: String
 
-    var description: String { "the listing of '\(self.prefix)' does not end (a marker came twice)" }
+    var description: String { "the listing of '\(self.prefix)' does not end (a marker came twice, or 100,000 pages)" }
 }

@@ -59,17 +59,14 @@ struct BlobProjectionGeneration: Sendable {
                 batch: frame.batch, nextPart: 0, from: frame.from, to: frame.to, replacesModel: frame.replacesModel, position: position, changes: []
             )
         }
-        guard var partial = self.partial, partial.batch == frame.batch, partial.nextPart == frame.part else {
-            self.partial = nil
-            return
-        }
+        // Taken out, so that appending to its changes copies nothing.
+        guard var partial = self.partial.take(), partial.batch == frame.batch, partial.nextPart == frame.part else { return }
         partial.changes.append(contentsOf: frame.payload)
         partial.nextPart += 1
         guard frame.isLastPart else {
             self.partial = partial
             return
         }
-        self.partial = nil
         let changes = try BlobProjectionChanges.decode(partial.changes, position: partial.position)
         if partial.replacesModel {
             self.table = ProjectionEntryTable()

@@ -72,6 +72,10 @@ public final class BlobProjectionStore: ProjectionStore {
 
     /// - Parameter prefix: the topic's prefix; the projections' blobs are under `<prefix>/projections/`.
     init(client: BlobContainerClient, prefix: String, options: Options = .init()) {
+        precondition(
+            options.frameBytes <= BlobFrame.maxBytes && options.frameBytes >= BlobProjectionFrame.headerLength + 64,
+            "a projection frame is at most one Append Block"
+        )
         self.client = client
         self.root = prefix + "/projections"
         self.options = options
@@ -110,6 +114,8 @@ public final class BlobProjectionStore: ProjectionStore {
                 _ = try await self.client.createAppendBlob(log)
                 do {
                     _ = try await self.updateManifest(known) { manifest in
+                        // This write, stored although its answer was lost (the request was sent again).
+                        guard manifest.log(of: number) != log else { return }
                         // Another process took the number meanwhile: take the next.
                         guard manifest.lastGeneration < number else { throw ManifestMoved() }
                         manifest.lastGeneration = number
@@ -172,8 +178,15 @@ public final class BlobProjectionStore: ProjectionStore {
                 }
                 break
             }
+            // The batch is stored: a compaction that fails now only leaves the log long (the next writer that meets a
+            // sealed log compacts it), and what this store knew of the generation is read again next time.
             if let generation = known.generations[batch.generation], self.needsCompaction(generation) {
-                try await self.compact(batch.generation, of: known, logger: logger)
+                do {
+                    try await self.compact(batch.generation, of: known, logger: logger)
+                } catch {
+                    known.generations[batch.generation] = nil
+                    logger.warning("Compacting a projection's log failed", metadata: ["projection": "\(batch.projection)", "error": "\(error)"])
+                }
             }
         }
     }
@@ -326,7 +339,7 @@ public final class BlobProjectionStore: ProjectionStore {
     /// - Returns: what `change` returned.
     private func updateManifest<Result>(_ known: Known, _ change: (inout BlobProjectionManifest) throws -> Result) async throws -> Result {
         if !known.isRead { try await self.readManifest(known) }
-        while true {
+        for _ in 0..<Self.maxWriteAttempts {
             var next = known.manifest
             let result = try change(&next)
             guard next != known.manifest else { return result }
@@ -341,10 +354,16 @@ public final class BlobProjectionStore: ProjectionStore {
                 known.manifest = next
                 self.forgetUnnamedGenerations(known)
                 return result
-            } catch let error as BlobServiceError where error.status == 412 || error.code == "BlobAlreadyExists" {
+            } catch let error as BlobServiceError where error.code == "ConditionNotMet" || error.code == "BlobAlreadyExists" {
+                // Another process wrote it: read its version (whatever this store held), and apply the change again.
+                known.isRead = false
                 try await self.readManifest(known)
             }
         }
+        throw EventStoreError(
+            .storageUnavailable,
+            "projection '\(known.projection)': \(Self.maxWriteAttempts) attempts to change its manifest lost races with other writers"
+        )
     }
 
     private func forgetUnnamedGenerations(_ known: Known) {
@@ -394,9 +413,12 @@ public final class BlobProjectionStore: ProjectionStore {
         guard carry.isEmpty else { throw BlobFrameError(position: generation.length, reason: "the log ends inside a frame") }
     }
 
+    /// Whether the log has grown past ``Options/compactionBlocks``, or past ``Options/compactionBytes`` and twice what
+    /// the model takes written whole (its entries' bytes with their lengths, and the frames' headers).
     private func needsCompaction(_ generation: BlobProjectionGeneration) -> Bool {
-        generation.blocks >= self.options.compactionBlocks
-            || (generation.length > self.options.compactionBytes && generation.length > 2 * Int64(generation.table.bytes))
+        let encoded = Int64(generation.table.bytes + 8 * generation.table.entries.count)
+        let whole = encoded + (encoded / Int64(self.options.frameBytes - BlobProjectionFrame.headerLength) + 1) * Int64(BlobProjectionFrame.headerLength)
+        return generation.blocks >= self.options.compactionBlocks || (generation.length > self.options.compactionBytes && generation.length > 2 * whole)
     }
 
     /// Replaces generation `number`'s log by one that holds its model whole: the old log is sealed first, so no writer
@@ -411,7 +433,11 @@ public final class BlobProjectionStore: ProjectionStore {
         }
         try await self.client.seal(log)
         try await self.caughtUp(number, of: known)
-        guard let generation = known.generations.removeValue(forKey: number), generation.log == log else { return }
+        // Compacted by another process meanwhile: its new log is read instead.
+        guard known.generations[number]?.log == log, let generation = known.generations.removeValue(forKey: number) else {
+            try await self.caughtUp(number, of: known)
+            return
+        }
         let fresh = self.logName(known.projection, generation: number)
         _ = try await self.client.createAppendBlob(fresh)
         let model = BlobProjectionChanges.encode(generation.table.entries.lazy.map { ($0.key, RawJSON?.some($0.value)) }, capacity: generation.table.bytes * 9 / 8)
@@ -425,13 +451,15 @@ public final class BlobProjectionStore: ProjectionStore {
         }
         do {
             try await self.updateManifest(known) { manifest in
-                guard let index = manifest.generations.firstIndex(where: { $0.number == number }), manifest.generations[index].log == log else {
-                    throw ManifestMoved()
-                }
+                guard let index = manifest.generations.firstIndex(where: { $0.number == number }) else { throw ManifestMoved() }
+                // This write, stored although its answer was lost (the request was sent again).
+                guard manifest.generations[index].log != fresh else { return }
+                guard manifest.generations[index].log == log else { throw ManifestMoved() }
                 manifest.generations[index].log = fresh
             }
         } catch is ManifestMoved {
             await self.deleteLogs([fresh], of: known, logger: logger)
+            try await self.caughtUp(number, of: known)
             return
         }
         known.generations[number] = BlobProjectionGeneration(log: fresh, table: generation.table, length: length, blocks: frames.count)

@@ -18,8 +18,16 @@ final class PostgresListener: Sendable {
     private let channel: String
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
-    /// Whether the thread was started and has ended, and who waits for it to end.
-    private let thread = Mutex<(started: Bool, ended: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, false, []))
+    /// Whether the thread was started and has ended, who waits for it to end, and waits cancelled before they began.
+    private struct ThreadState {
+        var started = false
+        var ended = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var cancelled: Set<Int> = []
+        var nextWaiter = 0
+    }
+
+    private let thread = Mutex(ThreadState())
 
     /// - Parameters:
     ///   - connectionString: the server to listen on.
@@ -40,8 +48,8 @@ final class PostgresListener: Sendable {
             self.listen(onPayload: onPayload, onResync: onResync)
             let waiters = self.thread.withLock { thread in
                 thread.ended = true
-                defer { thread.waiters = [] }
-                return thread.waiters
+                defer { thread.waiters = [:] }
+                return thread.waiters.values
             }
             for waiter in waiters { waiter.resume() }
         }
@@ -54,16 +62,42 @@ final class PostgresListener: Sendable {
         self.stopped.store(true, ordering: .relaxed)
     }
 
-    /// Ends the listening thread and waits until it has.
-    func finish() async {
+    /// Ends the listening thread and waits until it has (about a second), at most `limit`: a thread blocked in libpq
+    /// (connecting to a server that does not answer) ends on its own later.
+    func finish(within limit: Duration = .seconds(5)) async {
         self.stop()
-        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-            let running = self.thread.withLock { thread in
-                guard thread.started, !thread.ended else { return false }
-                thread.waiters.append(waiter)
-                return true
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.threadEnded() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Returns when the thread has ended, or when the waiting task is cancelled.
+    private func threadEnded() async {
+        let id = self.thread.withLock { thread in
+            defer { thread.nextWaiter += 1 }
+            return thread.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                let waits = self.thread.withLock { thread in
+                    guard thread.started, !thread.ended, thread.cancelled.remove(id) == nil else { return false }
+                    thread.waiters[id] = waiter
+                    return true
+                }
+                if !waits { waiter.resume() }
             }
-            if !running { waiter.resume() }
+        } onCancel: {
+            let waiter = self.thread.withLock { thread in
+                guard let waiter = thread.waiters.removeValue(forKey: id) else {
+                    thread.cancelled.insert(id)
+                    return nil as CheckedContinuation<Void, Never>?
+                }
+                return waiter
+            }
+            waiter?.resume()
         }
     }
 

@@ -60,7 +60,13 @@ public final class PostgresStorageAdapter: StorageAdapter {
     /// Ends the notification listeners and closes the pools, once every topic is closed. An adapter dropped without
     /// it still asks its listeners to end.
     public func close(logger: Logger) async {
-        for server in self.servers.withLock({ servers in defer { servers = [:] }; return Array(servers.values) }) {
+        let servers = self.servers.withLock { servers in
+            defer { servers = [:] }
+            return Array(servers.values)
+        }
+        // All asked to end at once, then waited for.
+        for server in servers { server.notifier.stop() }
+        for server in servers {
             await server.notifier.finish()
             server.pool.close()
         }

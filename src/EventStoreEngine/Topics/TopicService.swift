@@ -1,4 +1,4 @@
-import AsyncLocking
+public import AsyncLocking
 public import EventStoreCore
 public import Logging
 public import ServiceLifecycle
@@ -22,6 +22,8 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
     private let changes = AsyncLock()
     /// Set at shutdown: catalog changes no longer attach anything.
     private var stopped = false
+    /// Opens when every topic, the adapters and the catalog are closed: what the thread pools wait for.
+    public nonisolated let closed = AsyncLatch()
     /// How long `health` waits for a topic's storage to answer before reporting it unavailable.
     public nonisolated let storageCheckTimeout: Duration
 
@@ -69,6 +71,8 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
             Task { await self?.followCatalog() }
         }
         try await self.exclusively {
+            // Shut down before startup attached anything: nothing is opened that no one would close.
+            guard !self.stopped else { return }
             for configuration in try await self.catalog.load(logger: self.logger) {
                 await self.attachStored(configuration)
             }
@@ -282,9 +286,16 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
         )
     }
 
-    /// Waits for graceful shutdown, then closes every log, then the adapters and the catalog.
+    /// Waits for graceful shutdown (or cancellation), then closes every log, then the adapters and the catalog, then
+    /// opens ``closed``.
     public func run() async throws {
         try? await gracefulShutdown()
+        // In a task of its own, which the group's cancellation (after --shutdown-timeout) does not reach: closing
+        // runs to its end, so no log or projection store is left half-closed.
+        await Task { await self.closeAll() }.value
+    }
+
+    private func closeAll() async {
         await self.exclusively {
             self.stopped = true
             for topic in self.registry.removeAll() {
@@ -299,6 +310,7 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
             await self.catalog.close(logger: self.logger)
         }
         self.logger.info("Closed all topics")
+        self.closed.open()
     }
 
     /// A ready topic over `log`, its head watch and head gauge starting at the log's head.
