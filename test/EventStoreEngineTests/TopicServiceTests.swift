@@ -168,11 +168,12 @@ import Testing
         let second = TopicService(registry: otherRegistry, adapters: [MemoryStorageAdapter()], catalog: shared, logger: quietLogger)
         try await first.attachStoredTopics(declared: [])
         try await second.attachStoredTopics(declared: [])
-        let orders = try TopicName("orders")
+        try await Self.whileRunning([first, second]) {
+            let orders = try TopicName("orders")
 
-        #expect(try await first.createTopic(try memoryTopic("orders"), logger: quietLogger).created)
-        try await eventually("the other service attaches the new topic") {
-            otherRegistry.attached(orders)?.configuration == (try memoryTopic("orders"))
+            #expect(try await first.createTopic(try memoryTopic("orders"), logger: quietLogger).created)
+            try await eventually("the other service attaches the new topic") {
+                otherRegistry.attached(orders)?.configuration == (try memoryTopic("orders"))
         }
 
         let again = try await second.createTopic(try memoryTopic("orders"), logger: quietLogger)
@@ -196,22 +197,36 @@ import Testing
         try await second.deleteTopic(orders, logger: quietLogger)
         _ = try await second.createTopic(try memoryTopic("orders", options: ["other": "1"]), logger: quietLogger)
         try await eventually("the first service re-binds the topic") { registry.attached(orders)?.configuration.options == ["other": "1"] }
+        }
+    }
+
+    /// Runs `services` (they follow their catalog while they run) during `body`, then ends them as a shutdown does.
+    static func whileRunning(_ services: [TopicService], _ body: () async throws -> Void) async throws {
+        let running = services.map { service in Task { try await service.run() } }
+        defer { for task in running { task.cancel() } }
+        try await body()
+        for task in running {
+            task.cancel()
+            _ = try? await task.value
+        }
     }
 
     @Test func anUnreadableSharedCatalogChangesNoTopics() async throws {
         let shared = SharedCatalog()
         let topics = TopicService(registry: registry, adapters: [MemoryStorageAdapter()], catalog: shared, logger: quietLogger)
         try await topics.attachStoredTopics(declared: [])
-        _ = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
+        try await Self.whileRunning([topics]) {
+            _ = try await topics.createTopic(try memoryTopic("orders"), logger: quietLogger)
 
-        shared.unreadable.withLock { $0 = true }
-        await topics.followCatalog()
-        #expect(registry.attached(try TopicName("orders"))?.state == .ready, "a catalog that cannot be read detaches nothing")
+            shared.unreadable.withLock { $0 = true }
+            await topics.followCatalog()
+            #expect(registry.attached(try TopicName("orders"))?.state == .ready, "a catalog that cannot be read detaches nothing")
 
-        try await shared.remove(try TopicName("orders"), logger: quietLogger)
-        #expect(registry.attached(try TopicName("orders")) != nil)
-        shared.unreadable.withLock { $0 = false }
-        shared.notify()
-        try await eventually("the removal is followed once the catalog can be read") { registry.attached(try TopicName("orders")) == nil }
+            try await shared.remove(try TopicName("orders"), logger: quietLogger)
+            #expect(registry.attached(try TopicName("orders")) != nil)
+            shared.unreadable.withLock { $0 = false }
+            shared.notify()
+            try await eventually("the removal is followed once the catalog can be read") { registry.attached(try TopicName("orders")) == nil }
+        }
     }
 }

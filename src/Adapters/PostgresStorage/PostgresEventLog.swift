@@ -24,6 +24,8 @@ public final class PostgresEventLog: EventLog {
     private let notifier: PostgresNotifier
     private let queue: AppendQueue
     private let observation = Mutex<Int?>(nil)
+    /// The task reading the head after listening (re)started, ended by `close`.
+    private let resync = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
 
     init(topic: TopicName, table: PostgresTable, pool: PGConnectionPool, notifier: PostgresNotifier, maxQueuedAppends: Int, logger: Logger) {
@@ -305,7 +307,12 @@ public final class PostgresEventLog: EventLog {
             PostgresNotifier.Observer(
                 onHead: onHead,
                 onResync: { [weak self] in
-                    Task { [weak self] in await self?.reportHeadAfterResync(onHead) }
+                    guard let self else { return }
+                    let task = Task { [weak self] () -> Void in await self?.reportHeadAfterResync(onHead) }
+                    self.resync.withLock { previous in
+                        previous?.cancel()
+                        previous = task
+                    }
                 }
             )
         )
@@ -342,6 +349,8 @@ public final class PostgresEventLog: EventLog {
         }) {
             self.notifier.remove(schema: self.table.schema, topic: self.topic.rawValue, token: token)
         }
+        // A head being read after listening resumed is no longer wanted.
+        self.resync.withLock { $0?.cancel() }
         // Appends already queued finish: the writer drains the queue before it stops.
         await self.queue.close()
     }

@@ -24,6 +24,9 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
     private var stopped = false
     /// Opens when every topic, the adapters and the catalog are closed: what the thread pools wait for.
     public nonisolated let closed = AsyncLatch()
+    /// Changes other processes made to a shared catalog, followed one at a time by ``run()`` (announcements that
+    /// arrive while one is followed make one more).
+    private nonisolated let catalogChanges = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     /// How long `health` waits for a topic's storage to answer before reporting it unavailable.
     public nonisolated let storageCheckTimeout: Duration
 
@@ -67,9 +70,8 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
     /// silently re-bound to other storage.
     /// - Throws: `EventStoreError` for a conflicting or invalid declared topic, or errors loading the catalog.
     public func attachStoredTopics(declared: [TopicConfiguration]) async throws {
-        self.catalog.observeChanges { [weak self] in
-            Task { await self?.followCatalog() }
-        }
+        let changes = self.catalogChanges.continuation
+        self.catalog.observeChanges { changes.yield() }
         try await self.exclusively {
             // Shut down before startup attached anything: nothing is opened that no one would close.
             guard !self.stopped else { return }
@@ -286,10 +288,16 @@ public actor TopicService: TopicCommands, TopicQueries, ProjectionCommands, Serv
         )
     }
 
-    /// Waits for graceful shutdown (or cancellation), then closes every log, then the adapters and the catalog, then
-    /// opens ``closed``.
+    /// Follows the catalog's changes until graceful shutdown (or cancellation), then closes every log, then the
+    /// adapters and the catalog, then opens ``closed``.
     public func run() async throws {
-        try? await gracefulShutdown()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                for await _ in self.catalogChanges.stream { await self.followCatalog() }
+            }
+            try? await gracefulShutdown()
+            self.catalogChanges.continuation.finish()
+        }
         // In a task of its own, which the group's cancellation (after --shutdown-timeout) does not reach: closing
         // runs to its end, so no log or projection store is left half-closed.
         await Task { await self.closeAll() }.value
