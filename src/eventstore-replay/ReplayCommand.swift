@@ -4,6 +4,8 @@ import EventStoreEngine
 import EventStoreRuntime
 import Foundation
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -120,11 +122,34 @@ struct ReplayCommand: AsyncParsableCommand {
         try await self.rebuildLocally(topic, projection, settings: settings, display: display, logger: logger)
     }
 
+    /// Rebuilds from storage under a service group of its own: the runtime's services (the topics service closes the
+    /// adapters and the catalog, then the thread pools shut down) and the rebuild, which SIGINT or SIGTERM cancels
+    /// (an interrupted rebuild drops its partial generation) and whose end ends the group.
     private func rebuildLocally(_ topic: TopicName, _ projection: ProjectionName?, settings: RuntimeSettings, display: ProgressDisplay, logger: Logger) async throws {
         let holder = EventStoreRuntime.leaseHolder("eventstore-replay")
         let runtime = try EventStoreRuntime(settings: settings, leaseHolder: holder, logger: logger)
+        let scan = self.scan
+        let replay = ReplayService {
+            try await Self.rebuild(topic, projection, scan: scan, runtime: runtime, holder: holder, settings: settings, display: display, logger: logger)
+        }
+        let services = runtime.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) } + [
+            .init(service: replay, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+        ]
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+    }
+
+    private static func rebuild(
+        _ topic: TopicName,
+        _ projection: ProjectionName?,
+        scan: Bool,
+        runtime: EventStoreRuntime,
+        holder: String,
+        settings: RuntimeSettings,
+        display: ProgressDisplay,
+        logger: Logger
+    ) async throws {
         let (configuration, log, store) = try await runtime.openForReplay(topic, logger: logger)
-        if self.scan {
+        if scan {
             try await Self.scan(log, topic: topic, logger: logger)
             return
         }
@@ -145,20 +170,28 @@ struct ReplayCommand: AsyncParsableCommand {
             readLimits: settings.readLimits,
             logger: logger
         )
-        try await withInterruptHandling {
-            for name in names {
-                display.start(name)
-                do {
-                    let generation = try await replay.rebuild(name) { display.update($0.position, of: $0.head) }
-                    display.finish(name, generation: generation.generation, checkpoint: generation.checkpoint)
-                } catch {
-                    display.abandon()
-                    throw EventStoreError(.storageUnavailable, "projection '\(name)' of topic '\(topic)': \(ReplayMain.describe(error))")
-                }
+        for name in names {
+            display.start(name)
+            do {
+                let generation = try await replay.rebuild(name) { display.update($0.position, of: $0.head) }
+                display.finish(name, generation: generation.generation, checkpoint: generation.checkpoint)
+            } catch {
+                display.abandon()
+                if error is CancellationError { throw error }
+                throw EventStoreError(.storageUnavailable, "projection '\(name)' of topic '\(topic)': \(ReplayMain.describe(error))")
             }
         }
         try await store.close(logger: logger)
         try await log.close(logger: logger)
+    }
+}
+
+/// The rebuild as a service: a graceful shutdown (SIGINT, SIGTERM) cancels it.
+struct ReplayService: Service {
+    let work: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.work() }
     }
 }
 
@@ -180,15 +213,4 @@ extension ReplayCommand {
         let seconds = max((ContinuousClock.now - started).inSeconds, 0.001)
         print("scanned topic '\(topic)': \(events) events (\(bytes) payload bytes) in \(Double(Int(seconds * 100)) / 100) s (\(Int(Double(events) / seconds)) events/s)")
     }
-}
-
-/// Runs `body`, cancelling it on SIGINT or SIGTERM (so an interrupted rebuild drops its partial generation).
-func withInterruptHandling(_ body: @escaping @Sendable () async throws -> Void) async throws {
-    let work = Task { try await body() }
-    let signals = Task {
-        await InterruptSignal.next()
-        work.cancel()
-    }
-    defer { signals.cancel() }
-    try await work.value
 }
