@@ -33,10 +33,6 @@ public final class PostgresTopicCatalog: TopicCatalog {
     public init(connectionString: String, threadPool: NIOThreadPool, logger: Logger) {
         self.pool = PGConnectionPool(connectionString: connectionString, size: 2, threadPool: threadPool)
         self.listener = PostgresListener(connectionString: connectionString, channel: Self.channel, logger: logger)
-        self.listener.start(
-            onPayload: { [weak self] _ in self?.announceChange() },
-            onResync: { [weak self] in self?.announceChange() }
-        )
     }
 
     /// Ends the notification listener and closes the pool. A catalog dropped without it still asks its listener to end.
@@ -106,8 +102,17 @@ public final class PostgresTopicCatalog: TopicCatalog {
         }
     }
 
+    /// The first observer starts the listening thread (a catalog no one observes, `eventstore-replay`'s, needs none).
     public func observeChanges(_ onChange: @escaping @Sendable () -> Void) {
-        self.observers.withLock { $0.append(onChange) }
+        let isFirst = self.observers.withLock { observers in
+            observers.append(onChange)
+            return observers.count == 1
+        }
+        guard isFirst else { return }
+        self.listener.start(
+            onPayload: { [weak self] _ in self?.announceChange() },
+            onResync: { [weak self] in self?.announceChange() }
+        )
     }
 
     private func announceChange() {
