@@ -31,8 +31,12 @@ public final class PostgresTopicCatalog: TopicCatalog {
     ///   - connectionString: a `postgres://` URL or libpq `key=value` string.
     ///   - threadPool: runs the blocking libpq calls.
     public init(connectionString: String, threadPool: NIOThreadPool, logger: Logger) {
-        self.pool = PGConnectionPool(connectionString: connectionString, size: 2, threadPool: threadPool)
-        self.listener = PostgresListener(connectionString: connectionString, channel: Self.channel, logger: logger)
+        // A server that does not answer costs at most the topics' connect timeout per attempt, not libpq's minutes.
+        let connection =
+            (try? PGConnInfo(connectionString).connectionString(defaults: [("connect_timeout", String(PostgresStorageAdapter.defaultConnectTimeout))]))
+            ?? connectionString
+        self.pool = PGConnectionPool(connectionString: connection, size: 2, threadPool: threadPool)
+        self.listener = PostgresListener(connectionString: connection, channel: Self.channel, logger: logger)
     }
 
     /// Ends the notification listener and closes the pool. A catalog dropped without it still asks its listener to end.
