@@ -82,9 +82,15 @@ struct ProblemTypeTests {
                 sources += try String(contentsOfFile: Self.root + "/test/" + path, encoding: .utf8)
             }
         }
-        sources += try String(contentsOfFile: #filePath, encoding: .utf8).components(separatedBy: "let requests:")[1]
+        // As a string literal on a line that checks something (not in a comment), or in the requests above, each of
+        // which is checked.
+        var checks = sources.split(separator: "\n").filter { line in
+            !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") && (line.contains("#expect") || line.contains("=="))
+        }
+        let own = try String(contentsOfFile: #filePath, encoding: .utf8)
+        checks += own.components(separatedBy: "let requests:")[1].components(separatedBy: "for (name, reply, type) in requests")[0].split(separator: "\n")
         for type in types.sorted() {
-            #expect(sources.contains(type), "no test asserts \(type)")
+            #expect(checks.contains { $0.contains("\"\(type)\"") }, "no test asserts \(type)")
         }
     }
 }
