@@ -29,6 +29,14 @@ public enum ServerSetting {
         "shutdown-timeout", key: "shutdownTimeoutSeconds", scope: .server, default: 25,
         help: "Seconds SIGTERM or SIGINT waits for in-flight requests and storage to finish (long polls end at once) before the rest is cancelled; the process then exits 0."
     )
+    public static let streamHeartbeat = Setting<Double>(
+        "stream-heartbeat", key: "stream.heartbeatSeconds", scope: .server, default: 15,
+        help: "Seconds an event stream may go without an event before it sends a heartbeat comment."
+    )
+    public static let streamMaxBufferedBytes = Setting<Int>(
+        "stream-max-buffered-bytes", key: "stream.maxBufferedBytes", scope: .server, default: 4 << 20,
+        help: "Bytes an event stream holds for a client that reads too slowly; past it the client is disconnected."
+    )
     public static let maxConnections = Setting<Int>(
         "max-connections", key: "http.maxConnections", scope: .server, default: 4096, help: "Most connections open at once; more wait to be accepted."
     )
@@ -107,7 +115,7 @@ public enum ServerSetting {
     /// Every setting `eventstore-api` takes: the runtime's, then the server's, in the order `--help` lists them.
     public static let all: [SettingDefinition] = RuntimeSetting.all + [
         host.definition, port.definition, tokensFile.definition, allowUnauthenticated.definition, privateHealth.definition,
-        privateMetrics.definition, tlsCertificate.definition, tlsKey.definition, idleTimeout.definition, shutdownTimeout.definition, maxConnections.definition,
+        privateMetrics.definition, tlsCertificate.definition, tlsKey.definition, idleTimeout.definition, shutdownTimeout.definition, streamHeartbeat.definition, streamMaxBufferedBytes.definition, maxConnections.definition,
         maxLongPolls.definition, maxBodyBytes.definition, maxBatchSize.definition, maxTypeLength.definition, maxKeyLength.definition,
         maxTagLength.definition, maxTagsPerEvent.definition, maxMetadataEntries.definition, maxMetadataKeyLength.definition,
         maxMetadataValueLength.definition, webhookAllow.definition, webhookDeny.definition, webhookTimeout.definition,

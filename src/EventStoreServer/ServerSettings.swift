@@ -28,6 +28,7 @@ public struct ServerSettings: Sendable {
     /// The most connections open at once; more wait to be accepted.
     public var maxConnections: Int
     public var httpLimits: HTTPLimits
+    public var streamLimits: StreamLimits
     public var eventLimits: EventLimits
     /// How subscriptions deliver callbacks.
     public var deliveryPolicy: DeliveryPolicy
@@ -58,6 +59,10 @@ public struct ServerSettings: Sendable {
         self.shutdownTimeout = try reader.duration(ServerSetting.shutdownTimeout, minimum: 0.001)
         self.maxConnections = try reader.value(ServerSetting.maxConnections, in: positive)
         self.httpLimits = HTTPLimits(maxBodyBytes: try reader.value(ServerSetting.maxBodyBytes, in: positive))
+        self.streamLimits = StreamLimits(
+            heartbeat: try reader.duration(ServerSetting.streamHeartbeat, minimum: 0.01),
+            maxBufferedBytes: try reader.value(ServerSetting.streamMaxBufferedBytes, in: 4096...(1 << 30))
+        )
         self.eventLimits = EventLimits(
             maxBatchSize: try reader.value(ServerSetting.maxBatchSize, in: positive),
             maxTypeLength: try reader.value(ServerSetting.maxTypeLength, in: positive),

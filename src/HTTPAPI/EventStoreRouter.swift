@@ -12,11 +12,13 @@ public enum EventStoreRouter {
         public var topicQueries: any TopicQueries
         public var eventCommands: any EventCommands
         public var eventQueries: any EventQueries
+        public var eventStreams: any EventStreamQueries
         public var subscriptionCommands: any SubscriptionCommands
         public var subscriptionQueries: any SubscriptionQueries
         public var projectionCommands: any ProjectionCommands
         public var projectionQueries: any ProjectionQueries
         public var limits: HTTPLimits
+        public var streamLimits: StreamLimits
         /// The `limit` of a read that names none.
         public var defaultPageSize: Int
         /// The version `GET /health` reports.
@@ -31,11 +33,13 @@ public enum EventStoreRouter {
             topicQueries: any TopicQueries,
             eventCommands: any EventCommands,
             eventQueries: any EventQueries,
+            eventStreams: any EventStreamQueries,
             subscriptionCommands: any SubscriptionCommands,
             subscriptionQueries: any SubscriptionQueries,
             projectionCommands: any ProjectionCommands,
             projectionQueries: any ProjectionQueries,
             limits: HTTPLimits,
+            streamLimits: StreamLimits = StreamLimits(),
             defaultPageSize: Int,
             version: String,
             renderMetrics: @escaping @Sendable () -> [UInt8],
@@ -45,11 +49,13 @@ public enum EventStoreRouter {
             self.topicQueries = topicQueries
             self.eventCommands = eventCommands
             self.eventQueries = eventQueries
+            self.eventStreams = eventStreams
             self.subscriptionCommands = subscriptionCommands
             self.subscriptionQueries = subscriptionQueries
             self.projectionCommands = projectionCommands
             self.projectionQueries = projectionQueries
             self.limits = limits
+            self.streamLimits = streamLimits
             self.defaultPageSize = defaultPageSize
             self.version = version
             self.renderMetrics = renderMetrics
@@ -84,7 +90,9 @@ public enum EventStoreRouter {
         EventsController<Context>(
             commands: dependencies.eventCommands,
             queries: dependencies.eventQueries,
+            streams: dependencies.eventStreams,
             limits: dependencies.limits,
+            streamLimits: dependencies.streamLimits,
             defaultPageSize: dependencies.defaultPageSize
         ).addRoutes(to: router)
         SubscriptionsController<Context>(

@@ -273,6 +273,61 @@ enum OpenAPIDocument {
                 "404": { $ref: "#/components/responses/NotFound" }
                 "429": { $ref: "#/components/responses/TooManyRequests" }
                 "503": { $ref: "#/components/responses/Unavailable" }
+          /topics/{topic}/events/stream:
+            parameters:
+              - $ref: "#/components/parameters/Topic"
+            get:
+              tags: [events]
+              operationId: streamEvents
+              x-required-role: reader
+              summary: Follow a topic as Server-Sent Events
+              description: |
+                A `text/event-stream` (WHATWG Server-Sent Events): one SSE event per stored event matching the
+                filters, `id:` its offset and `data:` the event as `GET .../events` shows it, on one line; catch-up
+                from `from` (or after `Last-Event-ID`), then live, with no gap or duplicate between the two. A comment
+                (`: heartbeat`) after --stream-heartbeat seconds (15) without an event. When the topic is deleted, a
+                final `event: end` and the stream closes; it also ends at the server's shutdown. A client more than
+                --stream-max-buffered-bytes (4 MiB) behind is disconnected. Resume with `Last-Event-ID`.
+              parameters:
+                - name: from
+                  in: query
+                  description: The first offset to send (inclusive); `Last-Event-ID` wins over it
+                  schema: { type: integer, format: int64, minimum: 0, default: 0 }
+                - name: Last-Event-ID
+                  in: header
+                  description: The offset of the last event received; the stream resumes after it
+                  schema: { type: integer, format: int64, minimum: 0 }
+                - name: type
+                  in: query
+                  description: Only events of these types (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+                - name: key
+                  in: query
+                  description: Only events with one of these keys (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+                - name: tag
+                  in: query
+                  description: Only events carrying all of these tags (repeatable)
+                  schema: { type: array, items: { type: string } }
+                  style: form
+                  explode: true
+              responses:
+                "401": { $ref: "#/components/responses/Unauthorized" }
+                "403": { $ref: "#/components/responses/Forbidden" }
+                "200":
+                  description: The stream, until the topic is deleted, the client leaves or the server shuts down
+                  content:
+                    text/event-stream:
+                      schema: { type: string }
+                "400": { $ref: "#/components/responses/BadRequest" }
+                "404": { $ref: "#/components/responses/NotFound" }
+                "422": { $ref: "#/components/responses/Unprocessable" }
+                "429": { $ref: "#/components/responses/TooManyRequests" }
+                "503": { $ref: "#/components/responses/Unavailable" }
           /topics/{topic}/events/{offset}:
             parameters:
               - $ref: "#/components/parameters/Topic"

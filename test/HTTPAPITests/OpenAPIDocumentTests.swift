@@ -53,6 +53,7 @@ import Testing
                 topicQueries: topics,
                 eventCommands: EventPublisher(topics: registry, limits: EventLimits()),
                 eventQueries: reader,
+                eventStreams: EventStreamer(reader: reader, registry: registry, pageSize: 100),
                 subscriptionCommands: subscriptions,
                 subscriptionQueries: subscriptions,
                 projectionCommands: topics,

@@ -6,9 +6,13 @@ import Foundation
 final class RawConnection: Sendable {
     private let socket: Int32
 
-    /// Connects to `port` on 127.0.0.1.
-    init(port: Int) throws {
+    /// Connects to `port` on 127.0.0.1; with `receiveBuffer`, the kernel holds at most about that many bytes the
+    /// test has not read (a reader that falls behind soon).
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(socket, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

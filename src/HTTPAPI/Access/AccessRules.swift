@@ -25,6 +25,7 @@ public enum AccessRules {
         case (_, "NotFound"):
             .anyToken
         case (.get, "/topics"), (.get, "/topics/{topic}"), (.get, "/topics/{topic}/events"), (.get, "/topics/{topic}/events/{offset}"),
+            (.get, "/topics/{topic}/events/stream"),
             (.post, "/topics/{topic}/subscribe"), (.get, "/topics/{topic}/subscriptions"), (.get, "/topics/{topic}/subscriptions/{id}"),
             (.delete, "/topics/{topic}/subscriptions/{id}"), (.get, "/topics/{topic}/projections"),
             (.get, "/topics/{topic}/projections/{name}"), (.get, "/topics/{topic}/projections/{name}/entries/{key}"):

@@ -1,6 +1,7 @@
 import EventJSON
 import EventStoreCore
 import EventWire
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -8,13 +9,16 @@ import Logging
 struct EventsController<Context: RequestContext>: Sendable {
     let commands: any EventCommands
     let queries: any EventQueries
+    let streams: any EventStreamQueries
     let limits: HTTPLimits
+    let streamLimits: StreamLimits
     /// The page size used when a read names no `limit`.
     let defaultPageSize: Int
 
     func addRoutes(to router: Router<Context>) {
         router.post("/topics/{topic}/events", use: self.publish)
         router.get("/topics/{topic}/events", use: self.read)
+        router.get("/topics/{topic}/events/stream", use: self.stream)
         router.get("/topics/{topic}/events/{offset}", use: self.readOne)
     }
 
@@ -34,11 +38,7 @@ struct EventsController<Context: RequestContext>: Sendable {
         let parameters = request.uri.queryParameters
         let from = try nonNegativeInteger(parameters.get("from"), name: "from") ?? 0
         let limit = try nonNegativeInteger(parameters.get("limit"), name: "limit").map(Int.init) ?? self.defaultPageSize
-        let filter = EventFilter(
-            types: Self.values(parameters.getAll("type")),
-            keys: Self.values(parameters.getAll("key")),
-            tags: Self.values(parameters.getAll("tag"))
-        )
+        let filter = Self.filter(request)
         let wait = try nonNegativeInteger(parameters.get("wait"), name: "wait").map { Duration.seconds($0) }
         let page = try await self.queries.readEvents(
             EventQuery(topic: topic, from: from, limit: limit, filter: filter, wait: wait),
@@ -47,6 +47,73 @@ struct EventsController<Context: RequestContext>: Sendable {
         var writer = JSONWriter(capacity: 64 + 400 * page.events.count)
         writer.eventPage(page, topic: topic)
         return .json(.ok, writer)
+    }
+
+    /// Server-Sent Events: one SSE event per stored event (`id:` its offset, `data:` the event as a read shows it),
+    /// catch-up from `from` (or after `Last-Event-ID`) then live; a comment as heartbeat; `event: end` when the topic
+    /// is deleted. The follower fills a bounded buffer that this request's task drains to the client.
+    @Sendable func stream(_ request: Request, context: Context) async throws -> Response {
+        let topic = try context.parameters.topicName()
+        let parameters = request.uri.queryParameters
+        var from = try nonNegativeInteger(parameters.get("from"), name: "from") ?? 0
+        if let lastEventID = request.headers[HTTPField.Name.lastEventID] {
+            guard let last = try nonNegativeInteger(lastEventID, name: "Last-Event-ID"), last < .max else {
+                throw EventStoreError(.invalidArgument, "Last-Event-ID must be an event's offset")
+            }
+            from = last + 1
+        }
+        let query = EventStreamQuery(topic: topic, from: from, filter: Self.filter(request), heartbeat: self.streamLimits.heartbeat)
+        // The topic and the filter are checked before the stream answers 200.
+        _ = try await self.queries.readEvents(EventQuery(topic: topic, from: from, limit: 1, filter: query.filter), logger: context.logger)
+        let streams = self.streams
+        let limit = self.streamLimits.maxBufferedBytes
+        let logger = context.logger
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let buffer = StreamBuffer(limit: limit)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await streams.streamEvents(query, logger: logger) { item in try buffer.append(Self.encode(item, topic: topic)) }
+                        buffer.finish()
+                    } catch {
+                        buffer.finish(error)
+                    }
+                }
+                do {
+                    while let chunks = try await buffer.next() {
+                        for chunk in chunks { try await writer.write(chunk) }
+                    }
+                } catch {
+                    group.cancelAll()
+                    if error is StreamBuffer.ReaderTooSlow {
+                        logger.notice("An event stream's client read too slowly; disconnected", metadata: ["topic": "\(topic)"])
+                    }
+                    throw error
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// An item in the SSE format.
+    static func encode(_ item: EventStreamItem, topic: TopicName) -> ByteBuffer {
+        var writer = JSONWriter(capacity: 512)
+        switch item {
+        case .events(let events):
+            for event in events {
+                writer.raw(Array("id: \(event.offset)\ndata: ".utf8))
+                writer.event(event, topic: topic)
+                writer.raw(Array("\n\n".utf8))
+            }
+        case .heartbeat:
+            writer.raw(Array(": heartbeat\n\n".utf8))
+        case .end:
+            writer.raw(Array("event: end\ndata: {\"reason\":\"the topic was deleted\"}\n\n".utf8))
+        }
+        return ByteBuffer(bytes: writer.bytes)
     }
 
     @Sendable func readOne(_ request: Request, context: Context) async throws -> Response {
@@ -60,7 +127,18 @@ struct EventsController<Context: RequestContext>: Sendable {
         return .json(.ok, writer)
     }
 
+    /// The read filters of a query: `type`, `key`, `tag`, each repeatable.
+    private static func filter(_ request: Request) -> EventFilter {
+        let parameters = request.uri.queryParameters
+        return EventFilter(types: Self.values(parameters.getAll("type")), keys: Self.values(parameters.getAll("key")), tags: Self.values(parameters.getAll("tag")))
+    }
+
     private static func values(_ raw: [String]) -> [String] {
         raw.filter { !$0.isEmpty }
     }
+}
+
+extension HTTPField.Name {
+    /// Where an `EventSource` resumes: the `id` of the last event it received.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
 }
