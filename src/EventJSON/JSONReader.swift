@@ -208,15 +208,27 @@ public struct JSONReader {
         throw self.error("unterminated string", at: start - 1)
     }
 
-    /// Reads an integer that fits in 64 bits; fractions and exponents are refused.
+    /// Reads an integer that fits in 64 bits. As in JSON Schema, a whole number written with a fraction or an exponent
+    /// (`196.0`, `1e3`) is an integer too; any other fraction is refused.
     public mutating func readInt64() throws(JSONParseError) -> Int64 {
         self.skipWhitespace()
         let range = try self.scanNumber()
         let text = self.bytes.withUnsafeBufferPointer { String(decoding: $0[range], as: UTF8.self) }
-        guard let value = Int64(text) else {
+        guard let value = Int64(text) ?? Self.wholeValue(of: text) else {
             throw self.error("expected an integer, got \(text.prefix(32))", at: range.lowerBound)
         }
         return value
+    }
+
+    /// The value of a number written with a fraction of zeros (any size that fits), or with an exponent when it is
+    /// whole and below 2^53 (where every whole number is exact); nil otherwise.
+    private static func wholeValue(of text: String) -> Int64? {
+        if !text.contains(where: { $0 == "e" || $0 == "E" }), let dot = text.firstIndex(of: ".") {
+            guard text[text.index(after: dot)...].allSatisfy({ $0 == "0" }) else { return nil }
+            return Int64(text[..<dot])
+        }
+        guard let number = Double(text), number.isFinite, number.rounded() == number, abs(number) < 9_007_199_254_740_992 else { return nil }
+        return Int64(number)
     }
 
     /// Reads `true` or `false`.

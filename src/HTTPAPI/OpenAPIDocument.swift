@@ -236,7 +236,7 @@ enum OpenAPIDocument {
                 - name: limit
                   in: query
                   description: The most events to return (the server's maximum is configurable, 10000 by default)
-                  schema: { type: integer, minimum: 1, default: 100 }
+                  schema: { type: integer, minimum: 1, maximum: 10000, default: 100 }
                 - name: type
                   in: query
                   description: Only events of these types (repeatable)
@@ -892,7 +892,10 @@ enum OpenAPIDocument {
               description: |
                 The batch is written only if the condition holds. `expected_next_offset`: the topic's head must
                 equal it. `fail_if_events_match`: no matching event may exist at an offset greater than `after`
-                (any offset when `after` is absent).
+                (any offset when `after` is absent). At least one of the two is given.
+              anyOf:
+                - required: [expected_next_offset]
+                - required: [fail_if_events_match]
               properties:
                 expected_next_offset: { type: integer, format: int64, minimum: 0 }
                 fail_if_events_match: { $ref: "#/components/schemas/EventFilter" }

@@ -74,10 +74,15 @@ import Testing
         #expect(throws: Never.self) { _ = try reader.readRawValue() }
     }
 
+    /// Integers as JSON Schema counts them: whole numbers, however written.
     @Test func readsIntegersOnly() throws {
         var reader = JSONReader(Array("9223372036854775807".utf8))
         #expect(try reader.readInt64() == .max)
-        for text in ["1.5", "1e3", "9223372036854775808"] {
+        for (text, value) in [("196.0", Int64(196)), ("-3.000", -3), ("1e3", 1000), ("2.5E1", 25), ("9223372036854775807.0", .max), ("-0.0", 0)] {
+            var reader = JSONReader(Array(text.utf8))
+            #expect(try reader.readInt64() == value, "\(text)")
+        }
+        for text in ["1.5", "1.0000001", "9223372036854775808", "9223372036854775808.0", "1e300", "1e-3", "9.007199254740993e15"] {
             var reader = JSONReader(Array(text.utf8))
             #expect(throws: JSONParseError.self) { try reader.readInt64() }
         }
