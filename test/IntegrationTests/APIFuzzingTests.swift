@@ -54,8 +54,9 @@ struct APIFuzzingTests {
                     ])
                     let verdict = Self.verdict(status: status, output: output)
                     #expect(verdict == nil, "topic \(topic ?? "any"): \(verdict ?? "")\n\(output)")
+                    // At least a case per second of its budget (this machine makes several even when busy).
                     let generated = Self.casesGenerated(output)
-                    #expect(generated >= 25, "topic \(topic ?? "any"): only \(generated) cases were run\n\(output.suffix(3000))")
+                    #expect(generated >= max(1, seconds * share / 5), "topic \(topic ?? "any"): only \(generated) cases were run\n\(output.suffix(3000))")
                 }
                 let exit = try await server.stop()
                 #expect(exit == 0, "the fuzzed server stops cleanly on SIGTERM; its log:\n\(server.log.suffix(4000))")
