@@ -237,24 +237,9 @@ enum OpenAPIDocument {
                   in: query
                   description: The most events to return (the server's maximum is configurable, 10000 by default)
                   schema: { type: integer, minimum: 1, maximum: 10000, default: 100 }
-                - name: type
-                  in: query
-                  description: Only events of these types (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
-                - name: key
-                  in: query
-                  description: Only events with one of these keys (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
-                - name: tag
-                  in: query
-                  description: Only events carrying all of these tags (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
+                - $ref: "#/components/parameters/TypeFilter"
+                - $ref: "#/components/parameters/KeyFilter"
+                - $ref: "#/components/parameters/TagFilter"
                 - name: wait
                   in: query
                   description: |
@@ -297,24 +282,9 @@ enum OpenAPIDocument {
                   in: header
                   description: The offset of the last event received; the stream resumes after it
                   schema: { type: integer, format: int64, minimum: 0 }
-                - name: type
-                  in: query
-                  description: Only events of these types (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
-                - name: key
-                  in: query
-                  description: Only events with one of these keys (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
-                - name: tag
-                  in: query
-                  description: Only events carrying all of these tags (repeatable)
-                  schema: { type: array, items: { type: string } }
-                  style: form
-                  explode: true
+                - $ref: "#/components/parameters/TypeFilter"
+                - $ref: "#/components/parameters/KeyFilter"
+                - $ref: "#/components/parameters/TagFilter"
               responses:
                 "401": { $ref: "#/components/responses/Unauthorized" }
                 "403": { $ref: "#/components/responses/Forbidden" }
@@ -631,6 +601,27 @@ enum OpenAPIDocument {
                 --private-health and --private-metrics). A token limited to some topics gets 404 for the others.
                 Missing or invalid token: 401 with WWW-Authenticate; too weak a role: 403.
           parameters:
+            TypeFilter:
+              name: type
+              in: query
+              description: Only events of these types (repeatable)
+              schema: { type: array, items: { type: string } }
+              style: form
+              explode: true
+            KeyFilter:
+              name: key
+              in: query
+              description: Only events with one of these keys (repeatable)
+              schema: { type: array, items: { type: string } }
+              style: form
+              explode: true
+            TagFilter:
+              name: tag
+              in: query
+              description: Only events carrying all of these tags (repeatable)
+              schema: { type: array, items: { type: string } }
+              style: form
+              explode: true
             Topic:
               name: topic
               in: path

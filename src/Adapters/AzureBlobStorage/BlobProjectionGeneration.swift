@@ -40,11 +40,13 @@ struct BlobProjectionGeneration: Sendable {
     /// Reads the frames at the start of `bytes` (which start at ``length``), applying each batch whose last part
     /// they complete.
     /// - Returns: how many bytes the whole frames among them take.
-    mutating func read(_ bytes: ArraySlice<UInt8>) throws(BlobFrameError) -> Int {
+    /// - Parameter written: the changes of the batch `bytes` end, when the caller wrote that batch and holds them: its
+    ///   last part then applies them without decoding its own frames again.
+    mutating func read(_ bytes: ArraySlice<UInt8>, written: [ProjectionKey: RawJSON?]? = nil) throws(BlobFrameError) -> Int {
         let (frames, consumed) = try BlobProjectionFrame.frames(in: bytes, at: self.length)
         var position = self.length
         for frame in frames {
-            try self.read(frame, at: position)
+            try self.read(frame, at: position, written: written)
             position += Int64(BlobProjectionFrame.headerLength + frame.payload.count)
         }
         self.length += Int64(consumed)
@@ -52,7 +54,7 @@ struct BlobProjectionGeneration: Sendable {
         return consumed
     }
 
-    private mutating func read(_ frame: BlobProjectionFrame, at position: Int64) throws(BlobFrameError) {
+    private mutating func read(_ frame: BlobProjectionFrame, at position: Int64, written: [ProjectionKey: RawJSON?]?) throws(BlobFrameError) {
         if frame.part == 0 {
             // A batch begins: parts of another before it were never finished.
             self.partial = PartialBatch(
@@ -67,7 +69,12 @@ struct BlobProjectionGeneration: Sendable {
             self.partial = partial
             return
         }
-        let changes = try BlobProjectionChanges.decode(partial.changes, position: partial.position)
+        let changes: [ProjectionKey: RawJSON?]
+        if let written {
+            changes = written
+        } else {
+            changes = try BlobProjectionChanges.decode(partial.changes, position: partial.position)
+        }
         if partial.replacesModel {
             self.table = ProjectionEntryTable()
         } else {

@@ -174,7 +174,7 @@ public final class BlobProjectionStore: ProjectionStore {
                         continue write
                     }
                     // Read back as any reader would: the batch applies with its last part.
-                    _ = try known.generations[batch.generation]?.read(frame[...])
+                    _ = try known.generations[batch.generation]?.read(frame[...], written: batch.changes)
                 }
                 break
             }

@@ -17,11 +17,19 @@ public struct EventStreamer: EventStreamQueries {
         self.pageSize = pageSize
     }
 
-    public func streamEvents(_ query: EventStreamQuery, logger: Logger, deliver: @Sendable (EventStreamItem) async throws -> Void) async throws {
+    public func check(_ query: EventStreamQuery) throws(EventStoreError) {
+        _ = try self.readyTopic(for: query)
+    }
+
+    private func readyTopic(for query: EventStreamQuery) throws(EventStoreError) -> AttachedTopic {
         try query.filter.validate(as: "filter")
         guard query.from >= 0 else { throw EventStoreError(.invalidArgument, "from must be 0 or greater") }
+        return try self.registry.readyTopic(query.topic)
+    }
+
+    public func streamEvents(_ query: EventStreamQuery, logger: Logger, deliver: @Sendable (EventStreamItem) async throws -> Void) async throws {
         let follower = TopicFollower(
-            topic: try self.registry.readyTopic(query.topic),
+            topic: try self.readyTopic(for: query),
             reader: self.reader,
             registry: self.registry,
             filter: query.filter,

@@ -64,7 +64,7 @@ struct EventsController<Context: RequestContext>: Sendable {
         }
         let query = EventStreamQuery(topic: topic, from: from, filter: Self.filter(request), heartbeat: self.streamLimits.heartbeat)
         // The topic and the filter are checked before the stream answers 200.
-        _ = try await self.queries.readEvents(EventQuery(topic: topic, from: from, limit: 1, filter: query.filter), logger: context.logger)
+        try self.streams.check(query)
         let streams = self.streams
         let limit = self.streamLimits.maxBufferedBytes
         let logger = context.logger

@@ -3,6 +3,10 @@ public import Logging
 /// Following a topic as a stream (the data plane's live read): catch-up from an offset, then every event as it is
 /// appended.
 public protocol EventStreamQueries: Sendable {
+    /// Checks a stream before it starts: its filter, its start, and that the topic is attached and ready.
+    /// - Throws: `EventStoreError.invalidArgument`, `.topicNotFound`, or the topic's failure.
+    func check(_ query: EventStreamQuery) throws(EventStoreError)
+
     /// Follows `query.topic` from `query.from`, handing `deliver` each page of matching events in offset order (no gap,
     /// no duplicate at the switch from catch-up to live), `.heartbeat` after `query.heartbeat` without one, and `.end`
     /// when the topic is deleted. Returns after `.end`, or at once when a graceful shutdown begins.
