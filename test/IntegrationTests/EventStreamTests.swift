@@ -101,21 +101,29 @@ struct EventStreamTests {
         }
     }
 
-    /// `Last-Event-ID` resumes after that offset and wins over `from`; filters narrow the stream like a read.
+    /// `Last-Event-ID` resumes after that offset and wins over `from`; filters narrow the stream like a read; bad
+    /// starts and filters are refused before the stream begins; a start past the head waits.
     @Test func lastEventIDResumesAndFiltersNarrow() async throws {
-        try await ServerProcess.with { server in
+        try await ServerProcess.with(arguments: ["--stream-heartbeat", "0.3"]) { server in
             try await Self.createTopic(server)
             try await Self.publish(server, 10, type: "A")
             try await Self.publish(server, 10, type: "B")
-            let resumed = try await Self.read(server, "/topics/orders/events/stream?from=0", headers: [("Last-Event-ID", "4")]) { $0.count >= 15 }
-            #expect(resumed.events.map(\.id) == Array(5..<20))
-            let filtered = try await Self.read(server, "/topics/orders/events/stream?type=B") { $0.count >= 10 }
-            #expect(filtered.events.map(\.id) == Array(10..<20))
+            let resumed = try await Self.read(server, "/topics/orders/events/stream?from=0", headers: [("Last-Event-ID", "4")]) { $0.filter { $0.id != nil }.count >= 15 }
+            #expect(resumed.events.compactMap(\.id) == Array(5..<20))
+            let filtered = try await Self.read(server, "/topics/orders/events/stream?type=B") { $0.filter { $0.id != nil }.count >= 10 }
+            #expect(filtered.events.compactMap(\.id) == Array(10..<20))
             for bad in ["-1", "x", "9223372036854775807"] {
                 let refused = try await Self.read(server, "/topics/orders/events/stream", headers: [("Last-Event-ID", bad)]) { _ in true }
                 #expect(refused.status == 400, "Last-Event-ID \(bad)")
             }
             #expect(try await Self.read(server, "/topics/nowhere/events/stream") { _ in true }.status == 404)
+            let manyTypes = (0..<3000).map { "type=t\($0)" }.joined(separator: "&")
+            #expect(try await Self.read(server, "/topics/orders/events/stream?\(manyTypes)") { _ in true }.status == 422)
+            #expect(try await Self.read(server, "/topics/orders/events/stream?from=-1") { _ in true }.status == 400)
+            // A start past anything stored waits for it: heartbeats only.
+            let past = try await Self.read(server, "/topics/orders/events/stream?from=9223372036854775807") { $0.count >= 2 }
+            #expect(past.status == 200)
+            #expect(past.events.allSatisfy { $0.id == nil && $0.comment == "heartbeat" })
         }
     }
 
