@@ -105,6 +105,7 @@ public enum EventStoreRouter {
             queries: dependencies.projectionQueries,
             limits: dependencies.limits
         ).addRoutes(to: router)
+        ConsoleController<Context>().addRoutes(to: router)
         routeTable.load(router.routes.map { (method: $0.method, path: $0.path.description) })
         return router
     }

@@ -27,6 +27,8 @@ enum OpenAPIDocument {
             description: Read models kept current in the background (the query side)
           - name: operations
             description: Health, metrics and this document
+          - name: console
+            description: The web console, served by the binary itself
         paths:
           /health:
             get:
@@ -91,6 +93,53 @@ enum OpenAPIDocument {
                   content:
                     application/yaml:
                       schema: { type: object, description: The OpenAPI document (YAML) }
+          /console:
+            get:
+              tags: [console]
+              operationId: getConsole
+              x-required-role: public
+              security: []
+              summary: The web console (its page holds no data; it asks for a token when the API needs one)
+              parameters:
+                - $ref: "#/components/parameters/IfNoneMatch"
+              responses:
+                "200":
+                  description: The console's page, with a strict Content-Security-Policy
+                  headers:
+                    ETag: { $ref: "#/components/headers/ETag" }
+                    Content-Security-Policy: { $ref: "#/components/headers/ContentSecurityPolicy" }
+                  content:
+                    text/html:
+                      schema: { type: string }
+                "304": { $ref: "#/components/responses/NotModified" }
+          /console/{asset}:
+            get:
+              tags: [console]
+              operationId: getConsoleAsset
+              x-required-role: public
+              security: []
+              summary: A file the console's page loads (its script, stylesheet and icon)
+              parameters:
+                - name: asset
+                  in: path
+                  required: true
+                  schema: { type: string, examples: [console.js, console.css, icon.svg] }
+                - $ref: "#/components/parameters/IfNoneMatch"
+              responses:
+                "200":
+                  description: The file
+                  headers:
+                    ETag: { $ref: "#/components/headers/ETag" }
+                    Content-Security-Policy: { $ref: "#/components/headers/ContentSecurityPolicy" }
+                  content:
+                    text/javascript:
+                      schema: { type: string }
+                    text/css:
+                      schema: { type: string }
+                    image/svg+xml:
+                      schema: { type: string }
+                "304": { $ref: "#/components/responses/NotModified" }
+                "404": { $ref: "#/components/responses/NotFound" }
           /topics:
             get:
               tags: [topics]
@@ -601,6 +650,12 @@ enum OpenAPIDocument {
                 --private-health and --private-metrics). A token limited to some topics gets 404 for the others.
                 Missing or invalid token: 401 with WWW-Authenticate; too weak a role: 403.
           parameters:
+            IfNoneMatch:
+              name: If-None-Match
+              in: header
+              required: false
+              description: Entity tags of copies the client holds
+              schema: { type: string }
             TypeFilter:
               name: type
               in: query
@@ -646,7 +701,18 @@ enum OpenAPIDocument {
               in: query
               description: Seconds to wait for `min_checkpoint` before answering 504 (0 by default)
               schema: { type: integer, minimum: 0, maximum: 30 }
+          headers:
+            ETag:
+              description: The file's entity tag; send it back in If-None-Match to get 304 while it is current
+              schema: { type: string }
+            ContentSecurityPolicy:
+              description: Only this origin's script, styles, images and API; no inline code, frames or form targets
+              schema: { type: string }
           responses:
+            NotModified:
+              description: The copy named by If-None-Match is current
+              headers:
+                ETag: { $ref: "#/components/headers/ETag" }
             Unauthorized:
               description: Access control is on (--tokens-file) and the request has no valid bearer token
               headers:

@@ -16,7 +16,7 @@ public enum AccessRules {
     /// listed here needs an admin; a path no route matches needs any token (to learn it is not there).
     public static func requirement(method: HTTPRequest.Method, endpoint: String, policy: AccessPolicy) -> Requirement {
         switch (method, endpoint) {
-        case (.get, "/health/live"), (.get, "/openapi.yaml"):
+        case (.get, "/health/live"), (.get, "/openapi.yaml"), (.get, "/console"), (.get, "/console/{asset}"):
             .everyone
         case (.get, "/health"):
             policy.privateHealth ? .anyToken : .everyone
