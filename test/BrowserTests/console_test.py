@@ -15,6 +15,7 @@ Chromium and its driver come from apt (chromium, chromium-driver), Selenium from
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -376,13 +377,14 @@ def readme_screenshot(path):
     stop = threading.Event()
 
     def traffic():
-        n = 0
+        n, started = 0, time.monotonic()
         while not stop.is_set():
             n += 1
-            publish(base, "orders", [{"type": "OrderPlaced", "key": f"order-{n % 50}", "data": {"n": n}}] * (1 + n % 7))
+            swell = 1 + math.sin((time.monotonic() - started) / 7)  # a rate that rises and falls
+            publish(base, "orders", [{"type": "OrderPlaced", "key": f"order-{n % 50}", "data": {"n": n}}] * (1 + round(6 * swell)))
             if n % 3 == 0:
-                publish(base, "payments", [{"type": "PaymentCaptured", "key": f"order-{n % 50}"}])
-            time.sleep(0.05 + (n % 40) / 400)
+                publish(base, "payments", [{"type": "PaymentCaptured", "key": f"order-{n % 50}"}] * (1 + n % 2))
+            time.sleep(0.05)
 
     worker = threading.Thread(target=traffic)
     worker.start()

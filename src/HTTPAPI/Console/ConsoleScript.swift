@@ -405,16 +405,20 @@ enum ConsoleScript {
 
           function rateChart(name, now) {
             const points = rates(name);
-            const width = 140;
-            const height = 30;
+            const width = 160;
+            const height = 32;
             const peak = Math.max(1, ...points.map((point) => point.rate));
             const chart = svg('svg', {class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img',
               'aria-label': points.length
-                ? `publish rate over the last ${Math.round(SAMPLE_WINDOW_MS / 60000)} minutes, peak ${numbers.format(Math.round(peak))} events per second`
+                ? `publish rate over the last ${duration(Math.round((now - headSamples.get(name)[0].time) / 1000))}, peak ${numbers.format(Math.round(peak))} events per second`
                 : 'no samples yet'});
             chart.append(svg('line', {x1: 0, y1: height - 1, x2: width, y2: height - 1}));
             if (points.length) {
-              const x = (time) => ((time - (now - SAMPLE_WINDOW_MS)) / SAMPLE_WINDOW_MS) * width;
+              // The axis spans what was sampled, up to the window: the first minute fills the chart too.
+              const first = (headSamples.get(name) || [])[0].time;
+              const start = Math.max(now - SAMPLE_WINDOW_MS, first);
+              const span = Math.max(now - start, 2 * REFRESH_MS);
+              const x = (time) => ((time - start) / span) * width;
               const y = (rate) => height - 2 - (rate / peak) * (height - 4);
               chart.append(svg('polyline', {points: points.map((point) => `${x(point.time).toFixed(1)},${y(point.rate).toFixed(1)}`).join(' ')}));
             }
@@ -427,8 +431,8 @@ enum ConsoleScript {
             main.append(
               h('h1', {text: 'Topics'}),
               error,
-              table('topics-table', [['Topic'], ['Adapter'], ['State'], ['Head', 'num'], ['Events', 'num'], ['Publish rate', 'num'], ['Last 10 minutes'], ['']], rows),
-              h('p', {class: 'muted', text: `The rate is sampled every ${REFRESH_MS / 1000} s while this page is open.`}),
+              table('topics-table', [['Topic'], ['Adapter'], ['State'], ['Head', 'num'], ['Events', 'num'], ['Publish rate', 'num'], ['Rate over time'], ['']], rows),
+              h('p', {class: 'muted', text: `Rates are sampled every ${REFRESH_MS / 1000} s while this page is open; the chart shows up to the last ${SAMPLE_WINDOW_MS / 60000} minutes.`}),
               attachForm(current, () => refresh()));
 
             async function detach(name) {
@@ -455,7 +459,7 @@ enum ConsoleScript {
                   cell('Head', format(topic.head), 'num'),
                   cell('Events', format(topic.event_count), 'num'),
                   cell('Publish rate', rateText(topic.name), 'num rate'),
-                  cell('Last 10 minutes', rateChart(topic.name, now)),
+                  cell('Rate over time', rateChart(topic.name, now)),
                   cell('', h('button', {type: 'button', class: 'quiet', text: 'Detach', 'aria-label': `Detach topic ${topic.name}`,
                     'data-focus-key': 'detach:' + topic.name, on: {click: () => detach(topic.name)}}))))
                   : [emptyRow(8, 'No topics yet: attach one below.')]);

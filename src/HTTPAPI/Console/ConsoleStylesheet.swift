@@ -75,7 +75,7 @@ enum ConsoleStylesheet {
         dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
         dl.facts dt { color: var(--muted); }
         dl.facts dd { margin: 0; overflow-wrap: anywhere; }
-        svg.chart { width: 140px; height: 30px; display: block; }
+        svg.chart { width: 160px; height: 32px; display: block; }
         svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; }
         svg.chart line { stroke: var(--line); stroke-width: 1; }
         .tail-state { font-weight: 600; }
