@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -89,6 +89,7 @@ class ConsoleTestCase(unittest.TestCase):
 
     def setUp(self):
         self.driver.set_window_size(1280, 900)
+        self.driver.get("about:blank")  # each test loads the console afresh (no page state from the one before)
         self.driver.get_log("browser")  # start from an empty log
 
     def run(self, result=None):
@@ -124,6 +125,25 @@ class ConsoleTestCase(unittest.TestCase):
         self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text), timeout,
                   f"'{text}' did not appear in {css}")
 
+    def click(self, css, timeout=10):
+        """Clicks the element, found again if a page refresh replaced it in between."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.element(css, timeout).click()
+            except StaleElementReferenceException:
+                if time.monotonic() > deadline:
+                    raise
+
+    def text_of(self, css, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.element(css, timeout).text
+            except StaleElementReferenceException:
+                if time.monotonic() > deadline:
+                    raise
+
     def fill(self, css, value):
         field = self.element(css)
         field.clear()
@@ -135,7 +155,7 @@ class ConsoleTestCase(unittest.TestCase):
             "return [...document.querySelectorAll(arguments[0])].map((item) => Number(item.dataset.offset))", css + " li.event")
 
     def confirm(self):
-        self.element("#confirm-dialog[open] #confirm-ok").click()
+        self.click("#confirm-dialog[open] #confirm-ok")
         self.wait(lambda driver: not driver.find_element(By.ID, "confirm-dialog").get_attribute("open"))
 
 
@@ -250,17 +270,16 @@ class OpenServerTests(ConsoleTestCase):
         # The page of entries by prefix holds the same value.
         self.fill('#entry-browse input[name="prefix"]', "cart-")
         self.element('#entry-browse button[type="submit"]').click()
-        row = self.element('#entries-table tr[data-key="cart-7"] pre')
-        self.assertEqual(json.loads(row.text), entry["value"])
+        self.assertEqual(json.loads(self.text_of('#entries-table tr[data-key="cart-7"] pre')), entry["value"])
 
     def test_rebuild_asks_first_and_swaps_in_a_new_generation(self):
         _, before = api(self.base, "GET", f"/topics/{self.topic}/projections/stats")
         self.open(self.base, f"#/projections/{self.topic}/stats")
-        self.element("#rebuild-button").click()
-        self.element("#confirm-dialog[open] #confirm-cancel").click()
+        self.click("#rebuild-button")
+        self.click("#confirm-dialog[open] #confirm-cancel")
         time.sleep(0.3)
         self.assertEqual(api(self.base, "GET", f"/topics/{self.topic}/projections/stats")[1]["generation"], before["generation"])
-        self.element("#rebuild-button").click()
+        self.click("#rebuild-button")
         self.confirm()
         self.text_appears("#status", 'Rebuild of projection "stats" started.')
         deadline = time.monotonic() + 20
@@ -272,9 +291,9 @@ class OpenServerTests(ConsoleTestCase):
         _, subscription = api(self.base, "POST", f"/topics/{self.topic}/subscribe?from=0",
                               {"callback_url": "http://127.0.0.1:9/unreachable"})
         self.open(self.base, "#/subscriptions")
-        row = self.element(f'tr[data-subscription="{subscription["id"]}"]')
-        self.assertIn("http://127.0.0.1:9/unreachable", row.text)
-        row.find_element(By.CSS_SELECTOR, "button").click()
+        row = f'tr[data-subscription="{subscription["id"]}"]'
+        self.assertIn("http://127.0.0.1:9/unreachable", self.text_of(row))
+        self.click(row + " button")
         self.confirm()
         self.wait(EC.invisibility_of_element_located((By.CSS_SELECTOR, f'tr[data-subscription="{subscription["id"]}"]')))
         api(self.base, "GET", f"/topics/{self.topic}/subscriptions/{subscription['id']}", expect=(404,))
@@ -290,6 +309,11 @@ class OpenServerTests(ConsoleTestCase):
         self.driver.switch_to.active_element.send_keys(Keys.ENTER)
         self.element('tr[data-topic="browser-keyboard"]')
         api(self.base, "GET", "/topics/browser-keyboard")
+        # The skip link moves the focus to the page, and stays on it.
+        self.driver.execute_script("document.querySelector('.skip').focus()")
+        self.driver.switch_to.active_element.send_keys(Keys.ENTER)
+        self.wait(lambda driver: driver.switch_to.active_element.get_attribute("id") == "main")
+        self.assertEqual(self.text_of("main h1"), "Topics")
         # Detach: from the top of the page, Tab to the row's button, Enter, then confirm by keyboard.
         self.driver.execute_script("document.querySelector('.skip').focus()")
         for _ in range(60):
@@ -324,7 +348,7 @@ class OpenServerTests(ConsoleTestCase):
         publish(self.base, self.topic, [{"type": "RateProbe"}] * 50)
         # The page samples every 5 s: after two samples it has a rate and a line.
         self.wait(lambda driver: driver.find_elements(By.CSS_SELECTOR, f"{row} svg.chart polyline"), timeout=15)
-        self.assertRegex(self.element(f"{row} td.rate").text, r"^[\d,.]+/s$")
+        self.assertRegex(self.text_of(f"{row} td.rate"), r"^[\d,.]+/s$")
 
     def test_a_narrow_window_still_shows_every_page(self):
         self.driver.set_window_size(380, 800)
@@ -348,6 +372,14 @@ class SecuredServerTests(ConsoleTestCase):
 
     def test_the_console_asks_for_a_token_and_refuses_a_wrong_one(self):
         self.open(self.base, "#/topics")
+        # Declined: the page says why, and does not ask again at its next refresh.
+        self.click("#token-dialog[open] #token-cancel")
+        self.text_appears("main .error", "This server needs a token")
+        time.sleep(5.5)
+        self.assertFalse(self.driver.find_element(By.ID, "token-dialog").get_attribute("open"))
+        self.text_appears("main .error", "(401)")
+        # Asked for: a wrong token is refused with the server's reason, a right one is kept for the tab.
+        self.click("#token-button")
         field = self.element("#token-dialog[open] #token-input")
         field.send_keys("not-a-token")
         self.element("#token-submit").click()

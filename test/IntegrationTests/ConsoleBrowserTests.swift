@@ -26,8 +26,9 @@ struct ConsoleBrowserTests {
             try Data("[\(token.entry)]".utf8).write(to: URL(fileURLWithPath: tokens))
             try await ServerProcess.with(dataDirectory: directory + "/open", arguments: ["--webhook-allow", "127.0.0.1"]) { open in
                 try await ServerProcess.with(dataDirectory: directory + "/secured", arguments: ["--tokens-file", tokens]) { secured in
+                    // timeout(1): a browser that hangs fails the test instead of holding the suite.
                     let (status, output) = try await ExternalTool.run([
-                        "python3", Self.root + "/test/BrowserTests/console_test.py",
+                        "timeout", "600", "python3", Self.root + "/test/BrowserTests/console_test.py",
                         "--open", "http://127.0.0.1:\(open.port)", "--secured", "http://127.0.0.1:\(secured.port)",
                         "--token=" + token.secret, "--screenshots", Self.root + "/.build/browser-test-screenshots",
                     ])

@@ -46,6 +46,9 @@ struct ConsoleTests {
             #expect(again.status == 304)
             #expect(again.body.isEmpty)
             #expect(again.headers.first(name: "etag") == tag)
+            for list in ["*", "W/\(tag)", "\"a\",W/\(tag)"] {
+                #expect(try await server.request(.GET, "/console/console.js", headers: [("if-none-match", list)]).status == 304, "\(list)")
+            }
             let stale = try await server.request(.GET, "/console/console.js", headers: [("if-none-match", "\"stale\"")])
             #expect(stale.status == 200 && stale.body == first.body)
             #expect(first.headers.first(name: "cache-control") == "no-cache")

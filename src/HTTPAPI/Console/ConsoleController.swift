@@ -41,12 +41,21 @@ struct ConsoleController<Context: RequestContext>: Sendable {
             .referrerPolicy: "no-referrer",
             .crossOriginOpenerPolicy: "same-origin",
         ]
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.filter { $0 != " " } == asset.entityTag }) {
+        // The length a 200 would have (RFC 9110, 8.6), rather than the empty body's 0.
+        headers[.contentLength] = String(asset.body.readableBytes)
+        if let tags = request.headers[.ifNoneMatch], Self.matches(tags, asset.entityTag) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(asset.body.readableBytes)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
+    }
+
+    /// Whether an `If-None-Match` list names `tag`: `*`, or the tag compared weakly (a `W/` prefix ignored).
+    static func matches(_ list: String, _ tag: String) -> Bool {
+        list.split(separator: ",").contains { item in
+            let candidate = item.filter { $0 != " " && $0 != "\t" }
+            return candidate == "*" || candidate == tag || candidate == "W/" + tag
+        }
     }
 }
 

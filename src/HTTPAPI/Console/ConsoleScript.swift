@@ -114,6 +114,8 @@ enum ConsoleScript {
 
           let token = sessionStorage.getItem(TOKEN_KEY);
           let tokenPrompt = null;
+          /** Set when the token dialog was cancelled: requests then fail with the 401 instead of asking again. */
+          let tokenDeclined = false;
           tokenButton.hidden = !token;
 
           async function readProblem(response) {
@@ -133,6 +135,7 @@ enum ConsoleScript {
           /** Calls the API; answers with the parsed body (null for 204). A 401 asks for a token and tries again. */
           async function api(path, {method = 'GET', body, accept = [], signal} = {}) {
             for (;;) {
+              const sent = token;
               const response = await fetch(path, {
                 method,
                 headers: headers(body === undefined ? {Accept: 'application/json'} : {Accept: 'application/json', 'Content-Type': 'application/json'}),
@@ -141,7 +144,7 @@ enum ConsoleScript {
                 cache: 'no-store',
               });
               if (response.status === 401) {
-                await refusedToken(response);
+                await refusedToken(response, sent);
                 continue;
               }
               if (!response.ok && !accept.includes(response.status)) throw new ProblemError(response.status, await readProblem(response));
@@ -149,9 +152,19 @@ enum ConsoleScript {
             }
           }
 
-          async function refusedToken(response) {
+          /**
+           * After a 401: forgets the token the request sent (unless another was entered meanwhile) and asks for one, saying
+           * why; throws the 401 problem when the user declined to give one.
+           */
+          async function refusedToken(response, sent) {
             const problem = await readProblem(response);
-            await askForToken(token ? 'The server refused this token: ' + (problem.detail || problem.title) + '. Enter another.' : '');
+            if (sent && token === sent) {
+              token = null;
+              sessionStorage.removeItem(TOKEN_KEY);
+            }
+            if (token && token !== sent) return; // a newer token: try again with it
+            if (tokenDeclined) throw new ProblemError(401, problem);
+            await askForToken(sent ? 'The server refused this token: ' + (problem.detail || problem.title) + '. Enter another.' : '');
           }
 
           /** Shows the token dialog (once, however many requests wait on it); resolves when a token was entered. */
@@ -176,6 +189,7 @@ enum ConsoleScript {
                 const value = input.value.trim();
                 if (!value) return;
                 token = value;
+                tokenDeclined = false;
                 sessionStorage.setItem(TOKEN_KEY, token);
                 input.value = '';
                 done();
@@ -183,6 +197,7 @@ enum ConsoleScript {
               };
               const cancelled = (event) => {
                 event.preventDefault();
+                tokenDeclined = true;
                 done();
                 reject(new Error('This server needs a token: choose "Change token" to enter one.'));
               };
@@ -211,7 +226,11 @@ enum ConsoleScript {
                 cancel.removeEventListener('click', refused);
                 dialog.removeEventListener('cancel', refused);
                 dialog.close();
-                if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+                // A refresh may have replaced the button meanwhile: its successor has the same focus key.
+                const key = opener instanceof HTMLElement ? opener.dataset.focusKey : undefined;
+                const target = opener instanceof HTMLElement && opener.isConnected ? opener
+                  : key ? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`) : null;
+                target?.focus();
                 resolve(answer);
               };
               const confirmed = finish(true);
@@ -225,8 +244,15 @@ enum ConsoleScript {
           }
 
           const sleep = (ms, signal) => new Promise((resolve) => {
-            const timer = setTimeout(resolve, ms);
-            signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, {once: true});
+            const stop = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            const timer = setTimeout(() => {
+              signal.removeEventListener('abort', stop);
+              resolve();
+            }, ms);
+            signal.addEventListener('abort', stop, {once: true});
           });
 
           /** Splits a text/event-stream body into messages (the WHATWG Server-Sent Events parsing rules). */
@@ -273,16 +299,21 @@ enum ConsoleScript {
             let delay = 1000;
             while (!signal.aborted) {
               try {
+                const sent = token;
                 const response = await fetch(path, {
-                  headers: headers(lastEventId === null ? {Accept: 'text/event-stream'} : {Accept: 'text/event-stream', 'Last-Event-ID': lastEventId}),
+                  headers: headers(lastEventId ? {Accept: 'text/event-stream', 'Last-Event-ID': lastEventId} : {Accept: 'text/event-stream'}),
                   signal,
                   cache: 'no-store',
                 });
                 if (response.status === 401) {
-                  await refusedToken(response);
+                  await refusedToken(response, sent);
                   continue;
                 }
                 if (!response.ok) throw new ProblemError(response.status, await readProblem(response));
+                if (!(response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+                  onState('failed', 'the server did not answer with an event stream');
+                  return;
+                }
                 onState('live');
                 delay = 1000;
                 let ended = null;
@@ -322,19 +353,26 @@ enum ConsoleScript {
 
           let page = null;
 
-          /** What a page owns: its requests (aborted when the page is left) and its timers. */
+          /** What a page owns: its requests (aborted when the page is left) and its refresh timer. */
           function newPage() {
             const controller = new AbortController();
-            const timers = [];
-            return {
+            let timer = null;
+            const page = {
               signal: controller.signal,
               get active() { return !controller.signal.aborted; },
-              every(ms, work) { timers.push(setInterval(work, ms)); },
+              /** Runs `work` again `ms` after each run ends (never two at once), until the page is left. */
+              every(ms, work) {
+                const again = () => {
+                  if (page.active) timer = setTimeout(() => work().finally(again), ms);
+                };
+                again();
+              },
               leave() {
                 controller.abort();
-                timers.forEach(clearInterval);
+                clearTimeout(timer);
               },
             };
+            return page;
           }
 
           /** Shows an error in the page's alert line; errors of a page already left are dropped. */
@@ -346,10 +384,16 @@ enum ConsoleScript {
           const alertLine = () => h('p', {class: 'error', role: 'alert'});
 
           function route() {
+            if (location.hash && !location.hash.startsWith('#/')) return; // an anchor in the page, not a page
             page?.leave();
             page = newPage();
             say('');
-            const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+            let parts;
+            try {
+              parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+            } catch {
+              parts = ['malformed'];
+            }
             const section = parts[0] || 'topics';
             for (const link of document.querySelectorAll('nav a')) {
               if (link.dataset.page === section) link.setAttribute('aria-current', 'page');
@@ -426,6 +470,7 @@ enum ConsoleScript {
           }
 
           async function topicsPage(current) {
+            headSamples.clear(); // sampled while this page is open: a visit starts a new series
             const error = alertLine();
             const rows = h('tbody');
             main.append(
@@ -588,18 +633,25 @@ enum ConsoleScript {
             const position = h('span', {class: 'muted', id: 'event-position'});
             const earlier = [];
             let next = null;
-            const previousButton = h('button', {type: 'button', id: 'events-previous', class: 'quiet', text: 'Previous page', disabled: true, on: {click: () => read(earlier.pop(), false)}});
-            const nextButton = h('button', {type: 'button', id: 'events-next', class: 'quiet', text: 'Next page', disabled: true, on: {click: () => read(next, true)}});
-            const newestButton = h('button', {type: 'button', id: 'events-newest', class: 'quiet', text: 'Newest', on: {click: () => read(Math.max(0, (topic.head || 0) - Number(filters.limit.value || 50)), true)}});
+            const previousButton = h('button', {type: 'button', id: 'events-previous', class: 'quiet', text: 'Previous page', disabled: true, on: {click: () => read(earlier[earlier.length - 1], 'back')}});
+            const nextButton = h('button', {type: 'button', id: 'events-next', class: 'quiet', text: 'Next page', disabled: true, on: {click: () => read(next, 'forward')}});
+            const newestButton = h('button', {type: 'button', id: 'events-newest', class: 'quiet', text: 'Newest', on: {click: () => read(Math.max(0, (topic.head || 0) - Number(filters.limit.value || 50)), 'forward')}});
             let shownFrom = null;
 
-            async function read(from, forward) {
+            let reading = false;
+
+            /** Shows the page from `from`; `move` is 'forward' or 'back' (kept in the history once shown) or 'reset'. */
+            async function read(from, move) {
+              if (reading) return; // one read at a time: a second click waits for the first page
+              reading = true;
               error.textContent = '';
-              if (forward && shownFrom !== null) earlier.push(shownFrom);
-              filters.from.value = String(from);
               try {
                 const answer = await api(`${topicPath(name)}/events?${eventQuery(filters, {from: String(from), limit: filters.limit.value || '50'})}`, {signal: current.signal});
+                if (move === 'forward' && shownFrom !== null) earlier.push(shownFrom);
+                if (move === 'back') earlier.pop();
+                if (move === 'reset') earlier.length = 0;
                 shownFrom = from;
+                filters.from.value = String(from);
                 topic.head = answer.head;
                 next = answer.next_offset < answer.head ? answer.next_offset : null;
                 list.replaceChildren(...(answer.events.length ? answer.events.map(eventItem) : [h('li', {class: 'muted', text: 'No events here.'})]));
@@ -610,14 +662,14 @@ enum ConsoleScript {
                 nextButton.disabled = next === null;
               } catch (failure) {
                 report(failure, error, current);
+              } finally {
+                reading = false;
               }
             }
 
             const browse = h('form', {class: 'inline', id: 'event-filters', on: {submit: (event) => {
               event.preventDefault();
-              earlier.length = 0;
-              shownFrom = null;
-              read(Math.max(0, Number(filters.from.value) || 0), false);
+              read(Math.max(0, Number(filters.from.value) || 0), 'reset');
             }}},
             h('label', {}, 'From offset', filters.from),
             h('label', {}, 'Limit', filters.limit),
@@ -684,19 +736,24 @@ enum ConsoleScript {
                 h('p', {class: 'muted', text: 'Follows the event stream from the head, with the filters above; the newest event comes first.'}),
                 h('div', {class: 'pager'}, tailButton, tailState),
                 tailList));
-            await read(0, false);
+            await read(0, 'reset');
           }
 
           // ---- Subscriptions of every topic
 
-          /** Calls `load` for each topic the caller may see, skipping topics detached in between (404). */
+          /**
+           * Calls `load` for each topic the caller may see: the items of those that answered, and what failed for the
+           * others (a topic detached in between, 404, is skipped).
+           */
           async function perTopic(current, load) {
             const {topics} = await api('/topics', {signal: current.signal});
-            const lists = await Promise.all(topics.map((topic) => load(topic).catch((failure) => {
-              if (failure instanceof ProblemError && failure.status === 404) return [];
-              throw failure;
-            })));
-            return lists.flat();
+            const answers = await Promise.allSettled(topics.map((topic) => load(topic)));
+            const failures = answers.flatMap((answer, index) =>
+              answer.status === 'rejected' && !(answer.reason instanceof ProblemError && answer.reason.status === 404)
+                ? [`topic "${topics[index].name}": ${answer.reason.message}`] : []);
+            const aborted = answers.find((answer) => answer.status === 'rejected' && answer.reason.name === 'AbortError');
+            if (aborted) throw aborted.reason;
+            return {items: answers.flatMap((answer) => (answer.status === 'fulfilled' ? answer.value : [])), failures};
           }
 
           async function subscriptionsPage(current) {
@@ -720,10 +777,10 @@ enum ConsoleScript {
 
             async function refresh() {
               try {
-                const subscriptions = await perTopic(current, (topic) =>
+                const {items: subscriptions, failures} = await perTopic(current, (topic) =>
                   api(`${topicPath(topic.name)}/subscriptions`, {signal: current.signal}).then((answer) => answer.subscriptions));
                 replaceKeepingFocus(rows, subscriptions.length ? subscriptions.map((subscription) => h('tr', {'data-subscription': subscription.id},
-                  cell('Topic', h('a', {href: '#/topics/' + encode(subscription.topic), text: subscription.topic})),
+                  cell('Topic', h('a', {href: '#/topics/' + encode(subscription.topic), text: subscription.topic, 'data-focus-key': 'topic:' + subscription.id})),
                   cell('Subscription', h('code', {text: subscription.id})),
                   cell('Callback URL', subscription.callback_url),
                   cell('State', stateBadge(subscription.state)),
@@ -735,7 +792,7 @@ enum ConsoleScript {
                   cell('', h('button', {type: 'button', class: 'quiet', text: 'Delete', 'aria-label': `Delete subscription ${subscription.id}`,
                     'data-focus-key': 'delete:' + subscription.id, on: {click: () => remove(subscription)}}))))
                   : [emptyRow(10, 'No subscriptions.')]);
-                error.textContent = '';
+                error.textContent = failures.join('; ');
               } catch (failure) {
                 report(failure, error, current);
               }
@@ -779,11 +836,11 @@ enum ConsoleScript {
 
             async function refresh() {
               try {
-                const projections = await perTopic(current, (topic) =>
+                const {items: projections, failures} = await perTopic(current, (topic) =>
                   api(`${topicPath(topic.name)}/projections`, {signal: current.signal})
                     .then((answer) => answer.projections.map((projection) => ({...projection, topic: topic.name}))));
                 replaceKeepingFocus(rows, projections.length ? projections.map((projection) => h('tr', {'data-projection': `${projection.topic}/${projection.name}`},
-                  cell('Topic', h('a', {href: '#/topics/' + encode(projection.topic), text: projection.topic})),
+                  cell('Topic', h('a', {href: '#/topics/' + encode(projection.topic), text: projection.topic, 'data-focus-key': `topic:${projection.topic}/${projection.name}`})),
                   cell('Projection', h('a', {href: `#/projections/${encode(projection.topic)}/${encode(projection.name)}`, text: projection.name,
                     'data-focus-key': `open:${projection.topic}/${projection.name}`})),
                   cell('Kind', projection.kind),
@@ -797,7 +854,7 @@ enum ConsoleScript {
                     'data-focus-key': `rebuild:${projection.topic}/${projection.name}`,
                     on: {click: () => rebuild(current, projection.topic, projection.name, error, refresh)}}))))
                   : [emptyRow(10, 'No projections: declare them with a topic, or POST /topics/{topic}/projections.')]);
-                error.textContent = '';
+                error.textContent = failures.join('; ');
               } catch (failure) {
                 report(failure, error, current);
               }
@@ -818,7 +875,7 @@ enum ConsoleScript {
             async function refresh() {
               try {
                 projection = await api(path + '?limit=1', {signal: current.signal});
-                summary.replaceChildren(facts([
+                replaceKeepingFocus(summary, [facts([
                   ['Kind', projection.kind],
                   ['State', stateBadge(projection.state)],
                   ['Checkpoint', format(projection.checkpoint)],
@@ -827,7 +884,7 @@ enum ConsoleScript {
                   ['Rebuild', rebuildText(projection)],
                   ['Last error', lastErrorText(projection)],
                 ]), h('div', {class: 'actions'}, h('button', {type: 'button', class: 'quiet', text: 'Rebuild', id: 'rebuild-button',
-                  on: {click: () => rebuild(current, topic, name, error, refresh)}})));
+                  'data-focus-key': 'rebuild', on: {click: () => rebuild(current, topic, name, error, refresh)}}))]);
                 if ('value' in projection) value.textContent = pretty(projection.value);
                 error.textContent = '';
               } catch (failure) {
@@ -866,16 +923,23 @@ enum ConsoleScript {
             const earlier = [];
             let shownAfter = null;
             let nextAfter = null;
-            const previousButton = h('button', {type: 'button', id: 'entries-previous', class: 'quiet', text: 'Previous page', disabled: true, on: {click: () => list(earlier.pop(), false)}});
-            const nextButton = h('button', {type: 'button', id: 'entries-next', class: 'quiet', text: 'Next page', disabled: true, on: {click: () => list(nextAfter, true)}});
+            const previousButton = h('button', {type: 'button', id: 'entries-previous', class: 'quiet', text: 'Previous page', disabled: true, on: {click: () => list(earlier[earlier.length - 1], 'back')}});
+            const nextButton = h('button', {type: 'button', id: 'entries-next', class: 'quiet', text: 'Next page', disabled: true, on: {click: () => list(nextAfter, 'forward')}});
 
-            async function list(after, forward) {
-              if (forward) earlier.push(shownAfter);
+            let listing = false;
+
+            /** Shows the page of entries after `after`; `move` as for the event browser. */
+            async function list(after, move) {
+              if (listing) return;
+              listing = true;
               const query = new URLSearchParams({limit: limit.value || '50'});
               if (prefix.value !== '') query.set('prefix', prefix.value);
               if (after !== null && after !== undefined) query.set('after', after);
               try {
                 const answer = await api(`${path}?${query}`, {signal: current.signal});
+                if (move === 'forward') earlier.push(shownAfter);
+                if (move === 'back') earlier.pop();
+                if (move === 'reset') earlier.length = 0;
                 shownAfter = after ?? null;
                 nextAfter = answer.next_after;
                 rows.replaceChildren(...(answer.entries.length
@@ -885,13 +949,14 @@ enum ConsoleScript {
                 nextButton.disabled = nextAfter === null || nextAfter === undefined;
               } catch (failure) {
                 report(failure, error, current);
+              } finally {
+                listing = false;
               }
             }
 
             const browse = h('form', {class: 'inline', id: 'entry-browse', on: {submit: (event) => {
               event.preventDefault();
-              earlier.length = 0;
-              list(null, false);
+              list(null, 'reset');
             }}}, h('label', {}, 'Key prefix', prefix), h('label', {}, 'Limit', limit), h('button', {type: 'submit', text: 'List entries'}));
 
             main.append(
@@ -899,7 +964,7 @@ enum ConsoleScript {
               h('h2', {text: 'Entries'}), browse,
               h('div', {class: 'pager'}, previousButton, nextButton),
               table('entries-table', [['Key'], ['Value']], rows));
-            await list(null, false);
+            await list(null, 'reset');
           }
 
           // ---- Health
@@ -920,6 +985,9 @@ enum ConsoleScript {
             main.append(h('h1', {text: 'Health'}), error, summary,
               table('health-table', [['Topic'], ['Adapter'], ['State'], ['Projections']], rows));
 
+            // /health may be public while the API is not: without a token, learn whether one is needed (and ask for it).
+            if (!token && !tokenDeclined) await api('/topics', {signal: current.signal}).catch(() => {});
+
             async function refresh() {
               try {
                 const health = await api('/health', {accept: [503], signal: current.signal});
@@ -929,14 +997,14 @@ enum ConsoleScript {
                   ['Uptime', duration(health.uptime_seconds)],
                   ['Checked', new Date().toLocaleTimeString()],
                 ]));
-                rows.replaceChildren(...(health.topics.length ? health.topics.map((topic) => h('tr', {'data-topic': topic.name},
-                  cell('Topic', h('a', {href: '#/topics/' + encode(topic.name), text: topic.name})),
+                replaceKeepingFocus(rows, health.topics.length ? health.topics.map((topic) => h('tr', {'data-topic': topic.name},
+                  cell('Topic', h('a', {href: '#/topics/' + encode(topic.name), text: topic.name, 'data-focus-key': 'topic:' + topic.name})),
                   cell('Adapter', topic.adapter),
                   cell('State', stateBadge(topic.state, topic.reason)),
                   cell('Projections', topic.projections.length
                     ? h('ul', {class: 'plain'}, topic.projections.map((projection) => h('li', {}, projection.name + ': ', stateBadge(projection.state))))
                     : 'none')))
-                  : [emptyRow(4, 'No topics (with access control on, only those your token may use are listed).')]));
+                  : [emptyRow(4, 'No topics (with access control on, only those your token may use are listed).')]);
                 error.textContent = '';
               } catch (failure) {
                 report(failure, error, current);
@@ -947,7 +1015,14 @@ enum ConsoleScript {
             current.every(REFRESH_MS, refresh);
           }
 
-          tokenButton.addEventListener('click', () => askForToken('').then(route, (failure) => say(failure.message)));
+          document.querySelector('.skip').addEventListener('click', (event) => {
+            event.preventDefault();
+            main.focus();
+          });
+          tokenButton.addEventListener('click', () => {
+            tokenDeclined = false;
+            askForToken('').then(route, (failure) => say(failure.message));
+          });
           window.addEventListener('hashchange', route);
           route();
         })();
