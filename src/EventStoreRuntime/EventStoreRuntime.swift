@@ -55,6 +55,7 @@ public struct EventStoreRuntime: Sendable {
         self.databaseThreads.start()
         self.projectionThreads = NIOThreadPool(numberOfThreads: 2)
         self.projectionThreads.start()
+        BackgroundPriority.lower(self.projectionThreads, threads: 2, niceness: 10)
         self.blobThreads = NIOThreadPool(numberOfThreads: 16)
         self.blobThreads.start()
         self.registry = TopicRegistry()
