@@ -193,7 +193,6 @@ let package = Package(
                 "EventStoreCore", "EventStoreEngine", "AppendGroups", "AsyncLocking", "AzureBlobStorage", "MemoryStorage", "FileSystemStorage", "FileSystemCatalog", "PostgresStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -162,6 +162,24 @@ struct EventStreamTests {
         }
     }
 
+    /// A client that goes away ends its stream: the server notices at its next write (a heartbeat here), and the
+    /// request's work stops instead of going on for nobody.
+    @Test func aClientThatGoesAwayEndsItsStream() async throws {
+        try await ServerProcess.with(arguments: ["--stream-heartbeat", "1"]) { server in
+            try await Self.createTopic(server)
+            try await Self.publish(server, 3)
+            var connection: RawConnection? = try RawConnection(port: server.port)
+            try connection?.send("GET /topics/orders/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            // The stream, and the request that counts it.
+            try await eventually("the stream is open") { try await server.activeRequests("GET") == 2 }
+            connection = nil  // closes the socket
+            try await eventually("the stream's request ended") { try await server.activeRequests("GET") == 1 }
+            // Still served: a new stream gets the events.
+            let stream = try await Self.read(server, "/topics/orders/events/stream") { $0.compactMap(\.id).count >= 3 }
+            #expect(stream.events.compactMap(\.id) == [0, 1, 2])
+        }
+    }
+
     /// A graceful shutdown ends the streams (the response ends cleanly) rather than waiting for them.
     @Test func aShutdownEndsTheStreams() async throws {
         try await ServerProcess.with { server in

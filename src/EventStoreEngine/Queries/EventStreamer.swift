@@ -38,6 +38,9 @@ public struct EventStreamer: EventStreamQueries {
         var position = query.from
         var lastDelivery = ContinuousClock.now
         while !Task.isShuttingDownGracefully {
+            // The client went away (the stream's writer failed and cancelled this task): a cancelled wait answers at
+            // once, so without this the loop would spin until its next delivery failed.
+            try Task.checkCancellation()
             let quiet = ContinuousClock.now - lastDelivery
             guard quiet < query.heartbeat else {
                 try await deliver(.heartbeat)
