@@ -185,7 +185,9 @@ struct ProjectionServiceTests {
                 _ = try await self.entries(engine, definition.name.description, checkpoint: head)
                 _ = try await engine.topics.rebuildProjection(definition.name, of: orders, logger: quietLogger)
             }
-            try await eventually("every projection serves its rebuilt generation") {
+            // Six rebuilds of 134 pages each: a machine busy with the rest of the suite (a browser, the fuzzer) can
+            // take far longer than the second they take alone.
+            try await eventually("every projection serves its rebuilt generation", timeout: .seconds(120)) {
                 try await engine.projections.listProjections(of: orders, logger: quietLogger).allSatisfy { $0.state == .running && $0.generation > 1 }
             }
         }
