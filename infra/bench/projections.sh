@@ -43,9 +43,9 @@ start_server "$WORK/publish"
 create_topic plain "$(fs_binding publish)"
 create_topic projected "$(fs_binding publish),\"projections\":[{\"name\":\"stats\",\"kind\":\"stats\"},{\"name\":\"latest\",\"kind\":\"latest-by-key\"},{\"name\":\"state\",\"kind\":\"state-by-key\"}]"
 wrk -t2 -c"$CONNECTIONS" -d3s "$BASE/health" >/dev/null  # warm up
-# ROUNDS (4) rounds without any other load, the order swapped every round (plain first, then projected first: ABBA),
-# so neither side always runs on the warmer or the more tired disk; after a run with projections, they catch up
-# before the next run starts, so their backlog never lands in the other side's figures. Then one more run with
+# ROUNDS (4; keep it even) rounds without any other load, the order swapped every round (plain first, then projected
+# first: ABBA), so neither side always runs on the warmer or the more tired disk; after a run with projections, they
+# catch up before the next run starts, so their backlog never lands in the other side's figures. Then one more run with
 # projections under the checkpoint probe, for the lag alone (the probe's own requests would otherwise count against
 # the side with projections).
 seconds=${DURATION%s}
@@ -61,7 +61,14 @@ run_projected() {
     local head
     head=$(topic_head projected)
     for projection in stats latest state; do
-        curl -sf "$BASE/topics/projected/projections/$projection?limit=1&min_checkpoint=$head&wait=30" >/dev/null
+        local tries=0
+        until curl -sf "$BASE/topics/projected/projections/$projection?limit=1&min_checkpoint=$head&wait=30" >/dev/null; do
+            tries=$((tries + 1))
+            if [ "$tries" -ge 10 ]; then
+                echo "projection $projection did not catch up to $head in 5 minutes" >&2
+                exit 1
+            fi
+        done
     done
 }
 for round in $(seq 1 "${ROUNDS:-4}"); do

@@ -55,7 +55,6 @@ public struct EventStoreRuntime: Sendable {
         self.databaseThreads.start()
         self.projectionThreads = NIOThreadPool(numberOfThreads: 2)
         self.projectionThreads.start()
-        BackgroundPriority.lower(self.projectionThreads, threads: 2, niceness: 10)
         self.blobThreads = NIOThreadPool(numberOfThreads: 16)
         self.blobThreads.start()
         self.registry = TopicRegistry()

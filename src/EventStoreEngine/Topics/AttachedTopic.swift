@@ -68,6 +68,8 @@ public final class AttachedTopic: Sendable {
                 registry.markFailed(self.name, reason: error.message)
             }
             throw error
+        } catch let error as CancellationError where Task.isCancelled {
+            throw error  // the caller gave up (its client went away, a shutdown): not a storage failure
         } catch {
             logger.error("Storage call failed", metadata: ["topic": "\(self.name)", "error": "\(String(reflecting: error))"])
             throw EventStoreError(.storageUnavailable, "the storage of topic '\(self.name)' failed; nothing was changed")

@@ -41,12 +41,11 @@ struct ConsoleController<Context: RequestContext>: Sendable {
             .referrerPolicy: "no-referrer",
             .crossOriginOpenerPolicy: "same-origin",
         ]
-        // The length a 200 would have (RFC 9110, 8.6), rather than the empty body's 0.
-        headers[.contentLength] = String(asset.body.readableBytes)
         if let tags = request.headers[.ifNoneMatch], Self.matches(tags, asset.entityTag) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
+        headers[.contentLength] = String(asset.body.readableBytes)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
