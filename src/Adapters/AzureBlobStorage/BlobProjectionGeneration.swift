@@ -63,7 +63,7 @@ struct BlobProjectionGeneration: Sendable {
         }
         // Taken out, so that appending to its changes copies nothing.
         guard var partial = self.partial.take(), partial.batch == frame.batch, partial.nextPart == frame.part else { return }
-        partial.changes.append(contentsOf: frame.payload)
+        if written == nil { partial.changes.append(contentsOf: frame.payload) }  // the writer's own batch is applied as it was
         partial.nextPart += 1
         guard frame.isLastPart else {
             self.partial = partial

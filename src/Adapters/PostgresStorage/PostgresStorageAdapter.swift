@@ -108,8 +108,8 @@ public final class PostgresStorageAdapter: StorageAdapter {
     }
 
     /// What libpq connects with: the parsed options, with the default connect timeout.
-    private static func effectiveConnection(_ configuration: TopicConfiguration) throws -> String {
-        try PGConnInfo(configuration.connection ?? "").connectionString(defaults: [("connect_timeout", String(Self.defaultConnectTimeout))])
+    static func effectiveConnection(_ connection: String) throws -> String {
+        try PGConnInfo(connection).connectionString(defaults: [("connect_timeout", String(Self.defaultConnectTimeout))])
     }
 
     /// Reaches the topic's server and makes its schema ready, so that a silent or slow server costs its time here,
@@ -129,7 +129,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
     /// Which table of which server a configuration names.
     private static func tableKey(_ configuration: TopicConfiguration) throws -> String {
         let table = try PostgresTable(configuration: configuration)
-        return try Self.effectiveConnection(configuration) + "\u{0}" + table.qualified
+        return try Self.effectiveConnection(configuration.connection ?? "") + "\u{0}" + table.qualified
     }
 
     /// `connection` with its secrets masked, as libpq reads it; a string libpq cannot read is masked whole.
@@ -165,7 +165,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     /// The topic's read models in tables beside its events, on its server's pool (opened with its log).
     public func openProjectionStore(for configuration: TopicConfiguration, logger: Logger) async throws -> (any ProjectionStore)? {
-        let connection = try Self.effectiveConnection(configuration)
+        let connection = try Self.effectiveConnection(configuration.connection ?? "")
         guard let server = self.servers.withLock({ $0[connection] }) else {
             throw EventStoreError(.storageUnavailable, "the PostgreSQL storage of topic '\(configuration.name)' is not open")
         }
@@ -180,7 +180,7 @@ public final class PostgresStorageAdapter: StorageAdapter {
 
     /// The topic's log on its server's shared pool and listener; `creatingSchema` makes its tables ready first.
     private func log(for configuration: TopicConfiguration, creatingSchema: Bool, logger: Logger) async throws -> PostgresEventLog {
-        let connection = try Self.effectiveConnection(configuration)
+        let connection = try Self.effectiveConnection(configuration.connection ?? "")
         let size = try self.poolSize(for: configuration)
         let (server, isNew) = self.servers.withLock { servers in
             if let server = servers[connection] { return (server, false) }

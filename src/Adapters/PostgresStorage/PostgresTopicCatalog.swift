@@ -32,9 +32,7 @@ public final class PostgresTopicCatalog: TopicCatalog {
     ///   - threadPool: runs the blocking libpq calls.
     public init(connectionString: String, threadPool: NIOThreadPool, logger: Logger) {
         // A server that does not answer costs at most the topics' connect timeout per attempt, not libpq's minutes.
-        let connection =
-            (try? PGConnInfo(connectionString).connectionString(defaults: [("connect_timeout", String(PostgresStorageAdapter.defaultConnectTimeout))]))
-            ?? connectionString
+        let connection = (try? PostgresStorageAdapter.effectiveConnection(connectionString)) ?? connectionString
         self.pool = PGConnectionPool(connectionString: connection, size: 2, threadPool: threadPool)
         self.listener = PostgresListener(connectionString: connection, channel: Self.channel, logger: logger)
     }

@@ -11,8 +11,7 @@ struct ConsoleAsset: Sendable {
     init(contentType: String, text: String) {
         self.contentType = contentType
         self.body = ByteBuffer(string: text)
-        let digest = SHA256.hash(data: Array(text.utf8)).prefix(16)
-        self.entityTag = "\"" + digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined() + "\""
+        self.entityTag = "\"" + AccessTokens.hex(Array(SHA256.hash(data: Array(text.utf8)).prefix(16))) + "\""
     }
 
     /// The page at `/console`.

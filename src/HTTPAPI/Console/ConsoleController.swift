@@ -45,7 +45,6 @@ struct ConsoleController<Context: RequestContext>: Sendable {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(asset.body.readableBytes)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 

@@ -104,16 +104,18 @@ struct EventsController<Context: RequestContext>: Sendable {
         switch item {
         case .events(let events):
             for event in events {
-                writer.raw(Array("id: \(event.offset)\ndata: ".utf8))
+                writer.raw("id: ")
+                writer.int(event.offset)
+                writer.raw("\ndata: ")
                 writer.event(event, topic: topic)
-                writer.raw(Array("\n\n".utf8))
+                writer.raw("\n\n")
             }
         case .heartbeat:
-            writer.raw(Array(": heartbeat\n\n".utf8))
+            writer.raw(": heartbeat\n\n")
         case .end:
-            writer.raw(Array("event: end\ndata: {\"reason\":\"the topic was deleted\"}\n\n".utf8))
+            writer.raw("event: end\ndata: {\"reason\":\"the topic was deleted\"}\n\n")
         }
-        return ByteBuffer(bytes: writer.bytes)
+        return writer.buffer
     }
 
     @Sendable func readOne(_ request: Request, context: Context) async throws -> Response {

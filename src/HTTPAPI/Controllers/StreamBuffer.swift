@@ -25,19 +25,20 @@ final class StreamBuffer: Sendable {
     /// Adds a chunk for the client.
     /// - Throws: ``ReaderTooSlow`` when more than `limit` bytes would be waiting.
     func append(_ chunk: ByteBuffer) throws {
-        let waiter = try self.state.withLock { state throws -> CheckedContinuation<Void, Never>? in
-            guard state.bytes + chunk.readableBytes <= self.limit else {
-                state.failed = ReaderTooSlow()
-                defer { state.waiter = nil }
-                return state.waiter
+        let (waiter, refused) = self.state.withLock { state in
+            if state.failed == nil {
+                if state.bytes + chunk.readableBytes <= self.limit {
+                    state.chunks.append(chunk)
+                    state.bytes += chunk.readableBytes
+                } else {
+                    state.failed = ReaderTooSlow()
+                }
             }
-            state.chunks.append(chunk)
-            state.bytes += chunk.readableBytes
             defer { state.waiter = nil }
-            return state.waiter
+            return (state.waiter, state.failed != nil)
         }
         waiter?.resume()
-        if self.state.withLock({ $0.failed }) != nil { throw ReaderTooSlow() }
+        if refused { throw ReaderTooSlow() }
     }
 
     /// No more chunks come; with `error`, the client is cut off without the ones still waiting.
