@@ -62,6 +62,17 @@ struct FixedClock: WallClock {
     func now() -> Date { self.date }
 }
 
+/// A clock that says a second later each time it is asked.
+final class SteppingClock: WallClock {
+    private let calls = Mutex(0)
+    func now() -> Date {
+        Date(timeIntervalSince1970: 1_795_000_000 + Double(self.calls.withLock { calls in
+            calls += 1
+            return calls
+        }))
+    }
+}
+
 /// A working log whose storage check is given by the test: storage that stops answering while the topic is open.
 struct CheckedEventLog: EventLog {
     /// False stands for local storage, which `/health` does not ask.

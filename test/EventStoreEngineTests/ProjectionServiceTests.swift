@@ -6,7 +6,9 @@ import Testing
 
 import Foundation
 
-/// A custom kind, registered beside the built-in ones: counts events, and cannot fold a `Poison` event.
+/// A custom kind, registered beside the built-in ones: counts events, and cannot fold a `Poison` event. It counts a
+/// run at once, and fails a run holding a `Poison` event after setting its count: the engine must undo that and find
+/// the event one at a time.
 struct PoisonCounter: ProjectionKind {
     static let name = "poison-counter"
     let filter = EventFilter.all
@@ -15,11 +17,19 @@ struct PoisonCounter: ProjectionKind {
 
     func keysRead(by event: Event) -> [ProjectionKey] { [ProjectionKey("count")] }
 
+    struct Poisoned: Error {}
+
     func fold(_ event: Event, into model: inout ProjectionModel) throws {
-        struct Poisoned: Error {}
         if event.type == "Poison" { throw Poisoned() }
         let count = model.value(of: ProjectionKey("count")).flatMap { Int(String(decoding: $0.bytes, as: UTF8.self)) } ?? 0
         model.set(ProjectionKey("count"), to: RawJSON(storedBytes: Array(String(count + 1).utf8)))
+    }
+
+    func foldAtOnce(_ events: some Collection<Event>, into model: inout ProjectionModel) throws -> Bool {
+        let count = model.value(of: ProjectionKey("count")).flatMap { Int(String(decoding: $0.bytes, as: UTF8.self)) } ?? 0
+        model.set(ProjectionKey("count"), to: RawJSON(storedBytes: Array(String(count + events.count).utf8)))
+        if events.contains(where: { $0.type == "Poison" }) { throw Poisoned() }
+        return true
     }
 }
 
@@ -57,7 +67,8 @@ struct ProjectionServiceTests {
         kinds: ProjectionKinds = .builtIn,
         limits: ProjectionLimits = ProjectionLimits(),
         batchSize: Int = 37,
-        rebuildBytesPerWrite: Int = ProjectionService.defaultRebuildBytesPerWrite
+        rebuildBytesPerWrite: Int = ProjectionService.defaultRebuildBytesPerWrite,
+        clock: any WallClock = SystemWallClock()
     ) async throws -> Engine {
         let reader = EventReader(topics: registry, limits: ReadLimits())
         let projections = ProjectionService(
@@ -77,7 +88,7 @@ struct ProjectionServiceTests {
             projectionLimits: limits,
             logger: quietLogger
         )
-        return Engine(topics: topics, projections: projections, publisher: EventPublisher(topics: registry, limits: EventLimits()))
+        return Engine(topics: topics, projections: projections, publisher: EventPublisher(topics: registry, limits: EventLimits(), clock: clock))
     }
 
     static func definition(_ name: String, _ kind: String, types: [String]? = nil, deleteTypes: [String]? = nil) -> ProjectionDefinition {
@@ -157,7 +168,8 @@ struct ProjectionServiceTests {
         let engine = try await engine(
             kinds: ProjectionKinds.builtIn.adding([KeyCounter.self]),
             batchSize: building == .rebuiltInSmallPages ? 3 : 37,
-            rebuildBytesPerWrite: building == .rebuiltWritingOften ? 20 : ProjectionService.defaultRebuildBytesPerWrite
+            rebuildBytesPerWrite: building == .rebuiltWritingOften ? 20 : ProjectionService.defaultRebuildBytesPerWrite,
+            clock: SteppingClock()  // each publish a second after the one before
         )
         let projections = [
             Self.definition("counts", "key-counter"),
@@ -244,8 +256,15 @@ struct ProjectionServiceTests {
             let types = try #require(state["types"] as? [String: Any])
             for type in Set(counted.map(\.type)) {
                 let entry = try #require(types[type] as? [String: Any])
-                #expect((entry["count"] as? NSNumber)?.intValue == counted.filter { $0.type == type }.count)
-                #expect((entry["last_offset"] as? NSNumber)?.int64Value == counted.last { $0.type == type }?.offset)
+                let ofType = counted.filter { $0.type == type }
+                #expect((entry["count"] as? NSNumber)?.intValue == ofType.count)
+                #expect((entry["first_offset"] as? NSNumber)?.int64Value == ofType.first?.offset)
+                #expect((entry["last_offset"] as? NSNumber)?.int64Value == ofType.last?.offset)
+                for (field, event) in [("first_timestamp", ofType.first), ("last_timestamp", ofType.last)] {
+                    let text = try #require(entry[field] as? String)
+                    let written = try Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+                    #expect(abs(written.timeIntervalSince(try #require(event).timestamp)) < 0.001, "\(field) of \(type): \(text)")
+                }
             }
             #expect(view.info.checkpoint == head, "the checkpoint passes the events the filter skips")
         }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOPosix
 import POSIXFiles
+import Synchronization
 import Testing
 
 @testable import FileSystemStorage
@@ -16,11 +17,11 @@ func temporaryDirectory() -> String {
     TestScratch.path("fs")
 }
 
-func openLog(_ directory: String, segmentBytes: Int64 = 64 << 20) async throws -> FileSystemEventLog {
+func openLog(_ directory: String, segmentBytes: Int64 = 64 << 20, recentBytes: Int = 1 << 20) async throws -> FileSystemEventLog {
     try await FileSystemEventLog.open(
         directory: directory,
         topic: "t",
-        options: .init(segmentBytes: segmentBytes, indexInterval: 1024),
+        options: .init(segmentBytes: segmentBytes, indexInterval: 1024, recentBytes: recentBytes),
         threadPool: .singleton,
         logger: quiet
     )
@@ -66,6 +67,59 @@ struct FileSystemEventLogTests {
             let directory = temporaryDirectory()
             return (try await openLog(directory, segmentBytes: 4096), { try await openLog(directory, segmentBytes: 4096) })
         }.run(check)
+    }
+
+    /// Every read answered by the segments alone (no recent events kept in memory).
+    @Test(arguments: EventLogConformance.Check.allCases)
+    func conformanceReadingOnlyTheSegments(_ check: EventLogConformance.Check) async throws {
+        try await EventLogConformance {
+            let directory = temporaryDirectory()
+            return (
+                try await openLog(directory, segmentBytes: 4096, recentBytes: 0),
+                { try await openLog(directory, segmentBytes: 4096, recentBytes: 0) }
+            )
+        }.run(check)
+    }
+
+    /// Reads near the head come from the events kept in memory, older ones from the segments: the pages are the same
+    /// either way, event for event (timestamps included), for every start, limit, byte budget and filter.
+    @Test func recentEventsAnswerAsTheSegmentsDo() async throws {
+        let directory = temporaryDirectory()
+        let log = try await FileSystemEventLog.open(
+            directory: directory,
+            topic: "t",
+            options: .init(segmentBytes: 8192, indexInterval: 1024, maxScannedRecords: 7, recentBytes: 8 * 1024),
+            threadPool: .singleton,
+            logger: quiet
+        )
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<150 {
+            let batch = (0..<Int.random(in: 1...3, using: &generator)).map { part in
+                var new = event(["A", "B", "C"][(index + part) % 3])
+                new.key = "k\(index % 5)"
+                new.tags = index % 4 == 0 ? ["even"] : []
+                new.timestamp = Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 0.000_000_7)
+                return new
+            }
+            _ = try await log.append(batch, condition: nil, logger: quiet)
+        }
+        let segments = log.segments.withLock { $0 }
+        let head = try await log.head(logger: quiet)
+        var fromMemory = 0
+        for from in 0..<head {
+            for filter in [EventFilter.all, EventFilter(types: ["B"]), EventFilter(keys: ["k2"]), EventFilter(tags: ["even"])] {
+                let limit = Int.random(in: 1...40, using: &generator)
+                let maxBytes = [Int.max, 500, 1][Int.random(in: 0...2, using: &generator)]
+                let page = try await log.read(from: from, limit: limit, maxBytes: maxBytes, filter: filter, logger: quiet)
+                let stored = try log.files.read(segments: segments, from: from, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: 7)
+                #expect(page == stored, "from \(from), limit \(limit), \(maxBytes) bytes, \(filter)")
+            }
+            if log.recent.offsets?.contains(from) == true { fromMemory += 1 }
+        }
+        // The kept events are a bounded run ending at the head.
+        #expect(fromMemory > 10 && fromMemory < head / 2, "\(fromMemory) of \(head) offsets kept")
+        #expect(log.recent.offsets?.upperBound == head - 1)
+        try await log.close(logger: quiet)
     }
 
     @Test func recordsAreJSONLinesWithChecksums() async throws {
@@ -395,6 +449,7 @@ struct FileSystemEventLogTests {
         }
         #expect(refused?.message.contains("needs a restart") == true)
         #expect(try FileManager.default.attributesOfItem(atPath: segmentFile(directory))[.size] as? Int == sizeBefore)
+        #expect(try await readAll(log).map(\.type) == ["kept"], "the failed write is not among the recent events either")
         try await log.close(logger: quiet)
         let reopened = try await openLog(directory)
         #expect(try await readAll(reopened).map(\.type) == ["kept"])

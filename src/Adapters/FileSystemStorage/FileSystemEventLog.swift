@@ -35,8 +35,9 @@ import Foundation
 /// line break, rewritten in place, not synced): a reader in another process (`eventstore-replay`) reads up to it and
 /// never sees a record that a failed sync may still cut.
 ///
-/// **Reads** run on the thread pool, seek with the sparse index, verify every record's checksum and never look
-/// past the durable end of a segment.
+/// **Reads** near the head are answered from the last events written, kept in memory (``Options/recentBytes``).
+/// Older ones run on the thread pool, seek with the sparse index, verify every record's checksum and never look past
+/// the durable end of a segment.
 ///
 /// All blocking calls run on the `NIOThreadPool`, never on Swift's cooperative pool.
 public final class FileSystemEventLog: EventLog {
@@ -52,19 +53,23 @@ public final class FileSystemEventLog: EventLog {
         public var maxScannedRecords: Int
         /// The most appends waiting for the writer at once; one more is refused as `overloaded`.
         public var maxQueuedAppends: Int
+        /// How many bytes of the last events written are kept in memory for readers near the head; 0 keeps none.
+        public var recentBytes: Int
 
         public init(
             segmentBytes: Int64 = 64 << 20,
             idempotencyWindow: Int = 1_000_000,
             indexInterval: Int64 = 64 << 10,
             maxScannedRecords: Int = 100_000,
-            maxQueuedAppends: Int = AppendQueue.defaultMaxDepth
+            maxQueuedAppends: Int = AppendQueue.defaultMaxDepth,
+            recentBytes: Int = 1 << 20
         ) {
             self.segmentBytes = segmentBytes
             self.idempotencyWindow = idempotencyWindow
             self.indexInterval = indexInterval
             self.maxScannedRecords = maxScannedRecords
             self.maxQueuedAppends = maxQueuedAppends
+            self.recentBytes = recentBytes
         }
     }
 
@@ -101,6 +106,8 @@ public final class FileSystemEventLog: EventLog {
     /// The segments, shared by readers and the writer; held only for short sections, never across I/O.
     let segments: Mutex<[Segment]>
     let writer: WriterState
+    /// The last events written, which answer reads near the head.
+    let recent: RecentEvents
     private let queue: AppendQueue
     /// Held open (and flock'ed) while the log is open, so no other process writes the topic.
     let lockFile: OpenFile
@@ -112,6 +119,7 @@ public final class FileSystemEventLog: EventLog {
         self.segments = Mutex(segments)
         self.writer = writer
         self.lockFile = lockFile
+        self.recent = RecentEvents(maxBytes: files.options.recentBytes)
         self.fsyncs = Counter(label: "eventstore_fs_fsyncs_total", dimensions: [("topic", files.topic)])
         self.queue = AppendQueue(topic: files.topic, maxDepth: files.options.maxQueuedAppends)
     }
@@ -131,6 +139,10 @@ public final class FileSystemEventLog: EventLog {
         let segments = self.segments.withLock { $0 }
         let head = segments.last?.endOffset ?? 0
         guard offset < head else { return EventPage(events: [], nextOffset: max(offset, head), head: head) }
+        let maxExamined = self.files.options.maxScannedRecords
+        if let page = self.recent.read(from: offset, head: head, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined) {
+            return page
+        }
         return try await self.threadPool.runIfActive {
             try self.files.read(
                 segments: segments,
@@ -138,7 +150,7 @@ public final class FileSystemEventLog: EventLog {
                 limit: limit,
                 maxBytes: maxBytes,
                 filter: filter,
-                maxExamined: self.files.options.maxScannedRecords
+                maxExamined: maxExamined
             )
         }
     }
@@ -228,6 +240,7 @@ public final class FileSystemEventLog: EventLog {
             active.size = startSize + Int64(encoder.bytes.count)
             active.recordCount += Int64(plan.written.count)
             let sealed = active.size >= self.files.options.segmentBytes ? active : nil
+            self.recent.append(plan.written)
             self.segments.withLock { $0[$0.count - 1] = active }
             if let sealed {
                 self.roll(sealing: sealed)

@@ -47,10 +47,7 @@ struct SegmentFiles: Sendable {
         maxExamined: Int
     ) throws -> EventPage {
         let head = segments.last?.endOffset ?? 0
-        var events: [Event] = []
-        var bytes = 0
-        var examined = 0
-        var next = offset
+        var gatherer = PageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined)
         let first = segments.lastIndex(withKeyAtMost: offset, key: \.firstOffset) ?? 0
         for segment in segments[first...] where segment.recordCount > 0 {
             var done = false
@@ -62,30 +59,18 @@ struct SegmentFiles: Sendable {
                     )
                 }
                 guard header.offset >= offset else { return true }
-                guard header.offset == next else {
+                guard header.offset == gatherer.next else {
                     throw EventStoreError(
                         .storageCorrupted,
-                        "topic '\(self.topic)': segment \(segment.firstOffset) holds offset \(header.offset) where \(next) belongs"
+                        "topic '\(self.topic)': segment \(segment.firstOffset) holds offset \(header.offset) where \(gatherer.next) belongs"
                     )
                 }
-                let event = try self.decode(line, header: header, segment: segment)
-                if filter.matches(event) {
-                    let size = event.payloadSize
-                    if !events.isEmpty, size > maxBytes - bytes {
-                        done = true
-                        return false
-                    }
-                    bytes += size
-                    events.append(event)
-                }
-                examined += 1
-                next = header.offset + 1
-                done = events.count >= limit || examined >= maxExamined
+                done = !gatherer.take(try self.decode(line, header: header, segment: segment))
                 return !done
             }
             if done { break }
         }
-        return EventPage(events: events, nextOffset: next, head: head)
+        return gatherer.page(head: head)
     }
 
     /// Calls `body` with each intact record of `segment` from the index entry before `offset` up to the segment's

@@ -37,7 +37,7 @@ public struct NewEvent: Sendable, Hashable {
         self.idWasGenerated = idWasGenerated
     }
 
-    /// This event recorded at `offset`.
+    /// This event recorded at `offset`, its timestamp to the microsecond it is stored with.
     public func recorded(at offset: Int64) -> Event {
         Event(
             id: self.id,
@@ -47,7 +47,7 @@ public struct NewEvent: Sendable, Hashable {
             tags: self.tags,
             data: self.data,
             metadata: self.metadata,
-            timestamp: self.timestamp
+            timestamp: self.timestamp.roundedToMicroseconds
         )
     }
 }

@@ -1,6 +1,7 @@
 import EventStoreCore
 
-/// Folds a run of events into a model, in order, up to the first whose fold fails (its changes undone). The live
+/// Folds a run of events into a model, in order, up to the first whose fold fails (its changes undone): at once when
+/// the kind can (``ProjectionKind/foldAtOnce(_:into:)``), else, or when that fails, one event at a time. The live
 /// worker and the rebuilds fold through it alike.
 struct FoldedEvents {
     /// How many events were folded.
@@ -9,6 +10,14 @@ struct FoldedEvents {
     var failure: (offset: Int64, reason: String)?
 
     init(_ events: some Collection<Event>, with kind: any ProjectionKind, into model: inout ProjectionModel) {
+        var atOnce = false
+        // A failure is undone here and found again below, event by event.
+        try? model.folding { atOnce = try kind.foldAtOnce(events, into: &$0) }
+        if atOnce {
+            self.folded = events.count
+            self.failure = nil
+            return
+        }
         var folded = 0
         var failure: (offset: Int64, reason: String)?
         for event in events {

@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// The live worker starts at the served generation's checkpoint, reads a page of the events the fold needs (the
 /// ``TopicFollower``), folds it, and has the store apply the changes with the new checkpoint in one atomic write;
-/// caught up, it waits for an append (and a few milliseconds more, so appends arriving together share a write). A
+/// caught up, it waits for an append. Unless it is behind by more than a page, it starts a read no sooner than a
+/// ``linger`` after the one before, so a busy topic's appends are folded in batches (one write per projection per
+/// linger) while a quiet topic's first append is folded at once. A
 /// rebuild folds into a new generation from offset 0 beside it; once caught up it takes the write lock (so the live
 /// worker pauses between batches), folds up to the live checkpoint, and swaps its generation in. Reading the log
 /// never holds up publishing: the worker reads like any client.
@@ -34,7 +36,8 @@ final class ProjectionRunner: Sendable {
     /// How long a caught-up (or failed) worker waits before it looks at the store again: a generation swapped in by
     /// `eventstore-replay` is noticed within this, or at the worker's next write (which is fenced).
     static let idleCheck = Duration.seconds(1)
-    /// How long a woken worker waits for more appends before it reads, so appends arriving together share one write.
+    /// The least time between the starts of two reads of a worker that is not behind by more than a page: appends
+    /// arriving within it share one read, one fold and one write.
     static let linger = Duration.milliseconds(25)
 
     private struct RunnerState {
@@ -130,7 +133,8 @@ final class ProjectionRunner: Sendable {
         var generator = SystemRandomNumberGenerator()
         var failures = 0
         let follower = TopicFollower(topic: self.topic, reader: self.reader, registry: self.registry, filter: self.fold.filter, batchSize: self.batchSize)
-        var woken = false
+        // The earliest the next read may start.
+        var nextRead = ContinuousClock.now
         while !Task.isCancelled {
             do {
                 if self.state.withLock({ $0.served == nil }) {
@@ -142,17 +146,20 @@ final class ProjectionRunner: Sendable {
                     try await self.writing.withLock { try await self.noticeExternalSwap() }
                     continue
                 }
-                if woken { try await Task.sleep(for: Self.linger) }
+                if nextRead > .now { try await Task.sleep(until: nextRead) }
+                let readAt = ContinuousClock.now
                 let step = try await self.writing.withLock { try await self.liveStep(follower) }
                 failures = 0
                 switch step {
                 case .gone:
                     return
-                case .applied, .failed:
-                    woken = false
+                case .applied(let reachedHead):
+                    nextRead = reachedHead ? readAt + Self.linger : .now
+                case .failed:
+                    nextRead = .now
                 case .caughtUp(let examined):
-                    woken = await follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck)
-                    if !woken {
+                    nextRead = readAt + Self.linger
+                    if await !follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck) {
                         try await self.writing.withLock { try await self.noticeExternalSwap() }
                     }
                 }
@@ -176,7 +183,8 @@ final class ProjectionRunner: Sendable {
     }
 
     private enum LiveStep {
-        case applied
+        /// A page was applied; `reachedHead`: it ended at the head as the read found it.
+        case applied(reachedHead: Bool)
         case caughtUp(examined: Int64)
         case failed
         case gone
@@ -184,7 +192,7 @@ final class ProjectionRunner: Sendable {
 
     /// Reads and applies one page at the served generation's checkpoint (the write lock held).
     private func liveStep(_ follower: TopicFollower) async throws -> LiveStep {
-        guard let served = self.state.withLock({ $0.served }) else { return .applied }
+        guard let served = self.state.withLock({ $0.served }) else { return .applied(reachedHead: false) }
         switch try await follower.next(from: served.checkpoint, waitingUpTo: .zero, logger: self.logger) {
         case .gone:
             return .gone
@@ -207,7 +215,7 @@ final class ProjectionRunner: Sendable {
                 self.logger.error("Projection failed", metadata: ["offset": "\(failure.offset)", "reason": "\(failure.reason)"])
                 return .failed
             }
-            return .applied
+            return .applied(reachedHead: page.nextOffset >= page.head)
         }
     }
 

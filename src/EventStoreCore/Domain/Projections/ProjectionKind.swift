@@ -25,6 +25,13 @@ public protocol ProjectionKind: Sendable {
     /// - Throws: anything: the projection is marked failed at this event's offset, with the error as the reason.
     func fold(_ event: Event, into model: inout ProjectionModel) throws
 
+    /// Folds a run of events (in offset order) at once, leaving the model as folding them one at a time would, for a
+    /// kind that can do that more cheaply (where only the last event of a key counts, say).
+    /// - Returns: false when the kind folds one event at a time (the default), having changed nothing.
+    /// - Throws: anything: the run's changes are undone and it is folded one event at a time, to find the event
+    ///   that fails.
+    func foldAtOnce(_ events: some Collection<Event>, into model: inout ProjectionModel) throws -> Bool
+
     /// Whether queries read the model whole, as one document (``wholeState(of:)``: kinds with a small model such as
     /// `stats`), rather than a page of entries at a time.
     var isReadWhole: Bool { get }
@@ -34,6 +41,9 @@ public protocol ProjectionKind: Sendable {
 }
 
 extension ProjectionKind {
+    /// One event at a time.
+    public func foldAtOnce(_ events: some Collection<Event>, into model: inout ProjectionModel) throws -> Bool { false }
+
     /// One partition: events are folded one after the other.
     public func partition(of event: Event) -> ProjectionKey? { nil }
 

@@ -31,4 +31,14 @@ public struct LatestByKeyProjection: ProjectionKind {
         writer.event(event, topic: self.topic)
         model.set(ProjectionKey(key), to: RawJSON(storedBytes: writer.bytes))
     }
+
+    /// Only each key's last event of the run counts: the others are never written out.
+    public func foldAtOnce(_ events: some Collection<Event>, into model: inout ProjectionModel) throws -> Bool {
+        var last: [String: Event] = [:]
+        for event in events {
+            if let key = event.key { last[key] = event }
+        }
+        for event in last.values { try self.fold(event, into: &model) }
+        return true
+    }
 }

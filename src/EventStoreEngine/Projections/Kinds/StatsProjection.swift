@@ -23,16 +23,37 @@ public struct StatsProjection: ProjectionKind {
     public func partition(of event: Event) -> ProjectionKey? { ProjectionKey(event.type) }
 
     public func fold(_ event: Event, into model: inout ProjectionModel) throws {
-        let key = ProjectionKey(event.type)
-        var writer = JSONWriter(capacity: 64)
+        _ = try self.foldAtOnce(CollectionOfOne(event), into: &model)
+    }
+
+    /// Each type's entry is read and written once per run, with the run's count and its first and last event.
+    public func foldAtOnce(_ events: some Collection<Event>, into model: inout ProjectionModel) throws -> Bool {
+        var runs: [ProjectionKey: (first: Event, last: Event, count: Int64)] = [:]
+        for event in events {
+            let key = ProjectionKey(event.type)
+            if let run = runs[key] {
+                runs[key] = (run.first, event, run.count + 1)
+            } else {
+                runs[key] = (event, event, 1)
+            }
+        }
+        for (key, run) in runs {
+            let lastTimestamp = Self.timestamp(of: run.last)
+            var stats = try model.value(of: key).map { try TypeStats(json: $0.bytes) }
+                ?? TypeStats(count: 0, firstOffset: run.first.offset, lastOffset: 0, firstTimestamp: Self.timestamp(of: run.first), lastTimestamp: [])
+            stats.count += run.count
+            stats.lastOffset = run.last.offset
+            stats.lastTimestamp = lastTimestamp
+            model.set(key, to: RawJSON(storedBytes: stats.json()))
+        }
+        return true
+    }
+
+    /// The event's timestamp as a JSON string.
+    private static func timestamp(of event: Event) -> [UInt8] {
+        var writer = JSONWriter(capacity: 32)
         writer.timestamp(event.timestamp)
-        let timestamp = writer.bytes
-        var stats = try model.value(of: key).map { try TypeStats(json: $0.bytes) }
-            ?? TypeStats(count: 0, firstOffset: event.offset, lastOffset: event.offset, firstTimestamp: timestamp, lastTimestamp: timestamp)
-        stats.count += 1
-        stats.lastOffset = event.offset
-        stats.lastTimestamp = timestamp
-        model.set(key, to: RawJSON(storedBytes: stats.json()))
+        return writer.bytes
     }
 
     public var isReadWhole: Bool { true }
