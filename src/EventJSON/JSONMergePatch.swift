@@ -120,6 +120,7 @@ public enum JSONMergePatch {
     /// The members of the object at `range` (which starts with `{`), found by its structure alone.
     private static func members(of range: Range<Int>, in base: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> [Member] {
         var members: [Member] = []
+        members.reserveCapacity(8)  // most objects have a few members: one allocation, not one per doubling
         var index = Self.skipSpace(base, range.lowerBound + 1, range.upperBound)
         if index < range.upperBound, base[index] == UInt8(ascii: "}") { return members }
         while index < range.upperBound {
@@ -276,23 +277,31 @@ public enum JSONMergePatch {
             }
         }
 
+        /// Whether two names hold the same bytes: lengths first, then byte by byte (names are short; a generic
+        /// `elementsEqual` cost more than the rest of a lookup).
+        private static func same(_ one: UnsafeBufferPointer<UInt8>, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard one.count == other.count else { return false }
+            for index in 0..<one.count where one[index] != other[index] { return false }
+            return true
+        }
+
         /// The first position of the name at `position`.
         func first(of position: Int) -> Int {
             if self.index != nil { return self.positions[position].first }
-            return self.names.firstIndex { $0.elementsEqual(self.names[position]) } ?? position
+            return self.names.firstIndex { Self.same($0, self.names[position]) } ?? position
         }
 
         /// The last position of the name at `position`.
         func last(of position: Int) -> Int {
             if self.index != nil { return self.positions[position].last }
-            return self.names.lastIndex { $0.elementsEqual(self.names[position]) } ?? position
+            return self.names.lastIndex { Self.same($0, self.names[position]) } ?? position
         }
 
         /// The last position of the name `other` holds at `position`, if these names have it.
         func last(named other: Names, _ position: Int) -> Int? {
             let name = other.names[position]
             if let index { return index[Array(name)]?.last }
-            return self.names.lastIndex { $0.elementsEqual(name) }
+            return self.names.lastIndex { Self.same($0, name) }
         }
     }
 }

@@ -160,7 +160,7 @@ public struct EventStoreRuntime: Sendable {
             try FileSystemStorageAdapter(
                 allowedRoots: settings.fileSystemRoots,
                 serverDirectory: settings.dataDirectory,
-                defaults: FileSystemEventLog.Options(maxQueuedAppends: settings.maxQueuedAppends),
+                defaults: FileSystemEventLog.Options(maxQueuedAppends: settings.maxQueuedAppends, recentBytes: settings.fileSystemRecentBytes),
                 threadPool: threadPool,
                 projectionThreadPool: projectionThreads
             ),

@@ -263,7 +263,7 @@ struct ProjectionServiceTests {
                 for (field, event) in [("first_timestamp", ofType.first), ("last_timestamp", ofType.last)] {
                     let text = try #require(entry[field] as? String)
                     let written = try Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
-                    #expect(abs(written.timeIntervalSince(try #require(event).timestamp)) < 0.001, "\(field) of \(type): \(text)")
+                    #expect(abs(written.timeIntervalSince(try #require(event).timestamp)) < 0.000_001, "\(field) of \(type): \(text)")
                 }
             }
             #expect(view.info.checkpoint == head, "the checkpoint passes the events the filter skips")

@@ -21,8 +21,10 @@ struct SettingArgumentsTests {
             reader: self.reader([
                 "--port", "0", "--data-dir=/tmp/x", "--postgres-allow", "127.0.0.1", "--postgres-allow", "10.0.0.0/8",
                 "--postgres-allow-client-files", "--webhook-linger", "0.25", "--max-projections-per-topic", "3",
+                "--fs-recent-bytes", "0",
             ])
         )
+        #expect(settings.runtime.fileSystemRecentBytes == 0)
         #expect(settings.port == 0)
         #expect(settings.runtime.dataDirectory == "/tmp/x")
         #expect(settings.runtime.postgresAllow == ["127.0.0.1", "10.0.0.0/8"])
@@ -45,9 +47,14 @@ struct SettingArgumentsTests {
         #expect(error?.description.contains(message) == true, "\(String(describing: error))")
     }
 
-    @Test func valuesOutOfRangeNameTheirFlag() {
-        let error = #expect(throws: SettingsError.self) { try ServerSettings(reader: self.reader(["--max-connections", "0"])) }
-        #expect(error?.description.contains("--max-connections must be in 1...") == true)
+    @Test(arguments: [
+        (["--max-connections", "0"], "--max-connections must be in 1..."),
+        (["--fs-recent-bytes", "-1"], "--fs-recent-bytes must be in 0...1073741824"),
+        (["--fs-recent-bytes", "9223372036854775807"], "--fs-recent-bytes must be in 0...1073741824"),
+    ])
+    func valuesOutOfRangeNameTheirFlag(arguments: [String], message: String) {
+        let error = #expect(throws: SettingsError.self) { try ServerSettings(reader: self.reader(arguments)) }
+        #expect(error?.description.contains(message) == true, "\(String(describing: error))")
     }
 
     @Test func environmentVariablesFollowTheKeys() {

@@ -105,21 +105,83 @@ struct FileSystemEventLogTests {
         }
         let segments = log.segments.withLock { $0 }
         let head = try await log.head(logger: quiet)
+        var reads: [(from: Int64, limit: Int, maxBytes: Int, filter: EventFilter, page: EventPage)] = []
         var fromMemory = 0
         for from in 0..<head {
             for filter in [EventFilter.all, EventFilter(types: ["B"]), EventFilter(keys: ["k2"]), EventFilter(tags: ["even"])] {
                 let limit = Int.random(in: 1...40, using: &generator)
                 let maxBytes = [Int.max, 500, 1][Int.random(in: 0...2, using: &generator)]
                 let page = try await log.read(from: from, limit: limit, maxBytes: maxBytes, filter: filter, logger: quiet)
-                let stored = try log.files.read(segments: segments, from: from, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: 7)
-                #expect(page == stored, "from \(from), limit \(limit), \(maxBytes) bytes, \(filter)")
+                reads.append((from, limit, maxBytes, filter, page))
             }
             if log.recent.offsets?.contains(from) == true { fromMemory += 1 }
+        }
+        // The same reads from the segments alone, off the cooperative pool (they are blocking file reads).
+        let stored = try await blocking { [reads] in
+            try reads.map { read in
+                try log.files.read(segments: segments, from: read.from, limit: read.limit, maxBytes: read.maxBytes, filter: read.filter, maxExamined: 7)
+            }
+        }
+        for (read, stored) in zip(reads, stored) {
+            #expect(read.page == stored, "from \(read.from), limit \(read.limit), \(read.maxBytes) bytes, \(read.filter)")
         }
         // The kept events are a bounded run ending at the head.
         #expect(fromMemory > 10 && fromMemory < head / 2, "\(fromMemory) of \(head) offsets kept")
         #expect(log.recent.offsets?.upperBound == head - 1)
         try await log.close(logger: quiet)
+    }
+
+    /// An event larger than the bytes kept empties them (it is not kept either); reads go to the segments until the
+    /// next write, which is kept alone.
+    @Test func anEventLargerThanTheRecentBytesIsReadFromTheSegments() async throws {
+        let log = try await openLog(temporaryDirectory(), recentBytes: 4096)
+        _ = try await log.append([event("small"), event("small")], condition: nil, logger: quiet)
+        #expect(log.recent.offsets == 0...1)
+        var large = event("large")
+        large.data = RawJSON(validatedBytes: Array(#"{"payload":"\#(String(repeating: "x", count: 8192))"}"#.utf8))
+        _ = try await log.append([large], condition: nil, logger: quiet)
+        #expect(log.recent.offsets == nil)
+        #expect(try await readAll(log).map(\.type) == ["small", "small", "large"])
+        _ = try await log.append([event("after")], condition: nil, logger: quiet)
+        #expect(log.recent.offsets == 3...3)
+        #expect(try await readAll(log, from: 2).map(\.type) == ["large", "after"])
+        try await log.close(logger: quiet)
+    }
+
+    /// Readers near the head while a writer appends: every page holds the events the segments hold at those offsets,
+    /// in order, and never passes the head it reports.
+    @Test func pagesReadWhileAppendingHoldWhatTheSegmentsHold() async throws {
+        let directory = temporaryDirectory()
+        let log = try await openLog(directory, segmentBytes: 16 << 10, recentBytes: 16 << 10)
+        let pages = try await withThrowingTaskGroup(of: [EventPage].self) { group in
+            group.addTask {
+                for index in 0..<300 { _ = try await log.append([event("E\(index % 7)")], condition: nil, logger: quiet) }
+                return []
+            }
+            for _ in 0..<3 {
+                group.addTask {
+                    var pages: [EventPage] = []
+                    while pages.last.map({ $0.head < 300 }) ?? true {
+                        try Task.checkCancellation()  // the writer failed
+                        let head = try await log.head(logger: quiet)
+                        let from = max(0, head - Int64.random(in: 1...40))
+                        pages.append(try await log.read(from: from, limit: 25, filter: .all, logger: quiet))
+                        await Task.yield()
+                    }
+                    return pages
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        try await log.close(logger: quiet)
+        let stored = try await readAll(try await openLog(directory, segmentBytes: 16 << 10, recentBytes: 0))
+        #expect(stored.count == 300)
+        for page in pages where !page.events.isEmpty {
+            let first = Int(page.events[0].offset)
+            #expect(page.events == Array(stored[first..<(first + page.events.count)]))
+            #expect(page.nextOffset == page.events.last!.offset + 1 && page.nextOffset <= page.head)
+        }
+        #expect(pages.count > 3)
     }
 
     @Test func recordsAreJSONLinesWithChecksums() async throws {

@@ -4,13 +4,18 @@ import Synchronization
 /// The events a log wrote last, kept in memory so that readers near the head (projections, subscribers, event
 /// streams, long polls) are answered without reading, checking and decoding the segments again, and without a trip
 /// to the thread pool. A contiguous run of offsets ending at the last write, bounded by bytes (each event counts its
-/// payload and a fixed share for its fields); older offsets are read from the segments.
+/// payload and a fixed share for its fields); older offsets are read from the segments. A read gathers its page
+/// under the lock the writer takes to add a write's events: bounded by the page's limit and the bytes kept.
 final class RecentEvents: Sendable {
-    /// What one event counts beyond its payload: its id, offset, timestamp and the objects that hold them.
-    static let overheadPerEvent = 128
+    /// What one event counts beyond its payload: its id, offset, timestamp and the objects that hold them (as a
+    /// memory topic counts it).
+    static let overheadPerEvent = 160
+    /// How many dropped events may wait in front of the kept ones before they are let go in one move.
+    static let droppedInFront = 64
 
     private struct Run {
-        /// The kept events are `events[start...]`; the prefix before `start` is dropped in bulk, not one by one.
+        /// The kept events are `events[start...]`; the ones before `start` are let go in bulk (at most
+        /// ``droppedInFront`` of them, or half the array), not one by one.
         var events: [Event] = []
         var start = 0
         var bytes = 0
@@ -49,7 +54,7 @@ final class RecentEvents: Sendable {
                 run.bytes -= Self.size(of: run.events[run.start])
                 run.start += 1
             }
-            if run.start > run.events.count / 2 {
+            if run.start >= Self.droppedInFront || run.start > run.events.count / 2 {
                 run.events.removeFirst(run.start)
                 run.start = 0
             }

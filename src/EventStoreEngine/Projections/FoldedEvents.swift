@@ -11,8 +11,12 @@ struct FoldedEvents {
 
     init(_ events: some Collection<Event>, with kind: any ProjectionKind, into model: inout ProjectionModel) {
         var atOnce = false
-        // A failure is undone here and found again below, event by event.
-        try? model.folding { atOnce = try kind.foldAtOnce(events, into: &$0) }
+        // A failure is undone here and found again below, event by event; so are the changes of a kind that folded
+        // anyway and answered false.
+        try? model.folding { model in
+            atOnce = try kind.foldAtOnce(events, into: &model)
+            if !atOnce { throw OneAtATime() }
+        }
         if atOnce {
             self.folded = events.count
             self.failure = nil
@@ -32,6 +36,9 @@ struct FoldedEvents {
         self.folded = folded
         self.failure = failure
     }
+
+    /// Undoes what a kind's `foldAtOnce` changed although it answered false.
+    private struct OneAtATime: Error {}
 
     /// The entries folding `events` reads.
     static func keysRead(by events: some Collection<Event>, with kind: any ProjectionKind) -> Set<ProjectionKey> {

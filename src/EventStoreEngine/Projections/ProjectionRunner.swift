@@ -157,7 +157,10 @@ final class ProjectionRunner: Sendable {
                     nextRead = reachedHead ? readAt + Self.linger : .now
                 case .failed:
                     nextRead = .now
-                case .caughtUp(let examined):
+                case .caughtUp(let examined, let head) where examined < head:
+                    // A filtered read stopped at its scan bound before the head: go on at once.
+                    nextRead = .now
+                case .caughtUp(let examined, _):
                     nextRead = readAt + Self.linger
                     if await !follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck) {
                         try await self.writing.withLock { try await self.noticeExternalSwap() }
@@ -185,7 +188,8 @@ final class ProjectionRunner: Sendable {
     private enum LiveStep {
         /// A page was applied; `reachedHead`: it ended at the head as the read found it.
         case applied(reachedHead: Bool)
-        case caughtUp(examined: Int64)
+        /// Nothing to fold up to `examined`; the head was `head`.
+        case caughtUp(examined: Int64, head: Int64)
         case failed
         case gone
     }
@@ -205,7 +209,7 @@ final class ProjectionRunner: Sendable {
                 self.advance(to: ProjectionGeneration(generation: served.generation, checkpoint: examined))
             }
             self.metrics.recordLag(head - max(examined, served.checkpoint))
-            return .caughtUp(examined: max(examined, served.checkpoint))
+            return .caughtUp(examined: max(examined, served.checkpoint), head: head)
         case .events(let page):
             let outcome = try await self.apply(page, to: served)
             self.advance(to: ProjectionGeneration(generation: served.generation, checkpoint: outcome.checkpoint))

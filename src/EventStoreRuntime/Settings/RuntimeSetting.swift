@@ -1,6 +1,7 @@
 import AppendGroups
 import EventStoreCore
 import EventStoreEngine
+import FileSystemStorage
 
 /// The settings every executable takes: where topics and the catalog live, what new topics may name, logging and
 /// read limits.
@@ -37,6 +38,10 @@ public enum RuntimeSetting {
         "memory-topic-max-bytes", key: "memory.maxTopicBytes", scope: .runtime, default: 1 << 30,
         help: "Bytes of event payload one memory topic may hold; a publish past it gets 507."
     )
+    public static let fileSystemRecentBytes = Setting<Int>(
+        "fs-recent-bytes", key: "fs.recentBytes", scope: .runtime, default: FileSystemEventLog.Options().recentBytes,
+        help: "Bytes of each open fs topic's last events kept in memory (payloads plus 160 bytes each), which answer reads near its head (projections, subscriptions, streams) without reading its files; 0 keeps none."
+    )
     public static let maxQueuedAppends = Setting<Int>(
         "max-queued-appends", key: "limits.maxQueuedAppends", scope: .runtime, default: AppendQueue.defaultMaxDepth,
         help: "Most publishes waiting for one topic's writer at once (fs, postgres and blob topics); one more gets 429 with Retry-After."
@@ -62,7 +67,7 @@ public enum RuntimeSetting {
     public static let all: [SettingDefinition] = [
         dataDirectory.definition, topicsFile.definition, catalog.definition, fileSystemAllowedRoots.definition,
         postgresAllow.definition, postgresAllowClientFiles.definition, blobAllow.definition, memoryTopicMaxBytes.definition,
-        maxQueuedAppends.definition, logLevel.definition, maxPageSize.definition, maxPageBytes.definition,
+        fileSystemRecentBytes.definition, maxQueuedAppends.definition, logLevel.definition, maxPageSize.definition, maxPageBytes.definition,
         maxProjections.definition,
     ]
 }

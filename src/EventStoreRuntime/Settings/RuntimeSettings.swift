@@ -22,6 +22,8 @@ public struct RuntimeSettings: Sendable {
     public var blobAllow: [String]
     /// The most bytes of event payload one memory topic holds.
     public var memoryTopicMaxBytes: Int
+    /// Bytes of each open fs topic's last events kept in memory for reads near its head.
+    public var fileSystemRecentBytes: Int
     /// The most appends waiting for one topic's writer (fs, postgres and blob topics).
     public var maxQueuedAppends: Int
     public var logLevel: Logger.Level
@@ -38,6 +40,7 @@ public struct RuntimeSettings: Sendable {
         self.postgresAllowClientFiles = false
         self.blobAllow = []
         self.memoryTopicMaxBytes = RuntimeSetting.memoryTopicMaxBytes.defaultValue
+        self.fileSystemRecentBytes = RuntimeSetting.fileSystemRecentBytes.defaultValue
         self.maxQueuedAppends = RuntimeSetting.maxQueuedAppends.defaultValue
         self.logLevel = .info
         self.readLimits = ReadLimits()
@@ -56,6 +59,7 @@ public struct RuntimeSettings: Sendable {
         self.postgresAllowClientFiles = reader.value(RuntimeSetting.postgresAllowClientFiles)
         self.blobAllow = reader.value(RuntimeSetting.blobAllow)
         self.memoryTopicMaxBytes = try reader.value(RuntimeSetting.memoryTopicMaxBytes, in: positive)
+        self.fileSystemRecentBytes = try reader.value(RuntimeSetting.fileSystemRecentBytes, in: 0...(1 << 30))
         self.maxQueuedAppends = try reader.value(RuntimeSetting.maxQueuedAppends, in: 1...1_000_000)
         let level = reader.value(RuntimeSetting.logLevel)
         guard let logLevel = Logger.Level(rawValue: level.lowercased()) else {
