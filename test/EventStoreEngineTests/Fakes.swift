@@ -73,6 +73,25 @@ final class SteppingClock: WallClock {
     }
 }
 
+/// A memory log whose reads examine at most `examinedPerRead` events each, as an fs topic's filtered reads stop at
+/// their scan bound: a read may end, with no events, before the head.
+struct ScanBoundedEventLog: EventLog {
+    var examinedPerRead: Int
+    let storage = MemoryEventLog()
+
+    func append(_ events: [NewEvent], condition: AppendCondition?, logger: Logger) async throws -> AppendResult {
+        try await self.storage.append(events, condition: condition, logger: logger)
+    }
+    func read(from offset: Int64, limit: Int, maxBytes: Int, filter: EventFilter, logger: Logger) async throws -> EventPage {
+        let examined = try await self.storage.read(from: offset, limit: self.examinedPerRead, maxBytes: .max, filter: .all, logger: logger)
+        let matching = examined.events.filter { filter.matches($0) }.prefix(limit)
+        let next = matching.count == limit ? matching.last!.offset + 1 : examined.nextOffset
+        return EventPage(events: Array(matching), nextOffset: next, head: examined.head)
+    }
+    func head(logger: Logger) async throws -> Int64 { try await self.storage.head(logger: logger) }
+    func close(logger: Logger) async throws {}
+}
+
 /// A working log whose storage check is given by the test: storage that stops answering while the topic is open.
 struct CheckedEventLog: EventLog {
     /// False stands for local storage, which `/health` does not ask.

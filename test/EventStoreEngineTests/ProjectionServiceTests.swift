@@ -68,7 +68,8 @@ struct ProjectionServiceTests {
         limits: ProjectionLimits = ProjectionLimits(),
         batchSize: Int = 37,
         rebuildBytesPerWrite: Int = ProjectionService.defaultRebuildBytesPerWrite,
-        clock: any WallClock = SystemWallClock()
+        clock: any WallClock = SystemWallClock(),
+        adapters: [any StorageAdapter] = [MemoryStorageAdapter()]
     ) async throws -> Engine {
         let reader = EventReader(topics: registry, limits: ReadLimits())
         let projections = ProjectionService(
@@ -81,7 +82,7 @@ struct ProjectionServiceTests {
         )
         let topics = TopicService(
             registry: registry,
-            adapters: [MemoryStorageAdapter()],
+            adapters: adapters,
             catalog: MemoryTopicCatalog(),
             projections: projections,
             memoryProjectionStore: { MemoryProjectionStore() },
@@ -268,6 +269,26 @@ struct ProjectionServiceTests {
             }
             #expect(view.info.checkpoint == head, "the checkpoint passes the events the filter skips")
         }
+        await engine.projections.stopAll()
+    }
+
+    /// A projection whose filter skips a long run of events passes it in reads that a scan bound ends before the head
+    /// (as on an fs topic, at 100,000 records), each without events, and reaches the head.
+    @Test func aFilteredProjectionPassesSkippedRunsCutByAScanBound() async throws {
+        let log = ScanBoundedEventLog(examinedPerRead: 5)
+        let engine = try await engine(adapters: [ScriptedStorageAdapter(kind: .memory) { _ in log }])
+        let projection = Self.definition("rare", "stats", types: ["Rare"])
+        _ = try await engine.topics.createTopic(TopicConfiguration(name: orders, adapter: .memory, projections: [projection]), logger: quietLogger)
+        _ = try await engine.publisher.publish(Array(repeating: EventDraft(type: "Common"), count: 63) + [EventDraft(type: "Rare")], condition: nil, to: orders, logger: quietLogger)
+        let view = try await engine.projections.projection(
+            ProjectionQuery(topic: orders, name: projection.name, minCheckpoint: 64, wait: .seconds(20)),
+            logger: quietLogger
+        )
+        #expect(view.info.checkpoint == 64)
+        let whole = try #require(view.state)
+        let state = try #require(try Self.parse(whole) as? [String: Any])
+        #expect((state["count"] as? NSNumber)?.intValue == 1)
+        #expect((state["first_offset"] as? NSNumber)?.int64Value == 63)
         await engine.projections.stopAll()
     }
 

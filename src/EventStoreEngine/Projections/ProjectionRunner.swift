@@ -157,10 +157,7 @@ final class ProjectionRunner: Sendable {
                     nextRead = reachedHead ? readAt + Self.linger : .now
                 case .failed:
                     nextRead = .now
-                case .caughtUp(let examined, let head) where examined < head:
-                    // A filtered read stopped at its scan bound before the head: go on at once.
-                    nextRead = .now
-                case .caughtUp(let examined, _):
+                case .caughtUp(let examined):
                     nextRead = readAt + Self.linger
                     if await !follower.watch.wait(forHeadBeyond: examined, until: .now + Self.idleCheck) {
                         try await self.writing.withLock { try await self.noticeExternalSwap() }
@@ -186,10 +183,11 @@ final class ProjectionRunner: Sendable {
     }
 
     private enum LiveStep {
-        /// A page was applied; `reachedHead`: it ended at the head as the read found it.
+        /// A page was applied (or passed, when the filter skipped all of it); `reachedHead`: it ended at the head as
+        /// the read found it.
         case applied(reachedHead: Bool)
-        /// Nothing to fold up to `examined`; the head was `head`.
-        case caughtUp(examined: Int64, head: Int64)
+        /// Caught up: everything below `examined` is applied or passed.
+        case caughtUp(examined: Int64)
         case failed
         case gone
     }
@@ -209,7 +207,11 @@ final class ProjectionRunner: Sendable {
                 self.advance(to: ProjectionGeneration(generation: served.generation, checkpoint: examined))
             }
             self.metrics.recordLag(head - max(examined, served.checkpoint))
-            return .caughtUp(examined: max(examined, served.checkpoint), head: head)
+            if examined > served.checkpoint, examined < head {
+                // A filtered read passed events it skips and stopped at its scan bound before the head: read on.
+                return .applied(reachedHead: false)
+            }
+            return .caughtUp(examined: max(examined, served.checkpoint))
         case .events(let page):
             let outcome = try await self.apply(page, to: served)
             self.advance(to: ProjectionGeneration(generation: served.generation, checkpoint: outcome.checkpoint))
