@@ -273,7 +273,8 @@ struct ProjectionServiceTests {
     }
 
     /// A projection whose filter skips a long run of events passes it in reads that a scan bound ends before the head
-    /// (as on an fs topic, at 100,000 records), each without events, and reaches the head.
+    /// (as on an fs topic, at 100,000 records), each without events, and reaches the head. (That it reads on at once,
+    /// without its 25 ms pause, is not timed here.)
     @Test func aFilteredProjectionPassesSkippedRunsCutByAScanBound() async throws {
         let log = ScanBoundedEventLog(examinedPerRead: 5)
         let engine = try await engine(adapters: [ScriptedStorageAdapter(kind: .memory) { _ in log }])
