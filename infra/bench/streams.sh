@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Event-stream benchmark (release build): STREAMS (100) Server-Sent-Events readers follow one memory topic while
-# single events are published at RATE (1,000) per second for DURATION_SECONDS (20), all from infra/bench/streams.py.
-# Targets: every reader receives every event; the p99 delay from append to receipt (each chunk's oldest event) under
-# 500 ms; publishing keeps the pace (publish_rate near RATE).
-# Usage: infra/bench/streams.sh   (STREAMS, RATE, DURATION_SECONDS, BENCH_DIR)
+# Event-stream benchmark (release build): STREAMS (100) Server-Sent-Events readers follow one topic (ADAPTER: memory,
+# the default, or fs) while single events are published at RATE (1,000) per second for DURATION_SECONDS (20), all
+# from infra/bench/streams.py. Targets: every reader receives every event; the p99 delay from append to receipt (each
+# chunk's oldest event) under 500 ms; publishing keeps the pace (publish_rate near RATE). SERVER_FLAGS go to the
+# server (for example --fs-recent-bytes 0, to read every page of an fs topic from its files).
+# Usage: infra/bench/streams.sh   (STREAMS, RATE, DURATION_SECONDS, ADAPTER, SERVER_FLAGS, BENCH_DIR)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/infra/bench/lib.sh"
@@ -15,8 +16,13 @@ build_release
 WORK=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$WORK"
 trap 'stop_server; rm -rf "$WORK"' EXIT
-start_server "$WORK/data"
-create_topic live '"adapter":"memory"'
+# shellcheck disable=SC2086  # SERVER_FLAGS is a list of flags
+start_server "$WORK/data" ${SERVER_FLAGS:-}
+case "${ADAPTER:-memory}" in
+    memory) create_topic live '"adapter":"memory"' ;;
+    fs) create_topic live "\"adapter\":\"fs\",\"connection\":\"$WORK/data/topics\",\"options\":{\"createDirIfNotExist\":\"true\"}" ;;
+    *) echo "ADAPTER must be memory or fs" >&2; exit 2 ;;
+esac
 echo "== $STREAMS streams on one topic, $RATE publishes/s for $SECONDS_ s"
 result=$(python3 "$ROOT/infra/bench/streams.py" "$BASE" live "$STREAMS" "$RATE" "$SECONDS_")
 echo "$result"
