@@ -7,9 +7,6 @@ import Synchronization
 /// payload and a fixed share for its fields); older offsets are read from the segments. A read gathers its page
 /// under the lock the writer takes to add a write's events: bounded by the page's limit and the bytes kept.
 final class RecentEvents: Sendable {
-    /// What one event counts beyond its payload: its id, offset, timestamp and the objects that hold them (as a
-    /// memory topic counts it).
-    static let overheadPerEvent = 160
     /// How many dropped events may wait in front of the kept ones before they are let go in one move.
     static let droppedInFront = 64
 
@@ -28,10 +25,10 @@ final class RecentEvents: Sendable {
     }
 
     private let run = Mutex(Run())
+    private let maxBytes: Int
 
     /// The offsets kept; nil when none are.
     var offsets: ClosedRange<Int64>? { self.run.withLock { $0.offsets } }
-    private let maxBytes: Int
 
     /// - Parameter maxBytes: how many bytes of events are kept; 0 keeps none.
     init(maxBytes: Int) {
@@ -65,7 +62,7 @@ final class RecentEvents: Sendable {
     func read(from offset: Int64, head: Int64, limit: Int, maxBytes: Int, filter: EventFilter, maxExamined: Int) -> EventPage? {
         self.run.withLock { run -> EventPage? in
             guard let kept = run.offsets, kept.contains(offset) else { return nil }
-            var gatherer = PageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined)
+            var gatherer = EventPageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined)
             var index = run.start + Int(offset - kept.lowerBound)
             while index < run.events.count, run.events[index].offset < head, gatherer.take(run.events[index]) {
                 index += 1
@@ -75,6 +72,6 @@ final class RecentEvents: Sendable {
     }
 
     private static func size(of event: Event) -> Int {
-        event.payloadSize + Self.overheadPerEvent
+        event.payloadSize + Event.inMemoryOverhead
     }
 }

@@ -47,7 +47,7 @@ struct SegmentFiles: Sendable {
         maxExamined: Int
     ) throws -> EventPage {
         let head = segments.last?.endOffset ?? 0
-        var gatherer = PageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined)
+        var gatherer = EventPageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter, maxExamined: maxExamined)
         let first = segments.lastIndex(withKeyAtMost: offset, key: \.firstOffset) ?? 0
         for segment in segments[first...] where segment.recordCount > 0 {
             var done = false

@@ -22,8 +22,6 @@ public final class MemoryEventLog: EventLog {
         var bytes = 0
     }
 
-    /// What one event costs beyond its payload: the event, its id in the index, their bookkeeping.
-    static let eventOverhead = 160
     /// Events a condition's scan examines per turn of the lock.
     static let scanChunk = 4096
 
@@ -69,7 +67,7 @@ public final class MemoryEventLog: EventLog {
             case .alreadyStored(let result):
                 return result
             case .write(let recorded, let result):
-                let size = recorded.reduce(0) { $0 + $1.payloadSize + Self.eventOverhead }
+                let size = recorded.reduce(0) { $0 + $1.payloadSize + Event.inMemoryOverhead }
                 guard size <= self.maxBytes - state.bytes else {
                     throw EventStoreError(
                         .storageFull,
@@ -88,21 +86,12 @@ public final class MemoryEventLog: EventLog {
         self.state.withLock { state in
             let head = Int64(state.events.count)
             guard offset < head else { return EventPage(events: [], nextOffset: max(offset, head), head: head) }
-            var page: [Event] = []
-            page.reserveCapacity(min(limit, Int(head - offset)))
-            var bytes = 0
+            var gatherer = EventPageGatherer(from: offset, limit: limit, maxBytes: maxBytes, filter: filter)
             var index = Int(offset)
-            while index < state.events.count, page.count < limit {
-                let event = state.events[index]
-                if filter.isEmpty || filter.matches(event) {
-                    let size = event.payloadSize
-                    if !page.isEmpty, size > maxBytes - bytes { break }
-                    bytes += size
-                    page.append(event)
-                }
+            while index < state.events.count, gatherer.take(state.events[index]) {
                 index += 1
             }
-            return EventPage(events: page, nextOffset: Int64(index), head: head)
+            return gatherer.page(head: head)
         }
     }
 
